@@ -1,0 +1,42 @@
+# The two commands a new machine needs: `make run` serves the product, `make test` runs every test.
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test lint translations browser messages
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d feedback/translations 2>&1 | grep -v '^compiling' || true
+
+run: $(VENV)/.installed translations
+	$(FLASK) feedback init
+	$(FLASK) feedback demo-accounts
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list | grep -q 'Noto Sans CJK' || { \
+		echo "Installing Debian's chromium and fonts-noto-cjk for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+test: $(VENV)/.installed translations browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Extract the messages from the code and templates and merge them into both catalogs.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o feedback/translations/messages.pot .
+	$(BIN)/pybabel update -q -i feedback/translations/messages.pot -d feedback/translations --no-fuzzy-matching

@@ -1,0 +1,45 @@
+"""整改监督意见箱: citizens' feedback on a rectification notice, routed to the body that receives it."""
+
+from typing import Any
+
+from flask import Flask
+
+from feedback import cli, config, errors, headers, i18n
+from feedback.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error pages, commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(config.shipped_dir("templates")),
+    )
+    app.config.from_mapping(config.load(app.instance_path, test_config))
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(config.shipped_dir("migrations")), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+
+    register_blueprints(app)
+    errors.init_app(app)
+    headers.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from feedback.admin.views import bp as admin
+    from feedback.auth.views import bp as auth
+    from feedback.inbox.views import bp as inbox
+    from feedback.public.views import bp as public
+
+    app.register_blueprint(public)
+    app.register_blueprint(auth, url_prefix="/staff")
+    app.register_blueprint(inbox, url_prefix="/inbox")
+    app.register_blueprint(admin, url_prefix="/admin")

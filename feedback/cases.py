@@ -1,0 +1,209 @@
+"""Case operations: the state machine of a case, each step recorded as an event.
+
+待受理 (received) → 已受理 (accepted) or 不予受理 (declined) → 已办结 (closed). A transfer (转办)
+moves the case to another body and starts acceptance again. Every function here checks that the
+step is allowed, changes the case, adds its event and flushes; the caller commits.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedback import receipts, routing
+from feedback.labels import STATUS
+from feedback.models import (
+    Body,
+    Case,
+    Contact,
+    Event,
+    EventKind,
+    Item,
+    Kind,
+    Rating,
+    Status,
+    User,
+    utcnow,
+)
+
+
+class CaseError(Exception):
+    """A step that the rules do not allow; the message is shown to whoever tried it."""
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    name: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a citizen sent, already validated by the form."""
+
+    kind: Kind
+    chosen_body: str  # a body slug or routing.UNSURE
+    item: Item | None
+    subject: str
+    content: str
+    contact: ContactDetails | None  # None when anonymous (匿名)
+
+
+def submit(session: Session, submission: Submission) -> tuple[Case, str]:
+    """Store a new case at the body the routing rules choose; return it and its tracking code."""
+    decision = routing.route(submission.kind, submission.chosen_body, submission.item is not None)
+    body = session.execute(select(Body).where(Body.slug == decision.body)).scalar_one()
+    now = utcnow()
+    code = receipts.new_tracking_code()
+    case = Case(
+        reference=receipts.next_reference(session, now),
+        tracking_hash=receipts.hash_code(code),
+        notice_id=submission.item.notice_id if submission.item else None,
+        item=submission.item,
+        kind=submission.kind,
+        chosen_body=submission.chosen_body,
+        routing_reason=decision.reason,
+        body=body,
+        subject=submission.subject,
+        content=submission.content,
+        anonymous=submission.contact is None,
+        status=Status.RECEIVED,
+        received_at=now,
+        due_at=now + timedelta(days=body.accept_days),
+    )
+    if submission.contact:
+        case.contact = Contact(**vars(submission.contact))
+    session.add(case)
+    _record(session, case, EventKind.SUBMITTED, public=True, at=now)
+    return case, code
+
+
+def accept(session: Session, case: Case, actor: User) -> None:
+    """受理: take the case on; the closing deadline starts now."""
+    _require(case, actor, Status.RECEIVED)
+    now = utcnow()
+    case.status = Status.ACCEPTED
+    case.accepted_at = now
+    case.due_at = now + timedelta(days=case.body.close_days)
+    _record(session, case, EventKind.ACCEPTED, actor=actor, public=True, at=now)
+
+
+def decline(session: Session, case: Case, actor: User, reason: str) -> None:
+    """不予受理: refuse the case; the reason is shown to the citizen."""
+    _require(case, actor, Status.RECEIVED)
+    now = utcnow()
+    case.status = Status.DECLINED
+    case.closed_at = now
+    case.due_at = None
+    _record(session, case, EventKind.DECLINED, actor=actor, public=True, text=reason, at=now)
+
+
+def transfer(session: Session, case: Case, actor: User, to_body: Body, reason: str) -> None:
+    """转办: hand the case to another body, which must then decide on acceptance afresh."""
+    _require(case, actor, Status.RECEIVED, Status.ACCEPTED)
+    if to_body.id == case.body_id:
+        raise CaseError(_l("The case is already with this body."))
+    if not routing.may_hold(case.kind, to_body.slug):
+        raise CaseError(
+            _l("A report of misconduct may not be transferred to the body it may concern.")
+        )
+    now = utcnow()
+    _record(
+        session, case, EventKind.TRANSFERRED, actor=actor, public=True, text=reason,
+        to_body=to_body, at=now,
+    )
+    case.body = to_body
+    case.status = Status.RECEIVED
+    case.accepted_at = None
+    case.extension_days = 0
+    case.assignee = None
+    case.due_at = now + timedelta(days=to_body.accept_days)
+    session.flush()
+
+
+def add_note(session: Session, case: Case, actor: User, text: str) -> None:
+    """内部备注: a note for the body's own staff, never shown to the citizen or another body."""
+    _require(case, actor, *Status)
+    _record(session, case, EventKind.NOTE, actor=actor, public=False, text=text)
+
+
+def assign(session: Session, case: Case, actor: User, assignee: User) -> None:
+    """Give the case to one staff member of the holding body."""
+    _require(case, actor, Status.RECEIVED, Status.ACCEPTED)
+    if assignee.body_id != case.body_id or not assignee.reads_cases:
+        raise CaseError(_l("Cases can only be assigned to staff of the body that holds them."))
+    case.assignee = assignee
+    _record(session, case, EventKind.ASSIGNED, actor=actor, public=False, text=assignee.username)
+
+
+def extend(session: Session, case: Case, actor: User, days: int, reason: str) -> None:
+    """延期: push the closing deadline back once, by at most the body's limit."""
+    _require(case, actor, Status.ACCEPTED)
+    if case.extension_days:
+        raise CaseError(_l("The time limit of this case has already been extended once."))
+    if not 1 <= days <= case.body.max_extension_days:
+        raise CaseError(
+            _l("An extension is 1 to %(days)d days.", days=case.body.max_extension_days)
+        )
+    assert case.due_at is not None
+    case.due_at += timedelta(days=days)
+    case.extension_days = days
+    _record(session, case, EventKind.EXTENDED, actor=actor, public=True, text=reason)
+
+
+def close(session: Session, case: Case, actor: User, reply: str) -> None:
+    """办结: answer the citizen and close the case."""
+    _require(case, actor, Status.ACCEPTED)
+    now = utcnow()
+    case.status = Status.CLOSED
+    case.closed_at = now
+    case.due_at = None
+    _record(session, case, EventKind.CLOSED, actor=actor, public=True, text=reply, at=now)
+
+
+def add_supplement(session: Session, case: Case, text: str) -> None:
+    """补充材料: the citizen adds information while the case is open."""
+    if not case.status.is_open:
+        raise CaseError(_l("This case is no longer open; information can no longer be added."))
+    _record(session, case, EventKind.SUPPLEMENT, public=True, text=text)
+
+
+def rate(session: Session, case: Case, rating: Rating, comment: str) -> None:
+    """评价: the citizen rates the outcome, once, after the case is closed."""
+    if case.status is not Status.CLOSED:
+        raise CaseError(_l("The outcome can be rated once the case is closed."))
+    if case.rating is not None:
+        raise CaseError(_l("This case has already been rated."))
+    case.rating = rating
+    _record(session, case, EventKind.RATED, public=True, text=comment)
+
+
+def _require(case: Case, actor: User, *allowed: Status) -> None:
+    if actor.body_id != case.body_id or not actor.reads_cases:
+        raise CaseError(_l("This case is not in your body's inbox."))
+    if case.status not in allowed:
+        raise CaseError(
+            _l("This step is not possible while the case is %(status)s.", status=STATUS[case.status])
+        )
+
+
+def _record(
+    session: Session,
+    case: Case,
+    kind: EventKind,
+    *,
+    public: bool,
+    actor: User | None = None,
+    text: str = "",
+    to_body: Body | None = None,
+    at: datetime | None = None,
+) -> None:
+    event = Event(
+        kind=kind, public=public, actor=actor, body=case.body, to_body=to_body,
+        text=text, at=at or utcnow(),
+    )
+    case.events.append(event)
+    session.flush()

@@ -1,0 +1,24 @@
+"""Flask extensions, created unbound and attached to the app in create_app."""
+
+from flask import request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+
+from feedback.models.base import Base
+
+
+def client_address() -> str:
+    """Key rate limits by the client address; it lives only in the limiter's storage."""
+    return request.remote_addr or "unknown"
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=client_address)
+login_manager = LoginManager()
+babel = Babel()

@@ -1,0 +1,18 @@
+"""Language: Chinese first, English a click away; the choice is kept in a cookie."""
+
+from flask import Flask, current_app, request
+
+from feedback.extensions import babel
+
+LANGUAGE_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)

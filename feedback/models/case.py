@@ -1,0 +1,138 @@
+"""A case (案件): what a citizen sent, where it is now, and every event in its history."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.models.account import User
+from feedback.models.base import Base, str_enum, utcnow
+from feedback.models.catalog import Body, Item, Notice
+
+
+class Kind(StrEnum):
+    OPINION = "opinion"  # 意见建议
+    COMPLAINT = "complaint"  # 投诉
+    REPORT = "report"  # 检举控告
+    OTHER = "other"  # 其他
+
+
+class Status(StrEnum):
+    RECEIVED = "received"  # 待受理
+    ACCEPTED = "accepted"  # 已受理
+    DECLINED = "declined"  # 不予受理
+    CLOSED = "closed"  # 已办结
+
+    @property
+    def is_open(self) -> bool:
+        return self in (Status.RECEIVED, Status.ACCEPTED)
+
+
+class Rating(StrEnum):
+    SATISFIED = "satisfied"  # 满意
+    FAIRLY_SATISFIED = "fairly_satisfied"  # 基本满意
+    UNSATISFIED = "unsatisfied"  # 不满意
+
+
+class EventKind(StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    TRANSFERRED = "transferred"
+    NOTE = "note"
+    ASSIGNED = "assigned"
+    EXTENDED = "extended"
+    CLOSED = "closed"
+    SUPPLEMENT = "supplement"
+    RATED = "rated"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_body_received", "body_id", "received_at"),
+        Index("ix_cases_body_due", "body_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # 2026-11-000123
+    tracking_hash: Mapped[str] = mapped_column(String(64))  # keyed hash of the 查询码
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
+    chosen_body: Mapped[str] = mapped_column(String(32))  # a body slug, or "unsure"
+    routing_reason: Mapped[str] = mapped_column(String(32))
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
+    subject: Mapped[str] = mapped_column(String(60))
+    content: Mapped[str] = mapped_column(Text)
+    anonymous: Mapped[bool]
+    status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.RECEIVED)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # The deadline now running: acceptance while received, closing while accepted, none after.
+    due_at: Mapped[datetime | None]
+    extension_days: Mapped[int] = mapped_column(default=0)  # 延期, at most once
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    rating: Mapped[Rating | None] = mapped_column(str_enum(Rating))
+
+    body: Mapped[Body] = relationship()
+    item: Mapped[Item | None] = relationship()
+    notice: Mapped[Notice | None] = relationship()
+    assignee: Mapped[User | None] = relationship()
+    contact: Mapped["Contact | None"] = relationship(
+        back_populates="case", cascade="all, delete-orphan"
+    )
+    events: Mapped[list["Event"]] = relationship(
+        back_populates="case", order_by="Event.id", cascade="all, delete-orphan"
+    )
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.due_at is not None and self.due_at < now
+
+
+class Contact(Base):
+    """A real-name citizen's details (实名信息), kept apart from the case so they can be hidden."""
+
+    __tablename__ = "contacts"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(254), default="")
+
+    case: Mapped[Case] = relationship(back_populates="contact")
+
+
+class Event(Base):
+    """One change to a case; public events form the timeline the citizen sees."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind))
+    public: Mapped[bool]
+    # The body that held the case when this happened; internal notes stay with that body.
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    to_body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    body: Mapped[Body] = relationship(foreign_keys=[body_id])
+    to_body: Mapped[Body | None] = relationship(foreign_keys=[to_body_id])
+    actor: Mapped[User | None] = relationship()
+
+
+class ReferenceCounter(Base):
+    """The last reference number handed out in a month; one row per month, bumped atomically."""
+
+    __tablename__ = "reference_counters"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-11
+    last: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,64 @@
+"""Who receives what (受理分工): every routing rule, as data, and the one function that applies them.
+
+A citizen names a body or says 不确定 (unsure). An explicit choice is respected unless the
+conflict-of-interest rule forbids it: a 检举控告 (report of misconduct) is never delivered or
+transferred to the court, whose own staff it may concern; it goes to the discipline group that
+supervises the court (cf. 《纪检监察机关处理检举控告工作规则》).
+"""
+
+from dataclasses import dataclass
+
+from feedback.models import Kind
+
+UNSURE = "unsure"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Propose `body` when the kind matches and, if `about_item`, the citizen named an item."""
+
+    reason: str
+    body: str
+    kinds: frozenset[Kind]
+    about_item: bool = False
+
+
+# For 不确定, the first rule that matches decides.
+PROPOSALS: tuple[Rule, ...] = (
+    Rule("report_to_discipline", "discipline", frozenset({Kind.REPORT})),
+    Rule("complaint_about_item", "inspection", frozenset({Kind.COMPLAINT}), about_item=True),
+    Rule("default_to_court", "court", frozenset(Kind)),
+)
+
+# Bodies that may never hold a kind, and where such a case goes instead.
+FORBIDDEN: dict[Kind, dict[str, str]] = {Kind.REPORT: {"court": "discipline"}}
+
+CHOSEN = "chosen"  # the reason when the citizen's own choice stands
+CONFLICT = "conflict_of_interest"
+
+
+@dataclass(frozen=True)
+class Routing:
+    body: str
+    reason: str  # CHOSEN, CONFLICT or the reason of a proposal rule
+
+    @property
+    def decided_by_rules(self) -> bool:
+        """True when the service, not the citizen, chose the body: the citizen is told why."""
+        return self.reason != CHOSEN
+
+
+def route(kind: Kind, chosen: str, about_item: bool) -> Routing:
+    """Decide which body receives a new submission, and why."""
+    if chosen == UNSURE:
+        rule = next(r for r in PROPOSALS if kind in r.kinds and (about_item or not r.about_item))
+        return Routing(rule.body, rule.reason)
+    redirect = FORBIDDEN.get(kind, {}).get(chosen)
+    if redirect:
+        return Routing(redirect, CONFLICT)
+    return Routing(chosen, CHOSEN)
+
+
+def may_hold(kind: Kind, body: str) -> bool:
+    """Tell whether a body may hold a case of this kind (checked on every transfer)."""
+    return body not in FORBIDDEN.get(kind, {})

@@ -1,0 +1,53 @@
+"""Every routing rule of DESIGN.md §2, one test each, and the conflict-of-interest rule."""
+
+import pytest
+
+from feedback import labels, routing
+from feedback.models import Kind
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize("chosen", ["discipline", "inspection"])
+def test_an_explicit_choice_of_a_body_other_than_the_court_is_respected(kind, chosen):
+    assert routing.route(kind, chosen, about_item=True) == routing.Routing(chosen, routing.CHOSEN)
+
+
+@pytest.mark.parametrize("kind", [Kind.OPINION, Kind.COMPLAINT, Kind.OTHER])
+def test_choosing_the_court_is_respected_for_anything_but_a_report(kind):
+    assert routing.route(kind, "court", about_item=False).body == "court"
+
+
+def test_unsure_report_goes_to_the_discipline_group():
+    decision = routing.route(Kind.REPORT, routing.UNSURE, about_item=True)
+    assert decision == routing.Routing("discipline", "report_to_discipline")
+
+
+def test_unsure_complaint_about_an_item_goes_to_the_inspection_office():
+    decision = routing.route(Kind.COMPLAINT, routing.UNSURE, about_item=True)
+    assert decision == routing.Routing("inspection", "complaint_about_item")
+
+
+@pytest.mark.parametrize(
+    ("kind", "about_item"),
+    [(Kind.COMPLAINT, False), (Kind.OPINION, True), (Kind.OPINION, False), (Kind.OTHER, True)],
+)
+def test_unsure_anything_else_goes_to_the_court(kind, about_item):
+    decision = routing.route(kind, routing.UNSURE, about_item=about_item)
+    assert decision == routing.Routing("court", "default_to_court")
+
+
+def test_a_report_addressed_to_the_court_goes_to_the_discipline_group_and_says_why():
+    decision = routing.route(Kind.REPORT, "court", about_item=False)
+    assert decision == routing.Routing("discipline", routing.CONFLICT)
+    assert decision.decided_by_rules
+
+
+def test_no_body_may_hold_a_report_about_itself():
+    assert not routing.may_hold(Kind.REPORT, "court")
+    assert routing.may_hold(Kind.REPORT, "inspection")
+    assert routing.may_hold(Kind.COMPLAINT, "court")
+
+
+def test_every_reason_the_rules_can_give_has_words_for_the_citizen():
+    reasons = {rule.reason for rule in routing.PROPOSALS} | {routing.CHOSEN, routing.CONFLICT}
+    assert reasons == set(labels.ROUTING_REASON)
