@@ -38,5 +38,5 @@ lint: $(VENV)/.installed
 
 # Extract the messages from the code and templates and merge them into both catalogs.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o feedback/translations/messages.pot .
-	$(BIN)/pybabel update -q -i feedback/translations/messages.pot -d feedback/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -o feedback/translations/messages.pot .
+	$(BIN)/pybabel update -i feedback/translations/messages.pot -d feedback/translations --no-fuzzy-matching --ignore-obsolete 2>&1 | grep -v "^updating" || true
