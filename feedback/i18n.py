@@ -1,6 +1,6 @@
 """Language: Chinese first, English a click away; the choice is kept in a cookie."""
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 
 from feedback.extensions import babel
 
@@ -8,7 +8,8 @@ LANGUAGE_COOKIE = "lang"
 
 
 def select_locale() -> str:
-    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    """The visitor's choice from the cookie; commands and jobs speak the default language."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE) if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
