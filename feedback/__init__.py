@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import Flask
 
-from feedback import cli, config, errors, headers, i18n
+from feedback import cli, config, database, errors, headers, i18n
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -18,8 +18,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config.load(app.instance_path, test_config))
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(
-        app, db, directory=str(config.shipped_dir("migrations")), render_as_batch=True, compare_type=True
+        app,
+        db,
+        directory=str(config.shipped_dir("migrations")),
+        render_as_batch=True,
+        compare_type=True,
     )
     csrf.init_app(app)
     limiter.init_app(app)

@@ -27,9 +27,7 @@ def create(
     if exists(session, username):
         raise AccountError(_l("The user %(name)s exists already.", name=username))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(
-            _l("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
-        )
+        raise AccountError(_l("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
     body = None
     if role is Role.ADMIN:
         if body_slug:

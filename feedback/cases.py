@@ -112,8 +112,14 @@ def transfer(session: Session, case: Case, actor: User, to_body: Body, reason: s
         )
     now = utcnow()
     _record(
-        session, case, EventKind.TRANSFERRED, actor=actor, public=True, text=reason,
-        to_body=to_body, at=now,
+        session,
+        case,
+        EventKind.TRANSFERRED,
+        actor=actor,
+        public=True,
+        text=reason,
+        to_body=to_body,
+        at=now,
     )
     case.body = to_body
     case.status = Status.RECEIVED
@@ -186,7 +192,10 @@ def _require(case: Case, actor: User, *allowed: Status) -> None:
         raise CaseError(_l("This case is not in your body's inbox."))
     if case.status not in allowed:
         raise CaseError(
-            _l("This step is not possible while the case is %(status)s.", status=STATUS[case.status])
+            _l(
+                "This step is not possible while the case is %(status)s.",
+                status=STATUS[case.status],
+            )
         )
 
 
@@ -202,8 +211,13 @@ def _record(
     at: datetime | None = None,
 ) -> None:
     event = Event(
-        kind=kind, public=public, actor=actor, body=case.body, to_body=to_body,
-        text=text, at=at or utcnow(),
+        kind=kind,
+        public=public,
+        actor=actor,
+        body=case.body,
+        to_body=to_body,
+        text=text,
+        at=at or utcnow(),
     )
     case.events.append(event)
     session.flush()

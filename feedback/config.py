@@ -3,7 +3,7 @@
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -18,7 +18,7 @@ class Defaults:
     """Settings a fresh checkout runs with; production overrides them through the environment."""
 
     SQLALCHEMY_DATABASE_URI = ""  # filled in from DATABASE_URL or instance/feedback.sqlite3
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True}
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     SUBMIT_LIMITS = "5 per hour;20 per day"

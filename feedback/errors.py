@@ -11,7 +11,9 @@ from feedback.models import Body
 
 def render_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
-    bodies = db.session.execute(select(Body).order_by(Body.id)).scalars().all() if code == 429 else []
+    bodies = (
+        db.session.execute(select(Body).order_by(Body.id)).scalars().all() if code == 429 else []
+    )
     return render_template("errors/error.html", code=code, bodies=bodies), code
 
 

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and attached to the app in create_app."""
 
+import logging
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -20,5 +22,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=client_address)
+# flask-limiter logs the key (the client address) of every breach at INFO: keep it out of the logs.
+logging.getLogger("flask-limiter").setLevel(logging.WARNING)
 login_manager = LoginManager()
 babel = Babel()

@@ -1,6 +1,7 @@
 """Language: Chinese first, English a click away; the choice is kept in a cookie."""
 
 from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale
 
 from feedback.extensions import babel
 
@@ -17,3 +18,4 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale

@@ -25,17 +25,13 @@ GROUP_LENGTH = 4  # 20 symbols x 5 bits = 100 bits
 
 def new_tracking_code() -> str:
     symbols = "".join(secrets.choice(ALPHABET) for _ in range(CODE_GROUPS * GROUP_LENGTH))
-    return "-".join(
-        symbols[i : i + GROUP_LENGTH] for i in range(0, len(symbols), GROUP_LENGTH)
-    )
+    return "-".join(symbols[i : i + GROUP_LENGTH] for i in range(0, len(symbols), GROUP_LENGTH))
 
 
 def normalise_code(code: str) -> str:
     """Accept what a citizen types: lower case, spaces, missing dashes, O for 0, I or L for 1."""
     cleaned = code.upper().translate(str.maketrans("OIL", "011", " -\t"))
-    return "-".join(
-        cleaned[i : i + GROUP_LENGTH] for i in range(0, len(cleaned), GROUP_LENGTH)
-    )
+    return "-".join(cleaned[i : i + GROUP_LENGTH] for i in range(0, len(cleaned), GROUP_LENGTH))
 
 
 def hash_code(code: str) -> str:

@@ -50,9 +50,7 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app_factory(
-    migrated_database: Path, tmp_path: Path
-) -> Callable[..., Flask]:
+def app_factory(migrated_database: Path, tmp_path: Path) -> Callable[..., Flask]:
     """Make an app on a fresh copy of the migrated database, with extra settings."""
 
     def make(**extra: Any) -> Flask:
@@ -127,9 +125,7 @@ def new_case(
 
 
 def login(client: FlaskClient, user: User) -> None:
-    response = client.post(
-        "/staff/login", data={"username": user.username, "password": PASSWORD}
-    )
+    response = client.post("/staff/login", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)
 
 

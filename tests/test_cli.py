@@ -24,8 +24,16 @@ def test_init_on_an_empty_database_migrates_and_loads_the_notice_and_is_safe_to_
 
 def test_create_user_reads_the_password_from_standard_input(runner):
     result = runner.invoke(
-        args=["feedback", "create-user", "--body", "court", "--username", "zhang", "--role",
-              "manager"],
+        args=[
+            "feedback",
+            "create-user",
+            "--body",
+            "court",
+            "--username",
+            "zhang",
+            "--role",
+            "manager",
+        ],
         input="a long enough password\n",
     )
     assert result.exit_code == 0, result.output
@@ -62,8 +70,16 @@ def test_create_user_refuses_an_unknown_body_an_existing_user_and_a_short_passwo
 
 def test_the_admin_belongs_to_no_body(runner):
     result = runner.invoke(
-        args=["feedback", "create-user", "--body", "court", "--username", "root2", "--role",
-              "admin"],
+        args=[
+            "feedback",
+            "create-user",
+            "--body",
+            "court",
+            "--username",
+            "root2",
+            "--role",
+            "admin",
+        ],
         input="a long enough password\n",
     )
     assert result.exit_code != 0

@@ -24,8 +24,18 @@ print("整改监督意见箱" in page, "0717-5193251" in page)
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "-w", str(out), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
         check=True,
     )
     return next(out.glob("feedback-*.whl"))
@@ -45,8 +55,17 @@ def test_the_wheel_carries_templates_migrations_and_compiled_catalogs(wheel):
 def test_the_installed_package_migrates_and_serves_in_chinese(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
-         str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
     )
     env = {
@@ -61,7 +80,10 @@ def test_the_installed_package_migrates_and_serves_in_chinese(wheel, tmp_path):
     )
     assert init.returncode == 0, init.stderr
     smoke = subprocess.run(
-        [sys.executable, "-c", SMOKE, str(target)], cwd=tmp_path, env=env, capture_output=True,
+        [sys.executable, "-c", SMOKE, str(target)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
         text=True,
     )
     assert smoke.returncode == 0, smoke.stderr

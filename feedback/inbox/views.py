@@ -1,3 +1,269 @@
-from flask import Blueprint
+"""The inbox of a receiving body: its cases, one case with its timeline and steps, and the
+managers' pages (accounts, monthly export). Every case is fetched through access.body_case."""
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from feedback import accounts, cases, exports, labels, months
+from feedback.auth.session import signed_in_user
+from feedback.auth.staff import set_active
+from feedback.cases import CaseError
+from feedback.extensions import db
+from feedback.inbox import queries
+from feedback.inbox.access import body_case, manager_only, require_case_reader, reveal_contact
+from feedback.inbox.forms import (
+    AccountForm,
+    ExportForm,
+    InboxFilterForm,
+    allowed_steps,
+    step_form,
+)
+from feedback.models import Body, Case, Contact, Role, User, utcnow
 
 bp = Blueprint("inbox", __name__)
+bp.before_request(require_case_reader)
+
+Page = tuple[str, int] | Response
+Step = Callable[[Case, Any, User], None]
+
+
+@bp.context_processor
+def staff_page_context() -> dict[str, Any]:
+    return {"labels": labels}
+
+
+@bp.get("/")
+def index() -> Page:
+    """List the body's cases, overdue first, filtered and a page at a time."""
+    form = InboxFilterForm(formdata=request.args)
+    form.offer_items(queries.notice_items(db.session))
+    form.validate()
+    number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    now = utcnow()
+    page = queries.inbox_page(
+        db.session,
+        current_user.body_id,
+        form.filters(),
+        number,
+        current_app.config["INBOX_PAGE_SIZE"],
+        now,
+    )
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "inbox/index.html",
+        form=form,
+        page=page,
+        now=now,
+        filtered=bool(args),
+        next_url=url_for(".index", **args, page=number + 1) if page.has_next else None,
+        previous_url=url_for(".index", **args, page=number - 1) if page.has_previous else None,
+    ), 200
+
+
+@bp.get("/cases/<int:case_id>")
+def case(case_id: int) -> Page:
+    """Show everything the citizen sent, the deadline, the timeline and the steps now possible."""
+    return case_page(body_case(case_id))
+
+
+@bp.post("/cases/<int:case_id>/contact")
+def contact(case_id: int) -> Page:
+    """Show the case page with the real-name citizen's contact details revealed."""
+    case = body_case(case_id)
+    return case_page(case, contact=reveal_contact(case), revealed=True)
+
+
+def case_page(
+    case: Case,
+    *,
+    posted: tuple[str, FlaskForm] | None = None,
+    contact: Contact | None = None,
+    revealed: bool = False,
+    status: int = 200,
+) -> Page:
+    bodies = queries.all_bodies(db.session)
+    staff = queries.colleagues(db.session, case.body_id)
+    forms = {
+        step: step_form(step, case, bodies, staff, bound=False) for step in allowed_steps(case)
+    }
+    if posted and posted[0] in forms:
+        forms[posted[0]] = posted[1]
+    return render_template(
+        "inbox/case.html",
+        case=case,
+        events=queries.timeline(db.session, case, current_user.body_id),
+        forms=forms,
+        bodies={b.slug: b for b in bodies},
+        contact=contact,
+        revealed=revealed,
+        now=utcnow(),
+    ), status
+
+
+def take_step(case_id: int, step: str, run: Step, done: str, then: str | None = None) -> Page:
+    """Validate a step's form, run its one case operation, commit, and go back to the case."""
+    case = body_case(case_id)
+    bodies = queries.all_bodies(db.session)
+    staff = queries.colleagues(db.session, case.body_id)
+    form = step_form(step, case, bodies, staff, bound=True)
+    if not form.validate_on_submit():
+        return case_page(case, posted=(step, form), status=400)
+    try:
+        run(case, form, signed_in_user())
+    except CaseError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return case_page(body_case(case_id), status=409)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(then or url_for(".case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/accept")
+def accept(case_id: int) -> Page:
+    def run(case: Case, form: Any, me: User) -> None:
+        cases.accept(db.session, case, me)
+
+    return take_step(case_id, "accept", run, _("The case is accepted."))
+
+
+@bp.post("/cases/<int:case_id>/decline")
+def decline(case_id: int) -> Page:
+    def run(case: Case, form: Any, me: User) -> None:
+        cases.decline(db.session, case, me, form.reason.data)
+
+    return take_step(case_id, "decline", run, _("The case is not accepted; the citizen sees why."))
+
+
+@bp.post("/cases/<int:case_id>/transfer")
+def transfer(case_id: int) -> Page:
+    def run(case: Case, form: Any, me: User) -> None:
+        to_body = db.session.get_one(Body, form.to_body.data)
+        cases.transfer(db.session, case, me, to_body, form.reason.data)
+
+    return take_step(
+        case_id,
+        "transfer",
+        run,
+        _("The case has been transferred and has left this inbox."),
+        then=url_for(".index"),
+    )
+
+
+@bp.post("/cases/<int:case_id>/note")
+def note(case_id: int) -> Page:
+    def run(case: Case, form: Any, me: User) -> None:
+        cases.add_note(db.session, case, me, form.text.data)
+
+    return take_step(case_id, "note", run, _("The internal note is saved."))
+
+
+@bp.post("/cases/<int:case_id>/assign")
+def assign(case_id: int) -> Page:
+    def run(case: Case, form: Any, me: User) -> None:
+        cases.assign(db.session, case, me, db.session.get_one(User, form.assignee.data))
+
+    return take_step(case_id, "assign", run, _("The case is assigned."))
+
+
+@bp.post("/cases/<int:case_id>/extend")
+def extend(case_id: int) -> Page:
+    def run(case: Case, form: Any, me: User) -> None:
+        cases.extend(db.session, case, me, form.days.data, form.reason.data)
+
+    return take_step(case_id, "extend", run, _("The time limit is extended."))
+
+
+@bp.post("/cases/<int:case_id>/close")
+def close(case_id: int) -> Page:
+    def run(case: Case, form: Any, me: User) -> None:
+        cases.close(db.session, case, me, form.reply.data)
+
+    return take_step(case_id, "close", run, _("The reply is sent and the case is closed."))
+
+
+@bp.route("/accounts", methods=["GET", "POST"])
+@manager_only
+def accounts_page() -> Page:
+    """List the body's accounts and create new ones (managers only)."""
+    form = AccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.create(
+                db.session,
+                form.username.data,
+                form.password.data,
+                Role(form.role.data),
+                current_user.body.slug,
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.username.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The account %(name)s is created.", name=form.username.data), "success")
+            return redirect(url_for(".accounts_page"))
+    return render_template(
+        "inbox/accounts.html",
+        form=form,
+        users=queries.body_accounts(db.session, current_user.body_id),
+    ), 400 if form.errors else 200
+
+
+@bp.post("/accounts/<int:user_id>/deactivate")
+@manager_only
+def deactivate(user_id: int) -> Page:
+    return switch_account(user_id, active=False)
+
+
+@bp.post("/accounts/<int:user_id>/reactivate")
+@manager_only
+def reactivate(user_id: int) -> Page:
+    return switch_account(user_id, active=True)
+
+
+def switch_account(user_id: int, *, active: bool) -> Page:
+    user = db.session.get(User, user_id)
+    if user is None or user.body_id != current_user.body_id:
+        abort(404)
+    try:
+        set_active(signed_in_user(), user, active)
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("The account %(name)s is active.", name=user.username)
+            if active
+            else _("The account %(name)s is deactivated.", name=user.username),
+            "success",
+        )
+    return redirect(url_for(".accounts_page"))
+
+
+@bp.get("/export")
+@manager_only
+def export() -> Page:
+    """Let a manager choose a month and a format to download."""
+    form = ExportForm(formdata=None, data={"month": months.month_of(utcnow()), "format": "csv"})
+    return render_template("inbox/export.html", form=form), 200
+
+
+@bp.get("/export/download")
+@manager_only
+def export_download() -> Page:
+    """Download the body's month, once the month is valid."""
+    form = ExportForm(formdata=request.args)
+    if form.validate():
+        try:
+            return exports.download(current_user.body, form.month.data, form.format.data)
+        except ValueError:
+            form.month.errors.append(_l("Enter a month as YYYY-MM, for example 2026-11."))
+    return render_template("inbox/export.html", form=form), 400

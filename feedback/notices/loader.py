@@ -27,7 +27,9 @@ class BodyRole:
 BODY_ROLES = (
     BodyRole("court", "法院", "法院", "Wufeng Tujia Autonomous County People's Court"),
     BodyRole(
-        "discipline", "纪检监察组", "第五纪检监察组",
+        "discipline",
+        "纪检监察组",
+        "第五纪检监察组",
         "Fifth Discipline Inspection and Supervision Group",
     ),
     BodyRole("inspection", "巡察办", "县委巡察办", "County Party Committee Inspection Office"),
@@ -51,7 +53,10 @@ def load_seed(session: Session) -> Notice:
         contact = next(c for c in parsed.contacts if role.marker in c.name)
         _save_body(session, role, contact)
     notice = Notice(
-        slug=SEED_SLUG, unit=SEED_UNIT, title=SEED_TITLE, preamble=parsed.preamble,
+        slug=SEED_SLUG,
+        unit=SEED_UNIT,
+        title=SEED_TITLE,
+        preamble=parsed.preamble,
         source_text=text,
     )
     session.add(notice)
@@ -68,8 +73,11 @@ def load_seed(session: Session) -> Notice:
             for i_pos, parsed_item in enumerate(parsed_items, 1):
                 category.items.append(
                     Item(
-                        notice_id=notice.id, position=i_pos, code=parsed_item.code,
-                        title=parsed_item.title, rectification=parsed_item.rectification,
+                        notice_id=notice.id,
+                        position=i_pos,
+                        code=parsed_item.code,
+                        title=parsed_item.title,
+                        rectification=parsed_item.rectification,
                     )
                 )
     session.flush()

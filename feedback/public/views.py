@@ -1,3 +1,256 @@
-from flask import Blueprint
+"""The citizen's side: read the notice, send a message, keep the receipt, follow the case.
+
+No JavaScript and no secrets in URLs: the tracking code is shown once in the response to the
+submitting POST, and later travels only in POST bodies.
+"""
+
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from feedback import cases, routing
+from feedback.cases import CaseError, Submission
+from feedback.extensions import db, limiter
+from feedback.i18n import LANGUAGE_COOKIE
+from feedback.labels import EVENT, KIND, RATING, ROUTING_REASON, STATUS
+from feedback.models import Body, Case, Kind
+from feedback.public import catalog, tracking
+from feedback.public.forms import (
+    RatingForm,
+    SubmissionForm,
+    SupplementForm,
+    TrackingForm,
+    is_english,
+)
 
 bp = Blueprint("public", __name__)
+
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+@bp.context_processor
+def words() -> dict[str, object]:
+    """Give the citizen's templates the words for each domain value."""
+    return {
+        "KIND": KIND,
+        "STATUS": STATUS,
+        "EVENT": EVENT,
+        "RATING": RATING,
+        "body_name": body_name,
+    }
+
+
+def body_name(body: Body) -> str:
+    return body.name_en if is_english() else body.name
+
+
+def submit_limits() -> str:
+    return current_app.config["SUBMIT_LIMITS"]
+
+
+def track_limits() -> str:
+    return current_app.config["TRACK_LIMITS"]
+
+
+def is_routing_preview() -> bool:
+    """Tell whether this POST can at most preview the routing: it stores nothing, so it is free.
+
+    Without confirm_routing=1, a message whose body the rules decide is never stored: the
+    service first shows where it will go and why.
+    """
+    if request.form.get("confirm_routing") == "1":
+        return False
+    try:
+        kind = Kind(request.form.get("kind", ""))
+    except ValueError:
+        return False
+    chosen = request.form.get("body", routing.UNSURE)  # the form's default when none is sent
+    return routing.route(kind, chosen, bool(request.form.get("item"))).decided_by_rules
+
+
+@bp.get("/")
+def home() -> str:
+    """Show the notice item by item, each with a link to comment on it, and the three bodies."""
+    return render_template(
+        "public/home.html",
+        notices=catalog.notices(db.session),
+        bodies=catalog.bodies(db.session),
+    )
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+@limiter.limit(submit_limits, methods=["POST"], exempt_when=is_routing_preview)
+def submit() -> str:
+    """Send a message: check it, show where the rules send it, store it, show the receipt once."""
+    notices = catalog.notices(db.session)
+    items = {item.id: item for item in catalog.items(notices)}
+    bodies = catalog.bodies(db.session)
+    form = SubmissionForm(bodies, items.values(), item=request.args.get("item", ""))
+    if not form.validate_on_submit():
+        return _submission_page(form, bodies)
+    item = items[form.item_id] if form.item_id else None
+    decision = routing.route(form.chosen_kind, form.body.data, item is not None)
+    if decision.decided_by_rules and not form.confirmed(decision.body):
+        form.ask_confirmation(decision.body)
+        proposed = next(b for b in bodies if b.slug == decision.body)
+        return _submission_page(form, bodies, proposed=proposed, reason=decision.reason)
+    case, code = cases.submit(
+        db.session,
+        Submission(
+            kind=form.chosen_kind,
+            chosen_body=form.body.data,
+            item=item,
+            subject=form.subject.data,
+            content=form.content.data,
+            contact=form.contact(),
+        ),
+    )
+    db.session.commit()
+    chosen = next((b for b in bodies if b.slug == case.chosen_body), None)
+    return render_template(
+        "public/receipt.html",
+        case=case,
+        code=code,
+        chosen=chosen,
+        reason=ROUTING_REASON[case.routing_reason],
+        overridden=chosen is not None and chosen.id != case.body_id,
+    )
+
+
+def _submission_page(
+    form: SubmissionForm,
+    bodies: Sequence[Body],
+    proposed: Body | None = None,
+    reason: str | None = None,
+) -> str:
+    """Show the form: with its errors, or with the body the rules propose and why."""
+    chosen = next((b for b in bodies if b.slug == form.body.data), None)
+    return render_template(
+        "public/submit.html",
+        form=form,
+        proposed=proposed,
+        chosen=chosen,
+        reason=ROUTING_REASON[reason] if reason else None,
+    )
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.shared_limit(track_limits, scope="track", methods=["POST"])
+def track() -> str:
+    """Look a case up by reference number and tracking code; a wrong pair tells nothing more."""
+    form = TrackingForm()
+    if not form.validate_on_submit():
+        return render_template("public/track.html", form=form)
+    case = tracking.find_case(db.session, form.reference.data, form.code.data)
+    if case is None:
+        return _not_found(form)
+    return _case_page(case, form.code.data)
+
+
+@bp.post("/track/add")
+@limiter.shared_limit(track_limits, scope="track", methods=["POST"])
+def add_information() -> str | tuple[str, int]:
+    """补充材料: add information to an open case, after checking the pair again."""
+    form = SupplementForm()
+    case = tracking.find_case(db.session, form.reference.data or "", form.code.data or "")
+    if case is None:
+        return _not_found(TrackingForm(formdata=None, reference=form.reference.data))
+    if not form.validate():
+        return _case_page(case, form.code.data, supplement=form)
+    try:
+        cases.add_supplement(db.session, case, form.text.data)
+    except CaseError as error:
+        db.session.rollback()
+        return _case_page(case, form.code.data, supplement=form, refused=str(error)), 409
+    db.session.commit()
+    return _case_page(case, form.code.data, done=_("Your information was added to the case."))
+
+
+@bp.post("/track/rate")
+@limiter.shared_limit(track_limits, scope="track", methods=["POST"])
+def rate() -> str | tuple[str, int]:
+    """评价: rate the outcome of a closed case once, after checking the pair again."""
+    form = RatingForm()
+    case = tracking.find_case(db.session, form.reference.data or "", form.code.data or "")
+    if case is None:
+        return _not_found(TrackingForm(formdata=None, reference=form.reference.data))
+    if not form.validate():
+        return _case_page(case, form.code.data, rating=form)
+    try:
+        cases.rate(db.session, case, form.chosen_rating, form.comment.data)
+    except CaseError as error:
+        db.session.rollback()
+        return _case_page(case, form.code.data, rating=form, refused=str(error)), 409
+    db.session.commit()
+    return _case_page(case, form.code.data, done=_("Thank you: your rating was recorded."))
+
+
+def _not_found(form: TrackingForm) -> str:
+    form.code.errors = [
+        _("No case was found. Check the reference number and the tracking code, and try again.")
+    ]
+    return render_template("public/track.html", form=form)
+
+
+def _case_page(
+    case: Case,
+    code: str,
+    supplement: SupplementForm | None = None,
+    rating: RatingForm | None = None,
+    refused: str | None = None,
+    done: str | None = None,
+) -> str:
+    """Render what the citizen may see of the case, with the forms that still apply to it."""
+    pair = {"reference": case.reference, "code": code}
+    if supplement is None or done:
+        supplement = SupplementForm(formdata=None, **pair)
+    if rating is None or done:
+        rating = RatingForm(formdata=None, **pair)
+    return render_template(
+        "public/case.html",
+        case=case,
+        view=tracking.public_view(case),
+        supplement=supplement,
+        rating=rating,
+        refused=refused,
+        done=done,
+    )
+
+
+@bp.get("/language/<code>")
+def set_language(code: str) -> Response:
+    """Switch the language and go back to the page the citizen was reading."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    target = request.args.get("next", "")
+    response = redirect(target if is_local_path(target) else url_for(".home"))
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
+    return response
+
+
+def is_local_path(target: str) -> bool:
+    """Accept only a path on this site: /track, not //evil.example or /\\evil.example."""
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if any(ord(c) < 32 or c == "\\" for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc

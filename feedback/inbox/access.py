@@ -1,0 +1,67 @@
+"""Who may read what in the inbox: every access rule of the staff side lives here.
+
+A case is visible only to staff of the body that holds it; to anyone else it does not exist
+(404, never 403). The administrator reads no case at all. Managers alone run the body's accounts
+and exports.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+
+from feedback.extensions import db, login_manager
+from feedback.models import Case, Contact
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def require_case_reader() -> Response | None:
+    """Let through only signed-in staff of a body: others log in, the administrator is refused."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+    if not current_user.reads_cases:
+        abort(403)
+    return None
+
+
+def body_case(case_id: int) -> Case:
+    """Return the case if the reader's body holds it; otherwise 404, as if it did not exist."""
+    if not current_user.is_authenticated or not current_user.reads_cases:
+        abort(404)
+    case = db.session.execute(
+        select(Case)
+        .options(joinedload(Case.item), joinedload(Case.body), joinedload(Case.assignee))
+        .where(Case.id == case_id, Case.body_id == current_user.body_id)
+    ).scalar_one_or_none()
+    if case is None:
+        abort(404)
+    return case
+
+
+def manager_only(view: Callable[P, R]) -> Callable[P, R]:
+    """Refuse a page to everyone but the body's managers (403)."""
+
+    @wraps(view)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not current_user.is_manager:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def reveal_contact(case: Case) -> Contact | None:
+    """Show a real-name citizen's contact details to the reader: the one place they are revealed.
+
+    Issue 3's audit log records the revelation here.
+    """
+    if not current_user.reads_cases or case.body_id != current_user.body_id:
+        abort(404)
+    return None if case.anonymous else case.contact

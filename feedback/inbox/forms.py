@@ -1,0 +1,242 @@
+"""The inbox's forms: the list filter, one small form per step on a case, accounts and export."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    IntegerField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from feedback import accounts, months, routing
+from feedback.inbox.queries import InboxFilters
+from feedback.labels import KIND, ROLE, STATUS
+from feedback.models import Body, Case, Item, Kind, Role, Status, User
+
+REQUIRED = _l("Please fill this in.")
+LENGTH = _l("Write %(min)d to %(max)d characters.")
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def valid_month(form: FlaskForm, field: Field) -> None:
+    """Accept a month written as YYYY-MM."""
+    try:
+        months.parse_month(field.data)
+    except (ValueError, OverflowError):
+        raise ValidationError(_l("Enter a month as YYYY-MM, for example 2026-11.")) from None
+
+
+def text_field(label: Any, low: int, high: int, **kwargs: Any) -> TextAreaField:
+    """A required text of `low` to `high` characters, trimmed."""
+    return TextAreaField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Length(low, high, LENGTH)],
+        render_kw={"maxlength": high},
+        **kwargs,
+    )
+
+
+class InboxFilterForm(FlaskForm):
+    """Filters of the inbox list, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice("", _l("All"))] + [SelectChoice(s.value, STATUS[s]) for s in Status],
+        default="",
+    )
+    kind = SelectField(
+        _l("Kind"),
+        choices=[SelectChoice("", _l("All"))] + [SelectChoice(k.value, KIND[k]) for k in Kind],
+        default="",
+    )
+    item = SelectField(_l("Item"), choices=[SelectChoice("", _l("All"))], default="")
+    month = StringField(
+        _l("Month received"),
+        filters=[strip],
+        validators=[Optional(), valid_month],
+        render_kw={"placeholder": "2026-11", "inputmode": "numeric", "maxlength": 7},
+    )
+    overdue = BooleanField(_l("Overdue only"))
+
+    def offer_items(self, items: Sequence[Item]) -> None:
+        self.item.choices = [SelectChoice("", _l("All"))] + [
+            SelectChoice(str(i.id), short_label(i)) for i in items
+        ]
+
+    def filters(self) -> InboxFilters:
+        """The filters as asked, leaving out any field that was not valid."""
+
+        def ok(field: Field) -> bool:
+            return bool(field.data) and not field.errors
+
+        return InboxFilters(
+            status=Status(self.status.data) if ok(self.status) else None,
+            kind=Kind(self.kind.data) if ok(self.kind) else None,
+            item_id=int(self.item.data) if ok(self.item) else None,
+            received_between=months.parse_month(self.month.data) if ok(self.month) else None,
+            overdue_only=bool(self.overdue.data),
+        )
+
+
+def short_label(item: Item, width: int = 28) -> str:
+    label = item.label
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+# The steps a case's status allows, as cases.py enforces them; the case page offers only these.
+STEPS_BY_STATUS: dict[Status, tuple[str, ...]] = {
+    Status.RECEIVED: ("accept", "decline", "transfer", "assign", "note"),
+    Status.ACCEPTED: ("close", "extend", "transfer", "assign", "note"),
+    Status.DECLINED: ("note",),
+    Status.CLOSED: ("note",),
+}
+
+
+def allowed_steps(case: Case) -> tuple[str, ...]:
+    steps = STEPS_BY_STATUS[case.status]
+    return tuple(s for s in steps if s != "extend" or not case.extension_days)
+
+
+class AcceptForm(FlaskForm):
+    pass
+
+
+class DeclineForm(FlaskForm):
+    reason = text_field(_l("Reason for not accepting"), 2, 1000)
+
+
+class TransferForm(FlaskForm):
+    to_body = SelectField(_l("Transfer to"), coerce=int, validators=[InputRequired(REQUIRED)])
+    reason = text_field(_l("Reason for the transfer"), 2, 1000)
+
+
+class NoteForm(FlaskForm):
+    text = text_field(_l("Internal note"), 1, 5000)
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(_l("Assign to"), coerce=int, validators=[InputRequired(REQUIRED)])
+
+
+class ExtendForm(FlaskForm):
+    days = IntegerField(_l("Days of extension"), validators=[InputRequired(REQUIRED)])
+    reason = text_field(_l("Reason for the extension"), 2, 1000)
+
+
+class CloseForm(FlaskForm):
+    reply = text_field(_l("Reply to the citizen"), 2, 5000)
+
+
+STEP_FORMS: dict[str, type[FlaskForm]] = {
+    "accept": AcceptForm,
+    "decline": DeclineForm,
+    "transfer": TransferForm,
+    "note": NoteForm,
+    "assign": AssignForm,
+    "extend": ExtendForm,
+    "close": CloseForm,
+}
+
+
+def step_form(
+    step: str, case: Case, bodies: Sequence[Body], staff: Sequence[User], *, bound: bool
+) -> FlaskForm:
+    """Make the form of one step on this case, with its choices; `bound` reads the posted data."""
+    form_class = STEP_FORMS[step]
+    form = form_class(prefix=step) if bound else form_class(prefix=step, formdata=None)
+    if isinstance(form, TransferForm):
+        form.to_body.choices = [
+            SelectChoice(b.id, b.name)
+            for b in bodies
+            if b.id != case.body_id and routing.may_hold(case.kind, b.slug)
+        ]
+    elif isinstance(form, AssignForm):
+        form.assignee.choices = [SelectChoice(u.id, u.username) for u in staff]
+        if case.assignee_id and not form.assignee.data:
+            form.assignee.data = case.assignee_id
+    elif isinstance(form, ExtendForm):
+        most = case.body.max_extension_days
+        form.days.validators = [
+            InputRequired(REQUIRED),
+            NumberRange(1, most, _l("Enter a number of days from %(min)s to %(max)s.")),
+        ]
+        form.days.render_kw = {"min": 1, "max": most, "inputmode": "numeric"}
+    return form
+
+
+class AccountForm(FlaskForm):
+    """A new account of the manager's own body."""
+
+    username = StringField(
+        _l("Username"),
+        filters=[strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(3, 40, LENGTH),
+            Regexp(
+                r"^[A-Za-z0-9._-]+$",
+                message=_l("Use letters, digits, dots, dashes or underscores."),
+            ),
+        ],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            InputRequired(REQUIRED),
+            Length(
+                accounts.MIN_PASSWORD_LENGTH,
+                200,
+                _l("A password needs at least %(min)d characters."),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(r.value, ROLE[r]) for r in (Role.STAFF, Role.MANAGER)],
+        default=Role.STAFF.value,
+    )
+
+
+class ExportForm(FlaskForm):
+    """Which month to export, and in which format; read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    month = StringField(
+        _l("Month"),
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), valid_month],
+        render_kw={"placeholder": "2026-11", "inputmode": "numeric", "maxlength": 7},
+    )
+    format = SelectField(
+        _l("Format"),
+        choices=[SelectChoice("csv", "CSV"), SelectChoice("xlsx", _l("Excel (xlsx)"))],
+        default="csv",
+    )

@@ -1,0 +1,392 @@
+"""The citizen's forms: a submission, a tracking look-up, added information and a rating.
+
+Every message is in the citizen's language and sits beside its field. Choices are checked here
+with our own messages, so that a forged value gets the same clear answer as a missing one.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+
+from feedback import routing
+from feedback.cases import ContactDetails
+from feedback.labels import KIND, RATING
+from feedback.models import Body, Item, Kind, Rating
+
+SUBJECT_MAX = 60
+CONTENT_MIN = 10
+CONTENT_MAX = 5000
+NAME_MAX = 40
+EMAIL_MAX = 254
+COMMENT_MAX = 500
+REAL_NAME = "real"
+ANONYMOUS = "anonymous"
+
+# A Chinese mobile number, or a landline with its area code (010 and 02x have three digits).
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE = re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))(\d{7,8})$")
+PHONE_SEPARATORS = str.maketrans("", "", " -\u00a0\u3000")
+
+
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def one_line_endings(value: Any) -> Any:
+    """Browsers send CRLF from a textarea; count and store a new line as one character."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def normalise_phone(text: str) -> str | None:
+    """Return a phone number in one stored form (13812345678, 0717-5193251), or None if invalid."""
+    digits = text.translate(PHONE_SEPARATORS)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    if MOBILE.match(digits):
+        return digits
+    landline = LANDLINE.match(digits)
+    if landline:
+        return f"{landline[1]}-{landline[2]}"
+    return None
+
+
+class NoControlCharacters:
+    """Refuse NUL bytes and other control characters; a multi-line text may hold new lines and tabs."""
+
+    def __init__(self, multiline: bool = False) -> None:
+        self.allowed = {"\n", "\t"} if multiline else set()
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        text = field.data or ""
+        if any(unicodedata.category(c) == "Cc" and c not in self.allowed for c in text):
+            raise StopValidation(
+                _l("Remove the invisible control characters from this text and try again.")
+            )
+
+
+class OneOf:
+    """Require one of the field's own choices: a missing and a forged value get clear messages."""
+
+    def __init__(self, missing: str, invalid: str, optional: bool = False) -> None:
+        self.missing = missing
+        self.invalid = invalid
+        self.optional = optional
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if not field.data:
+            if self.optional:
+                return
+            raise StopValidation(self.missing)
+        if field.data not in {c.value for c in field.choices}:
+            raise StopValidation(self.invalid)
+
+
+class Required(DataRequired):
+    """Like DataRequired, without the HTML required attribute: the field may be needed only sometimes."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.field_flags = {}
+
+
+def only_for_real_name(form: FlaskForm, field: Field) -> None:
+    """Skip a contact field when the citizen writes anonymously: it will not be stored."""
+    if form.identity.data != REAL_NAME:
+        field.errors = []
+        raise StopValidation()
+
+
+def valid_phone(form: FlaskForm, field: Field) -> None:
+    if normalise_phone(field.data or "") is None:
+        raise ValidationError(
+            _l(
+                "Enter a mobile number such as 13812345678, "
+                "or a landline with its area code such as 0717-5193251."
+            )
+        )
+
+
+def valid_email(form: FlaskForm, field: Field) -> None:
+    if not field.data:
+        return
+    try:
+        validate_email(field.data, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ValidationError(
+            _l("Enter an e-mail address such as name@example.com, or leave it empty.")
+        ) from error
+
+
+def empty_honeypot(form: FlaskForm, field: Field) -> None:
+    """A person never sees this field; software that fills it gets a vague answer and nothing is stored."""
+    if field.data:
+        raise ValidationError(_l("Your message could not be sent. Check the form and try again."))
+
+
+def is_english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def body_label(body: Body) -> str:
+    return body.name_en if is_english() else body.short_name
+
+
+class SubmissionForm(FlaskForm):
+    """意见 / 投诉 / 检举控告: what a citizen sends, to which body, by real name or anonymously."""
+
+    kind = RadioField(
+        _l("What kind of message is this?"),
+        validators=[
+            OneOf(_l("Choose the kind of message."), _l("Choose one of the kinds listed.")),
+        ],
+        validate_choice=False,
+    )
+    item = SelectField(
+        _l("Related item of the notice (optional)"),
+        validators=[
+            OneOf("", _l("Choose an item from the list, or none."), optional=True),
+        ],
+        validate_choice=False,
+    )
+    body = RadioField(
+        _l("Who should receive it?"),
+        validators=[
+            OneOf(
+                _l("Choose who should receive it, or “Not sure”."),
+                _l("Choose one of the bodies listed, or “Not sure”."),
+            ),
+        ],
+        validate_choice=False,
+        default=routing.UNSURE,
+    )
+    subject = StringField(
+        _l("Subject"),
+        filters=[strip],
+        validators=[
+            NoControlCharacters(),
+            DataRequired(_l("Write a short subject.")),
+            Length(
+                max=SUBJECT_MAX,
+                message=_l("The subject can be at most %(max)d characters; it has %(length)d."),
+            ),
+        ],
+        render_kw={"maxlength": SUBJECT_MAX, "autocomplete": "off"},
+    )
+    content = TextAreaField(
+        _l("What you want to tell them"),
+        filters=[one_line_endings, strip],
+        validators=[
+            NoControlCharacters(multiline=True),
+            DataRequired(_l("Write what you want to tell them.")),
+            Length(
+                min=CONTENT_MIN,
+                message=_l("Write at least %(min)d characters so that it can be handled."),
+            ),
+            Length(
+                max=CONTENT_MAX,
+                message=_l("The text can be at most %(max)d characters; it has %(length)d."),
+            ),
+        ],
+        render_kw={"rows": 10},
+    )
+    identity = RadioField(
+        _l("Real name or anonymous?"),
+        choices=[
+            SelectChoice(REAL_NAME, _l("Real name: the body can contact me about it")),
+            SelectChoice(ANONYMOUS, _l("Anonymous: I give no name or contact details")),
+        ],
+        validators=[
+            OneOf(
+                _l("Choose real name or anonymous."),
+                _l("Choose real name or anonymous."),
+            ),
+        ],
+        validate_choice=False,
+    )
+    name = StringField(
+        _l("Your name"),
+        filters=[strip],
+        validators=[
+            only_for_real_name,
+            NoControlCharacters(),
+            Required(_l("Write your name, or choose anonymous.")),
+            Length(max=NAME_MAX, message=_l("A name can be at most %(max)d characters.")),
+        ],
+        render_kw={"maxlength": NAME_MAX, "autocomplete": "name"},
+    )
+    phone = StringField(
+        _l("Phone number"),
+        filters=[strip],
+        validators=[
+            only_for_real_name,
+            NoControlCharacters(),
+            Required(_l("Give a phone number, or choose anonymous.")),
+            valid_phone,
+        ],
+        render_kw={"type": "tel", "autocomplete": "tel", "inputmode": "tel", "maxlength": 30},
+    )
+    email = StringField(
+        _l("E-mail (optional)"),
+        filters=[strip],
+        validators=[
+            only_for_real_name,
+            NoControlCharacters(),
+            Length(
+                max=EMAIL_MAX, message=_l("An e-mail address can be at most %(max)d characters.")
+            ),
+            valid_email,
+        ],
+        render_kw={"type": "email", "autocomplete": "email", "maxlength": EMAIL_MAX},
+    )
+    consent = BooleanField(
+        _l("I confirm that what I wrote is true, and I agree that the receiving body handles it."),
+        validators=[DataRequired(_l("Tick this box to send your message."))],
+    )
+    # The honeypot: hidden from people, filled in by careless software.
+    website = StringField(
+        _l("Leave this field empty"),
+        validators=[empty_honeypot],
+        render_kw={"tabindex": "-1", "autocomplete": "off"},
+    )
+    # Set when the citizen has seen which body the rules chose and why.
+    confirm_routing = HiddenField()
+    proposed_body = HiddenField()
+
+    def __init__(self, bodies: Sequence[Body], items: Iterable[Item], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kind.choices = [SelectChoice(kind.value, label) for kind, label in KIND.items()]
+        self.body.choices = [SelectChoice(b.slug, body_label(b)) for b in bodies]
+        self.body.choices.append(SelectChoice(routing.UNSURE, _l("Not sure")))
+        self.item.choices = [SelectChoice("", _l("None: about the notice in general or other"))]
+        self.item.choices += [
+            SelectChoice(
+                str(i.id),
+                i.label,
+                optgroup=f"{i.category.aspect.number}.{i.category.number} {i.category.title}",
+            )
+            for i in items
+        ]
+
+    @property
+    def chosen_kind(self) -> Kind:
+        return Kind(self.kind.data)
+
+    @property
+    def item_id(self) -> int | None:
+        return int(self.item.data) if self.item.data else None
+
+    def contact(self) -> ContactDetails | None:
+        """The real-name details in their stored form; None for an anonymous message."""
+        if self.identity.data != REAL_NAME:
+            return None
+        email = self.email.data or ""
+        if email:
+            email = validate_email(email, check_deliverability=False).normalized
+        phone = normalise_phone(self.phone.data)
+        assert phone is not None  # the form validated it
+        return ContactDetails(name=self.name.data, phone=phone, email=email)
+
+    def confirmed(self, proposed_body: str) -> bool:
+        """Tell whether the citizen confirmed this very proposal (not one for other answers)."""
+        if self.confirm_routing.data != "1":
+            return False
+        return (self.proposed_body.data or "") in ("", proposed_body)
+
+    def ask_confirmation(self, proposed_body: str) -> None:
+        self.confirm_routing.data = "1"
+        self.proposed_body.data = proposed_body
+
+
+class TrackingForm(FlaskForm):
+    """Look a case up by its reference number and tracking code."""
+
+    reference = StringField(
+        _l("Reference number"),
+        filters=[strip],
+        validators=[
+            NoControlCharacters(),
+            DataRequired(_l("Enter the reference number from your receipt.")),
+            Length(max=40, message=_l("Enter the reference number from your receipt.")),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "placeholder": "2026-01-000001"},
+    )
+    code = StringField(
+        _l("Tracking code"),
+        filters=[strip],
+        validators=[
+            NoControlCharacters(),
+            DataRequired(_l("Enter the tracking code from your receipt.")),
+            Length(max=80, message=_l("Enter the tracking code from your receipt.")),
+        ],
+        render_kw={
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "autocapitalize": "characters",
+            "placeholder": "XXXX-XXXX-XXXX-XXXX-XXXX",
+        },
+    )
+
+
+class SupplementForm(TrackingForm):
+    """补充材料: more information for an open case; reference and code travel as hidden fields."""
+
+    text = TextAreaField(
+        _l("Information to add"),
+        filters=[one_line_endings, strip],
+        validators=[
+            NoControlCharacters(multiline=True),
+            DataRequired(_l("Write the information you want to add.")),
+            Length(
+                max=CONTENT_MAX,
+                message=_l("The text can be at most %(max)d characters; it has %(length)d."),
+            ),
+        ],
+        render_kw={"rows": 5},
+    )
+
+
+class RatingForm(TrackingForm):
+    """评价: how satisfied the citizen is with the outcome, with an optional comment."""
+
+    rating = RadioField(
+        _l("How satisfied are you with how your case was handled?"),
+        choices=[SelectChoice(r.value, label) for r, label in RATING.items()],
+        validators=[
+            OneOf(_l("Choose how satisfied you are."), _l("Choose how satisfied you are.")),
+        ],
+        validate_choice=False,
+    )
+    comment = TextAreaField(
+        _l("Comment (optional)"),
+        filters=[one_line_endings, strip],
+        validators=[
+            NoControlCharacters(multiline=True),
+            Length(
+                max=COMMENT_MAX,
+                message=_l("A comment can be at most %(max)d characters; it has %(length)d."),
+            ),
+        ],
+        render_kw={"rows": 3},
+    )
+
+    @property
+    def chosen_rating(self) -> Rating:
+        return Rating(self.rating.data)

@@ -1,0 +1,371 @@
+"""The monthly export: what a manager finds in the CSV and the XLSX, and that both are streamed."""
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import body, new_case
+from flask import current_app
+
+from feedback import cases, exports, months
+from feedback.cases import ContactDetails
+from feedback.exports import Timeliness, timeliness
+from feedback.extensions import db
+from feedback.models import Case, Kind, Rating, Status
+
+MONTH = "2026-11"
+BOM = b"\xef\xbb\xbf"
+HEADER = [
+    "编号",
+    "收到时间",
+    "类型",
+    "问题编号",
+    "对应问题",
+    "标题",
+    "内容",
+    "状态",
+    "受理时间",
+    "办结或不予受理时间",
+    "办理天数",
+    "是否按期",
+    "答复意见或不予受理理由",
+    "转办次数",
+    "满意度评价",
+    "联系人姓名",
+    "联系电话",
+    "电子邮箱",
+]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHEET_NS = {"s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+TEXT_TAG = f"{{{SHEET_NS['s']}}}t"
+
+
+def local(text: str) -> datetime:
+    """A moment given as Beijing time, e.g. '2026-11-05 09:30', as an aware UTC datetime."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def received_on(case: Case, text: str) -> Case:
+    """Move a case's receipt to a chosen local time (its deadline with it) and commit."""
+    moved = local(text) - case.received_at
+    case.received_at += moved
+    if case.due_at is not None and case.status is Status.RECEIVED:
+        case.due_at += moved
+    db.session.commit()
+    return case
+
+
+def fetch(body_slug: str | None, fmt: str = "csv", month: str = MONTH) -> bytes:
+    """Download an export the way the inbox view does, and read the whole stream."""
+    holder = body(body_slug) if body_slug else None
+    with current_app.test_request_context():
+        response = exports.download(holder, month, fmt)
+        assert response.is_streamed
+        return response.get_data()
+
+
+def csv_table(data: bytes) -> list[list[str]]:
+    assert data.startswith(BOM)
+    return list(csv.reader(io.StringIO(data[len(BOM) :].decode("utf-8"))))
+
+
+def by_reference(table: list[list[str]]) -> dict[str, dict[str, str]]:
+    header, *rows = table
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+
+
+def xlsx_sheets(data: bytes) -> dict[str, str]:
+    """The worksheets' XML of an XLSX file, by their path inside the zip."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {
+            name: archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name)
+        }
+
+
+def xlsx_table(data: bytes) -> list[list[str]]:
+    """Read back the first sheet's cells as text, whether inline, shared or numeric."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        shared: list[str] = []
+        if "xl/sharedStrings.xml" in archive.namelist():
+            root = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+            shared = ["".join(t.text or "" for t in si.iter(TEXT_TAG)) for si in root]
+        sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
+    table = []
+    for row in sheet.iterfind(".//s:sheetData/s:row", SHEET_NS):
+        cells: dict[int, str] = {}
+        for cell in row.iterfind("s:c", SHEET_NS):
+            column = 0
+            for letter in re.match(r"[A-Z]+", cell.get("r", "")).group():
+                column = column * 26 + ord(letter) - 64
+            kind = cell.get("t")
+            if kind == "inlineStr":
+                text = "".join(t.text or "" for t in cell.iter(TEXT_TAG))
+            elif kind == "s":
+                text = shared[int(cell.findtext("s:v", "", SHEET_NS))]
+            else:
+                text = cell.findtext("s:v", "", SHEET_NS)
+            cells[column - 1] = text
+        table.append([cells.get(i, "") for i in range(max(cells, default=-1) + 1)])
+    return table
+
+
+def test_the_csv_has_a_bom_a_chinese_header_and_one_row_per_case_of_the_month(app):
+    first = received_on(new_case()[0], "2026-11-01 00:05")  # local midnight is still November
+    second = received_on(new_case()[0], "2026-11-30 23:55")
+    received_on(new_case()[0], "2026-10-31 23:59")  # October, in Beijing time
+    received_on(new_case()[0], "2026-12-01 00:00")
+    received_on(new_case(chosen="inspection")[0], "2026-11-10 10:00")
+
+    data = fetch("court")
+
+    table = csv_table(data)
+    assert table[0] == HEADER
+    assert [row[0] for row in table[1:]] == [first.reference, second.reference]
+    row = by_reference(table)[first.reference]
+    assert row["收到时间"] == "2026-11-01 00:05"
+    assert row["类型"] == "意见建议"
+    assert row["问题编号"] == "一.1.(1)"
+    assert row["对应问题"] == first.item.title
+    assert row["标题"] == "关于整改落实的意见"
+    assert row["状态"] == "待受理"
+    assert row["转办次数"] == "0"
+    assert row["受理时间"] == row["办结或不予受理时间"] == row["答复意见或不予受理理由"] == ""
+
+
+def test_contact_details_are_filled_only_for_real_name_cases(app):
+    details = ContactDetails(name="张三", phone="13800000000", email="zhang@example.com")
+    named = received_on(new_case(contact=details)[0], "2026-11-03 09:00")
+    anonymous = received_on(new_case()[0], "2026-11-03 10:00")
+
+    rows = by_reference(csv_table(fetch("court")))
+
+    assert [rows[named.reference][h] for h in HEADER[-3:]] == list(vars(details).values())
+    assert [rows[anonymous.reference][h] for h in HEADER[-3:]] == ["", "", ""]
+
+
+def test_reply_days_timeliness_and_satisfaction_of_a_closed_case(app, staff):
+    case = new_case()[0]
+    cases.accept(db.session, case, staff["court"])
+    cases.close(db.session, case, staff["court"], "已核实并整改。")
+    cases.rate(db.session, case, Rating.SATISFIED, "")
+    case.received_at = local("2026-11-02 08:00")
+    case.accepted_at = local("2026-11-04 09:00")
+    case.closed_at = local("2026-11-20 17:30")
+    db.session.commit()
+
+    row = by_reference(csv_table(fetch("court")))[case.reference]
+
+    assert row["状态"] == "已办结"
+    assert row["受理时间"] == "2026-11-04 09:00"
+    assert row["办结或不予受理时间"] == "2026-11-20 17:30"
+    assert row["办理天数"] == "18"
+    assert row["是否按期"] == "按期"
+    assert row["答复意见或不予受理理由"] == "已核实并整改。"
+    assert row["满意度评价"] == "满意"
+
+
+def test_a_declined_case_shows_the_reason_and_a_late_open_case_is_flagged(app, staff):
+    declined = new_case()[0]
+    cases.decline(db.session, declined, staff["court"], "不属于受理范围")
+    received_on(declined, "2026-11-06 08:00")
+    declined.closed_at = local("2026-11-08 08:00")
+    forgotten = received_on(new_case()[0], "2026-11-07 08:00")
+    forgotten.due_at = local("2026-11-22 08:00")  # as if the month were long past
+    db.session.commit()
+
+    rows = by_reference(csv_table(fetch("court")))
+
+    assert rows[declined.reference]["状态"] == "不予受理"
+    assert rows[declined.reference]["答复意见或不予受理理由"] == "不属于受理范围"
+    assert rows[declined.reference]["办理天数"] == "2"
+    assert rows[declined.reference]["是否按期"] == "按期"
+    assert rows[forgotten.reference]["是否按期"] == "逾期未办结"
+
+
+def test_a_transferred_case_is_exported_by_the_body_that_holds_it(app, staff):
+    case = received_on(new_case()[0], "2026-11-09 11:00")
+    cases.transfer(db.session, case, staff["court"], body("inspection"), "属于巡察办职责")
+    db.session.commit()
+
+    assert len(csv_table(fetch("court"))) == 1  # the header only
+    row = by_reference(csv_table(fetch("inspection")))[case.reference]
+    assert row["转办次数"] == "1"
+    assert row["状态"] == "待受理"
+
+
+def test_the_export_of_every_body_has_a_body_column(app):
+    court = received_on(new_case()[0], "2026-11-11 09:00")
+    report = received_on(new_case(kind=Kind.REPORT, chosen="unsure")[0], "2026-11-12 09:00")
+
+    table = csv_table(fetch(None))
+
+    assert table[0] == [HEADER[0], "受理机关", *HEADER[1:]]
+    rows = by_reference(table)
+    assert rows[court.reference]["受理机关"] == body("court").short_name
+    assert rows[report.reference]["受理机关"] == body("discipline").short_name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('=HYPERLINK("http://evil.example","点击")', '\'=HYPERLINK("http://evil.example","点击")'),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("整改=落实", "整改=落实"),
+        ("", ""),
+    ],
+)
+def test_neutralise_prefixes_an_apostrophe_to_what_a_spreadsheet_would_run(text, expected):
+    assert exports.neutralise(text) == expected
+
+
+def _formula_case() -> Case:
+    case = new_case(
+        subject='=HYPERLINK("http://evil.example","点击")',
+        content="+1",
+        contact=ContactDetails(name="@SUM(A1)", phone="-2", email=""),
+    )[0]
+    return received_on(case, "2026-11-15 15:00")
+
+
+def test_cells_that_would_be_formulas_are_neutralised_in_the_csv(app):
+    case = _formula_case()
+
+    row = by_reference(csv_table(fetch("court")))[case.reference]
+
+    assert row["标题"] == '\'=HYPERLINK("http://evil.example","点击")'
+    assert row["内容"] == "'+1"
+    assert row["联系人姓名"] == "'@SUM(A1)"
+    assert row["联系电话"] == "'-2"
+
+
+def test_cells_that_would_be_formulas_are_neutralised_in_the_xlsx(app):
+    case = _formula_case()
+
+    data = fetch("court", "xlsx")
+
+    (sheet,) = xlsx_sheets(data).values()
+    assert "<f>" not in sheet and "<f " not in sheet
+    header, row = xlsx_table(data)
+    cells = dict(zip(header, row, strict=False))
+    assert cells["编号"] == case.reference
+    assert cells["标题"] == '\'=HYPERLINK("http://evil.example","点击")'
+    assert cells["内容"] == "'+1"
+    assert cells["联系人姓名"] == "'@SUM(A1)"
+    assert cells["联系电话"] == "'-2"
+
+
+def test_the_xlsx_has_one_sheet_with_a_header_and_a_row_per_case(app, staff):
+    for hour in range(3):
+        received_on(new_case()[0], f"2026-11-16 1{hour}:00")
+    closed = new_case()[0]
+    cases.accept(db.session, closed, staff["court"])
+    cases.close(db.session, closed, staff["court"], "已答复")
+    received_on(closed, "2026-11-17 09:00")
+
+    data = fetch("court", "xlsx")
+
+    assert zipfile.is_zipfile(io.BytesIO(data))
+    assert len(xlsx_sheets(data)) == 1
+    table = xlsx_table(data)
+    assert table[0] == HEADER
+    assert len(table) == 1 + 4
+    assert table[-1][HEADER.index("转办次数")] == "0"  # written as a number
+    assert table[-1][HEADER.index("答复意见或不予受理理由")] == "已答复"
+
+
+def test_download_names_the_file_and_streams_it(app):
+    with current_app.test_request_context():
+        csv_response = exports.download(body("court"), MONTH, "csv")
+        xlsx_response = exports.download(None, MONTH, "xlsx")
+        assert csv_response.is_streamed and xlsx_response.is_streamed
+        assert csv_response.content_type == "text/csv; charset=utf-8"
+        assert csv_response.headers["Content-Disposition"] == (
+            'attachment; filename="feedback-court-2026-11.csv"'
+        )
+        assert xlsx_response.mimetype == exports.MIMETYPES["xlsx"]
+        assert "feedback-all-2026-11.xlsx" in xlsx_response.headers["Content-Disposition"]
+        assert xlsx_response.get_data().startswith(b"PK")
+
+
+@pytest.mark.parametrize(
+    ("month", "fmt"), [("2026-13", "csv"), ("11/2026", "xlsx"), (MONTH, "pdf")]
+)
+def test_download_refuses_a_malformed_month_or_an_unknown_format(app, month, fmt):
+    with current_app.test_request_context(), pytest.raises(ValueError):
+        exports.download(body("court"), month, fmt)
+
+
+def test_rows_are_fetched_lazily_and_the_csv_is_sent_in_several_chunks(app):
+    submission = cases.Submission(
+        kind=Kind.OPINION,
+        chosen_body="court",
+        item=None,
+        subject="批量",
+        content="内容",
+        contact=None,
+    )
+    for _ in range(1200):
+        cases.submit(db.session, submission)
+    db.session.commit()
+    start, end = months.parse_month(months.month_of(datetime.now(UTC)))
+
+    rows = exports.export_rows(db.session, body("court"), start, end)
+    assert isinstance(rows, Iterator)
+    with app.test_request_context():
+        chunks = list(exports.csv_chunks(rows, with_body=False))
+
+    assert len(chunks) >= 3  # a chunk every 500 rows, not the month in one piece
+    assert len(csv_table(b"".join(chunks))) == 1 + 1200
+
+
+BASE = local("2026-11-02 08:00")
+LIMITS = {"accept_days": 15, "close_days": 60, "extension_days": 0}
+
+
+@pytest.mark.parametrize(
+    ("status", "accepted", "closed", "due", "extension", "expected"),
+    [
+        # closed: accepted within 15 days, closed within 60 (+ extension) days of acceptance
+        (Status.CLOSED, 15, 15 + 60, None, 0, Timeliness.ON_TIME),
+        (Status.CLOSED, 16, 20, None, 0, Timeliness.LATE),
+        (Status.CLOSED, 1, 1 + 61, None, 0, Timeliness.LATE),
+        (Status.CLOSED, 1, 1 + 90, None, 30, Timeliness.ON_TIME),
+        # declined: the decision is due within the acceptance time
+        (Status.DECLINED, None, 15, None, 0, Timeliness.ON_TIME),
+        (Status.DECLINED, None, 16, None, 0, Timeliness.LATE),
+        # open: nothing to say until a deadline passes
+        (Status.RECEIVED, None, None, 15, 0, None),
+        (Status.RECEIVED, None, None, 5, 0, Timeliness.OVERDUE),
+        (Status.ACCEPTED, 3, None, 3 + 60, 0, None),
+        (Status.ACCEPTED, 20, None, 20 + 60, 0, Timeliness.LATE),
+        (Status.ACCEPTED, 1, None, 1 + 5, 0, Timeliness.OVERDUE),
+    ],
+)
+def test_timeliness_means_no_deadline_was_missed(
+    status, accepted, closed, due, extension, expected
+):
+    def day(n: int | None) -> datetime | None:
+        return None if n is None else BASE + timedelta(days=n)
+
+    verdict = timeliness(
+        status=status,
+        clock_start=BASE,
+        accepted_at=day(accepted),
+        closed_at=day(closed),
+        due_at=day(due),
+        now=day(10),
+        **{**LIMITS, "extension_days": extension},
+    )
+    assert verdict is expected

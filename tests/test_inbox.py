@@ -1,0 +1,199 @@
+"""The inbox list: overdue first, filters, pages, a constant number of queries, escaped text."""
+
+import re
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import PASSWORD, login, new_case
+from flask import g
+from sqlalchemy import event, select
+
+from feedback import accounts, cases
+from feedback.extensions import db
+from feedback.models import Item, Kind, Role, User, utcnow
+
+REFERENCE = re.compile(r">(\d{4}-\d{2}-\d{6})</a>")
+
+
+def listed(client, query=""):
+    """The references the inbox shows, in order, and the page itself."""
+    response = client.get("/inbox/" + query)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    return REFERENCE.findall(page), page
+
+
+def test_overdue_cases_come_first_then_the_newest(client, staff):
+    old, _ = new_case(subject="最早的一件")
+    middle, _ = new_case(subject="中间的一件")
+    newest, _ = new_case(subject="最新的一件")
+    for n, case in enumerate((old, middle, newest)):
+        case.received_at = utcnow() - timedelta(days=10 - n)
+    middle.due_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    login(client, staff["court"])
+    references, page = listed(client)
+    assert references == [middle.reference, newest.reference, old.reference]
+    assert page.count('<span class="badge overdue">已超期</span>') == 1
+    assert page.count('<tr class="overdue">') == 1
+
+
+@pytest.fixture
+def three_cases(app, staff):
+    """An opinion about one item, a complaint about another (accepted), an old 'other'."""
+    opinion, _ = new_case(kind=Kind.OPINION, item_code="一.1.(1)", subject="意见一件")
+    complaint, _ = new_case(kind=Kind.COMPLAINT, item_code="二.3", subject="投诉一件")
+    other, _ = new_case(kind=Kind.OTHER, item_code=None, subject="其他一件")
+    cases.accept(db.session, complaint, staff["court"])
+    other.received_at = datetime(2025, 1, 15, 4, tzinfo=UTC)
+    opinion.due_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    return opinion, complaint, other
+
+
+def test_each_filter_narrows_the_list(client, staff, three_cases):
+    opinion, complaint, other = three_cases
+    login(client, staff["court"])
+    assert set(listed(client)[0]) == {opinion.reference, complaint.reference, other.reference}
+    assert listed(client, "?status=accepted")[0] == [complaint.reference]
+    assert listed(client, "?kind=other")[0] == [other.reference]
+    assert listed(client, f"?item={complaint.item_id}")[0] == [complaint.reference]
+    assert listed(client, "?month=2025-01")[0] == [other.reference]
+    assert listed(client, "?overdue=y")[0] == [opinion.reference]
+    assert listed(client, "?status=received&kind=opinion")[0] == [opinion.reference]
+    references, page = listed(client, "?status=closed")
+    assert references == [] and "没有符合筛选条件的件。" in page
+
+
+def test_the_item_filter_offers_the_notices_items(client, staff):
+    login(client, staff["court"])
+    page = listed(client)[1]
+    options = re.search(r'<select id="item" name="item">(.*?)</select>', page, re.S)[1]
+    items = db.session.execute(select(Item)).scalars().all()
+    assert options.count("<option") == len(items) + 1
+    assert "一.1.(1)" in options
+
+
+@pytest.mark.parametrize("month", ["2025-13", "25-01", "一月", "9999-12"])
+def test_a_malformed_month_is_explained_and_the_list_still_shown(client, staff, three_cases, month):
+    login(client, staff["court"])
+    references, page = listed(client, f"?month={month}&kind=other")
+    assert "请按 YYYY-MM 格式填写月份，例如 2026-11。" in page
+    assert f'value="{month}"' in page  # what was typed stays in the field
+    assert references == [three_cases[2].reference]  # the valid filters still apply
+
+
+def test_an_empty_inbox_says_so(client, staff):
+    new_case(chosen="inspection", subject="别的机关的件")
+    login(client, staff["court"])
+    references, page = listed(client)
+    assert references == [] and "收件箱为空：尚未收到任何反映。" in page
+
+
+@pytest.fixture
+def small_pages(app_factory):
+    app = app_factory(INBOX_PAGE_SIZE=2)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_pages_go_forward_and_back(small_pages):
+    client = small_pages.test_client()
+    made = [new_case(subject=f"第{n}件")[0].reference for n in range(5)]
+    newest_first = made[::-1]
+    user = db.session.execute(select(User).where(User.username == "court-staff")).scalar_one()
+    login(client, user)
+    first, page = listed(client, "?kind=opinion")
+    assert first == newest_first[:2]
+    assert 'href="/inbox/?kind=opinion&amp;page=2"' in page and "上一页" not in page
+    second, page = listed(client, "?kind=opinion&page=2")
+    assert second == newest_first[2:4]
+    assert "上一页" in page and "下一页" in page
+    third, page = listed(client, "?kind=opinion&page=3")
+    assert third == newest_first[4:] and "下一页" not in page
+    assert listed(client, "?page=0")[0] == first  # a page number below one means the first
+
+
+@contextmanager
+def counted_statements():
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def fresh_request(client, url):
+    """Request a page as a new server process would: nothing cached from the test's session."""
+    db.session.expunge_all()
+    g.pop("_login_user", None)
+    with counted_statements() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(statements), response.get_data(as_text=True)
+
+
+def user(username):
+    """The account of that name, creating a court staff account if there is none yet."""
+    found = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    return found or accounts.create(db.session, username, PASSWORD, Role.STAFF, "court")
+
+
+def make_cases(n, start):
+    """Cases about different items, assigned to different people: lazy loads would show."""
+    items = db.session.execute(select(Item).order_by(Item.id)).scalars().all()
+    for k in range(start, start + n):
+        case, _ = new_case(item_code=items[k % len(items)].code, subject=f"件{k}")
+        assignee = user(f"court-clerk-{k}")
+        cases.assign(db.session, case, user("court-manager"), assignee)
+    db.session.commit()
+
+
+def test_the_list_takes_the_same_number_of_queries_for_3_or_12_cases(client, staff):
+    make_cases(3, 0)
+    login(client, staff["court-manager"])
+    few, page = fresh_request(client, "/inbox/")
+    assert len(REFERENCE.findall(page)) == 3
+    make_cases(9, 3)
+    many, page = fresh_request(client, "/inbox/")
+    assert len(REFERENCE.findall(page)) == 12
+    assert few == many
+
+
+def test_the_case_page_takes_the_same_number_of_queries_for_1_or_10_events(client, staff):
+    quiet, _ = new_case(subject="只有一个事件")
+    busy, _ = new_case(subject="有十个事件")
+    cases.accept(db.session, busy, staff["court"])
+    cases.assign(db.session, busy, staff["court-manager"], staff["court"])
+    for n in range(7):
+        clerk = user(f"court-clerk-{n}")
+        cases.add_note(db.session, busy, clerk, f"备注{n}")
+        clerk.active = False  # since left: not among the colleagues the page lists anyway
+    db.session.commit()
+    assert len(busy.events) == 10
+    login(client, staff["court-manager"])
+    one, page = fresh_request(client, f"/inbox/cases/{quiet.id}")
+    assert page.count("<time") >= 2
+    ten, page = fresh_request(client, f"/inbox/cases/{busy.id}")
+    assert "备注6" in page
+    assert one == ten
+
+
+def test_markup_a_citizen_sent_is_shown_as_text(client, staff):
+    case, _ = new_case(
+        subject='<script>alert("s")</script>', content='<img src=x onerror="alert(1)"><b>粗</b>'
+    )
+    login(client, staff["court"])
+    page = listed(client)[1]
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    page = client.get(f"/inbox/cases/{case.id}").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    assert "<img src=x" not in page and "&lt;img src=x" in page and "<b>粗</b>" not in page

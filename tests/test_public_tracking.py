@@ -1,0 +1,237 @@
+"""Following a case: only the right reference and code open it, and only its public side shows."""
+
+import re
+
+from conftest import body, new_case
+from public_helpers import CJK, field_error, send
+from sqlalchemy import select
+
+from feedback import cases
+from feedback.extensions import db
+from feedback.models import Event, EventKind, Rating
+
+NOT_FOUND = "未查到相关件，请核对受理编号和查询码后重试。"
+
+
+def track(client, reference, code):
+    return client.post("/track", data={"reference": reference, "code": code})
+
+
+def public_events(case_id: int) -> list[EventKind]:
+    rows = db.session.execute(select(Event).where(Event.case_id == case_id).order_by(Event.id))
+    return [e.kind for e in rows.scalars()]
+
+
+def test_the_track_page_asks_for_reference_and_code_in_a_post_form(client):
+    html = client.get("/track").get_data(as_text=True)
+    assert '<form method="post" action="/track">' in html
+    assert 'name="reference"' in html and 'name="code"' in html
+
+
+def test_the_right_pair_shows_status_content_and_the_body_to_call(client):
+    reference, code = send(client, subject="执行款迟迟未兑付", item="")
+    response = track(client, reference, code)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert reference in html
+    assert "执行款迟迟未兑付" in html
+    assert "整改通报说已经整改到位" in html  # the content the citizen sent
+    assert "五峰土家族自治县人民法院" in html and "0717-5193251" in html
+    assert "待受理" in html  # received, awaiting acceptance
+    assert "补充材料" in html  # the case is open: information can be added
+
+
+def test_the_code_may_be_typed_in_lower_case_without_dashes(client):
+    reference, code = send(client)
+    html = track(client, f" {reference} ", code.lower().replace("-", " ")).get_data(as_text=True)
+    assert "待受理" in html and NOT_FOUND not in html
+
+
+def test_a_wrong_code_and_an_unknown_reference_look_exactly_the_same(client):
+    reference, code = send(client)
+    wrong_code = "0000-0000-0000-0000-0000"
+    wrong = track(client, reference, wrong_code)
+    unknown = track(client, "2020-01-999999", code)
+    assert wrong.status_code == unknown.status_code == 200
+    wrong_html = wrong.get_data(as_text=True).replace(reference, "REF").replace(wrong_code, "CODE")
+    unknown_html = (
+        unknown.get_data(as_text=True).replace("2020-01-999999", "REF").replace(code, "CODE")
+    )
+    assert wrong_html == unknown_html
+    assert field_error(wrong_html, "code") == NOT_FOUND
+    assert "待受理" not in wrong_html
+
+
+def test_empty_fields_are_explained_beside_them(client):
+    html = track(client, "", "").get_data(as_text=True)
+    assert field_error(html, "reference") == "请填写回执上的受理编号。"
+    assert field_error(html, "code") == "请填写回执上的查询码。"
+
+
+def test_the_timeline_shows_only_public_events_and_the_reply_after_closing(app, client, staff):
+    case, code = new_case()
+    court = staff["court"]
+    cases.add_note(db.session, case, court, "内部备注：此人多次来访，注意核实")
+    cases.assign(db.session, case, court, court)
+    cases.accept(db.session, case, court)
+    cases.extend(db.session, case, court, 10, "需要调取三年前的档案")
+    cases.close(db.session, case, court, "经核实，已督促相关部门整改到位。")
+    db.session.commit()
+
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert "已办结" in html
+    assert "经核实，已督促相关部门整改到位。" in html
+    assert "需要调取三年前的档案" in html  # the reason for the extension is public
+    assert "内部备注" not in html and "多次来访" not in html
+    assert court.username not in html  # nor who it was assigned to
+    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', html, re.S)[1]
+    assert timeline.count("<li>") == 4  # received, accepted, extended, closed
+    assert "评价办理结果" in html  # closed: the outcome can be rated
+    assert 'action="/track/add"' not in html  # closed: no more information
+
+
+def test_a_transfer_shows_the_new_body_and_why(client, staff):
+    case, code = new_case()
+    cases.transfer(
+        db.session, case, staff["court"], body("inspection"), "涉及整改落实情况，由巡察办核查"
+    )
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert "已转县委巡察办办理。" in html
+    assert "涉及整改落实情况，由巡察办核查" in html
+    assert "0717-5755079" in html  # the body now holding it
+
+
+def test_a_declined_case_shows_the_reason(client, staff):
+    case, code = new_case()
+    cases.decline(db.session, case, staff["court"], "反映内容不属于本院受理范围")
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert "不予受理的理由" in html and "反映内容不属于本院受理范围" in html
+
+
+def test_information_can_be_added_while_the_case_is_open_and_not_after(client, staff):
+    case, code = new_case()
+    added = client.post(
+        "/track/add",
+        data={"reference": case.reference, "code": code, "text": "补充：办事时间是5月3日上午。"},
+    )
+    html = added.get_data(as_text=True)
+    assert added.status_code == 200
+    assert "补充材料已添加到您的件中。" in html
+    assert "补充：办事时间是5月3日上午。" in html
+    assert public_events(case.id)[-1] is EventKind.SUPPLEMENT
+
+    cases.accept(db.session, case, staff["court"])
+    cases.close(db.session, case, staff["court"], "已答复。")
+    db.session.commit()
+    late = client.post(
+        "/track/add", data={"reference": case.reference, "code": code, "text": "再补充一点"}
+    )
+    assert late.status_code == 409
+    refusal = re.search(
+        r'<p class="errorbox" role="alert">([^<]+)</p>', late.get_data(as_text=True)
+    )
+    assert refusal and "不能再补充材料" in refusal[1]
+    assert public_events(case.id).count(EventKind.SUPPLEMENT) == 1
+
+
+def test_adding_information_checks_the_pair_and_the_text(client):
+    case, code = new_case()
+    forged = client.post(
+        "/track/add",
+        data={"reference": case.reference, "code": "0000-0000-0000-0000-0000", "text": "伪造"},
+    )
+    assert NOT_FOUND in forged.get_data(as_text=True)
+    empty = client.post(
+        "/track/add", data={"reference": case.reference, "code": code, "text": "  "}
+    )
+    assert field_error(empty.get_data(as_text=True), "text") == "请填写要补充的内容。"
+    nul = client.post(
+        "/track/add", data={"reference": case.reference, "code": code, "text": "有\x00空"}
+    )
+    assert (
+        field_error(nul.get_data(as_text=True), "text")
+        == "文字中含有不可见的控制字符，请删除后重试。"
+    )
+    long = client.post(
+        "/track/add", data={"reference": case.reference, "code": code, "text": "长" * 5001}
+    )
+    assert (
+        field_error(long.get_data(as_text=True), "text") == "内容最多 5000 个字，现在有 5001 个字。"
+    )
+    assert public_events(case.id) == [EventKind.SUBMITTED]
+
+
+def test_the_outcome_can_be_rated_once_after_closing(client, staff):
+    case, code = new_case()
+    early = client.post(
+        "/track/rate", data={"reference": case.reference, "code": code, "rating": "satisfied"}
+    )
+    assert early.status_code == 409
+    assert 'class="errorbox"' in early.get_data(as_text=True)
+    assert case.rating is None
+
+    cases.accept(db.session, case, staff["court"])
+    cases.close(db.session, case, staff["court"], "已答复。")
+    db.session.commit()
+    forged = client.post(
+        "/track/rate", data={"reference": case.reference, "code": code, "rating": "thrilled"}
+    )
+    assert field_error(forged.get_data(as_text=True), "rating") == "请选择满意程度。"
+
+    rated = client.post(
+        "/track/rate",
+        data={
+            "reference": case.reference,
+            "code": code,
+            "rating": "fairly_satisfied",
+            "comment": "处理及时",
+        },
+    )
+    html = rated.get_data(as_text=True)
+    assert rated.status_code == 200
+    assert "感谢您的评价，评价已记录。" in html
+    assert "处理及时" in html
+    assert 'action="/track/rate"' not in html
+    db.session.refresh(case)
+    assert case.rating is Rating.FAIRLY_SATISFIED
+
+    again = client.post(
+        "/track/rate", data={"reference": case.reference, "code": code, "rating": "unsatisfied"}
+    )
+    assert again.status_code == 409
+    assert 'class="errorbox"' in again.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.rating is Rating.FAIRLY_SATISFIED
+    assert public_events(case.id).count(EventKind.RATED) == 1
+
+
+def test_the_code_travels_only_in_post_bodies(client):
+    reference, code = send(client)
+    html = track(client, reference, code).get_data(as_text=True)
+    for action in re.findall(r'<form method="(\w+)" action="([^"]*)"', html):
+        assert action[0] == "post" and code not in action[1]
+    assert code not in "".join(re.findall(r'href="([^"]*)"', html))
+
+
+def test_markup_in_the_case_is_shown_escaped_on_the_tracking_page(client):
+    reference, code = send(client, subject="<script>alert(1)</script>")
+    html = track(client, reference, code).get_data(as_text=True)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_case_page_is_in_english_with_the_cookie(client, staff):
+    case, code = new_case(
+        item_code=None, subject="Refund not paid", content="My court fee refund is still not paid."
+    )
+    cases.accept(db.session, case, staff["court"])
+    cases.close(db.session, case, staff["court"], "The refund was paid on 3 May.")
+    db.session.commit()
+    client.set_cookie("lang", "en")
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert "Closed" in html and "Rate the outcome" in html
+    assert "Wufeng Tujia Autonomous County People&#39;s Court" in html
+    ui = html.replace('lang="zh-CN">中文</a>', "")
+    assert not CJK.search(ui), CJK.findall(ui)
