@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.globals import _cv_app
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import select
@@ -71,8 +72,26 @@ def app(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Serve each request in its own app context, as a real server does.
+
+    The tests hold an app context open to use the database; without this, every request would
+    share the test's `g` (the logged-in user, the language) and its database session.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)  # read streamed bodies while the request is current
+        outer = _cv_app.set(None)  # set aside, not popped: the test's session stays open
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(outer)
+            db.session.expire_all()
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

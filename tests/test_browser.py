@@ -46,7 +46,9 @@ def live_url(app_factory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
+        pytest.fail(
+            "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
@@ -78,7 +80,9 @@ def test_a_citizen_comments_on_an_item_and_follows_the_reply(browser: Browser, l
     page.check("input[name=kind][value=complaint]")
     page.check("input[name=body][value=unsure]")
     page.fill("input[name=subject]", "主题党日记录仍有补签")
-    page.fill("textarea[name=content]", "十一月的主题党日记录仍是会后补签的，整改并未落实，请核实。")
+    page.fill(
+        "textarea[name=content]", "十一月的主题党日记录仍是会后补签的，整改并未落实，请核实。"
+    )
     page.check("input[name=identity][value=anonymous]")
     page.check("input[name=consent]")
     assert fits_the_phone(page)
@@ -108,7 +112,9 @@ def test_a_citizen_comments_on_an_item_and_follows_the_reply(browser: Browser, l
     desk.get_by_text(reference).click()
     desk.locator("form[action$='/accept'] button").click()
     expect(desk.get_by_text("已受理").first).to_be_visible()
-    desk.fill("form[action$='/close'] textarea", "经核查，已责成法院重新组织主题党日活动并如实记录。")
+    desk.fill(
+        "form[action$='/close'] textarea", "经核查，已责成法院重新组织主题党日活动并如实记录。"
+    )
     desk.locator("form[action$='/close'] button").click()
     expect(desk.get_by_text("已办结").first).to_be_visible()
     shot(desk, "6-case-closed")

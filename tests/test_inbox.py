@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import PASSWORD, login, new_case
-from flask import g
 from sqlalchemy import event, select
 
 from feedback import accounts, cases
@@ -132,9 +131,7 @@ def counted_statements():
 
 
 def fresh_request(client, url):
-    """Request a page as a new server process would: nothing cached from the test's session."""
-    db.session.expunge_all()
-    g.pop("_login_user", None)
+    """Request a page and count the SQL statements it took."""
     with counted_statements() as statements:
         response = client.get(url)
     assert response.status_code == 200
