@@ -46,6 +46,13 @@ def create(
     return user
 
 
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate or reactivate an account; nobody switches off their own."""
+    if user.id == actor.id:
+        raise AccountError(_l("You cannot deactivate or reactivate your own account."))
+    user.active = active
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """Return the active account these credentials open, or None; the caller says no more."""
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()

@@ -28,6 +28,28 @@ from feedback.models import (
     utcnow,
 )
 
+OPEN = frozenset({Status.RECEIVED, Status.ACCEPTED})
+
+# The statuses in which staff may take each step, in the order the case page offers them.
+STEPS: dict[str, frozenset[Status]] = {
+    "accept": frozenset({Status.RECEIVED}),
+    "decline": frozenset({Status.RECEIVED}),
+    "close": frozenset({Status.ACCEPTED}),
+    "extend": frozenset({Status.ACCEPTED}),
+    "transfer": OPEN,
+    "assign": OPEN,
+    "note": frozenset(Status),
+}
+
+
+def allowed_steps(case: Case) -> list[str]:
+    """The steps staff can take on the case now (an extension only once)."""
+    return [
+        step
+        for step, statuses in STEPS.items()
+        if case.status in statuses and not (step == "extend" and case.extension_days)
+    ]
+
 
 class CaseError(Exception):
     """A step that the rules do not allow; the message is shown to whoever tried it."""
@@ -83,7 +105,7 @@ def submit(session: Session, submission: Submission) -> tuple[Case, str]:
 
 def accept(session: Session, case: Case, actor: User) -> None:
     """受理: take the case on; the closing deadline starts now."""
-    _require(case, actor, Status.RECEIVED)
+    _require(case, actor, "accept")
     now = utcnow()
     case.status = Status.ACCEPTED
     case.accepted_at = now
@@ -93,7 +115,7 @@ def accept(session: Session, case: Case, actor: User) -> None:
 
 def decline(session: Session, case: Case, actor: User, reason: str) -> None:
     """不予受理: refuse the case; the reason is shown to the citizen."""
-    _require(case, actor, Status.RECEIVED)
+    _require(case, actor, "decline")
     now = utcnow()
     case.status = Status.DECLINED
     case.closed_at = now
@@ -103,7 +125,7 @@ def decline(session: Session, case: Case, actor: User, reason: str) -> None:
 
 def transfer(session: Session, case: Case, actor: User, to_body: Body, reason: str) -> None:
     """转办: hand the case to another body, which must then decide on acceptance afresh."""
-    _require(case, actor, Status.RECEIVED, Status.ACCEPTED)
+    _require(case, actor, "transfer")
     if to_body.id == case.body_id:
         raise CaseError(_l("The case is already with this body."))
     if not routing.may_hold(case.kind, to_body.slug):
@@ -132,13 +154,13 @@ def transfer(session: Session, case: Case, actor: User, to_body: Body, reason: s
 
 def add_note(session: Session, case: Case, actor: User, text: str) -> None:
     """内部备注: a note for the body's own staff, never shown to the citizen or another body."""
-    _require(case, actor, *Status)
+    _require(case, actor, "note")
     _record(session, case, EventKind.NOTE, actor=actor, public=False, text=text)
 
 
 def assign(session: Session, case: Case, actor: User, assignee: User) -> None:
     """Give the case to one staff member of the holding body."""
-    _require(case, actor, Status.RECEIVED, Status.ACCEPTED)
+    _require(case, actor, "assign")
     if assignee.body_id != case.body_id or not assignee.reads_cases:
         raise CaseError(_l("Cases can only be assigned to staff of the body that holds them."))
     case.assignee = assignee
@@ -147,7 +169,7 @@ def assign(session: Session, case: Case, actor: User, assignee: User) -> None:
 
 def extend(session: Session, case: Case, actor: User, days: int, reason: str) -> None:
     """延期: push the closing deadline back once, by at most the body's limit."""
-    _require(case, actor, Status.ACCEPTED)
+    _require(case, actor, "extend")
     if case.extension_days:
         raise CaseError(_l("The time limit of this case has already been extended once."))
     if not 1 <= days <= case.body.max_extension_days:
@@ -162,7 +184,7 @@ def extend(session: Session, case: Case, actor: User, days: int, reason: str) ->
 
 def close(session: Session, case: Case, actor: User, reply: str) -> None:
     """办结: answer the citizen and close the case."""
-    _require(case, actor, Status.ACCEPTED)
+    _require(case, actor, "close")
     now = utcnow()
     case.status = Status.CLOSED
     case.closed_at = now
@@ -187,10 +209,10 @@ def rate(session: Session, case: Case, rating: Rating, comment: str) -> None:
     _record(session, case, EventKind.RATED, public=True, text=comment)
 
 
-def _require(case: Case, actor: User, *allowed: Status) -> None:
+def _require(case: Case, actor: User, step: str) -> None:
     if actor.body_id != case.body_id or not actor.reads_cases:
         raise CaseError(_l("This case is not in your body's inbox."))
-    if case.status not in allowed:
+    if case.status not in STEPS[step]:
         raise CaseError(
             _l(
                 "This step is not possible while the case is %(status)s.",

@@ -4,6 +4,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 from feedback.extensions import babel
+from feedback.models import Body
 
 LANGUAGE_COOKIE = "lang"
 
@@ -16,6 +17,18 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def is_english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def body_name(body: Body, short: bool = False) -> str:
+    """A body's name in the visitor's language; bodies are named in Chinese in the notice."""
+    if is_english():
+        return body.name_en
+    return body.short_name if short else body.name
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals.update(get_locale=get_locale, body_name=body_name)

@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from feedback import accounts, labels
 from feedback.admin.forms import AdminAccountForm, BodyForm
 from feedback.auth.session import signed_in_user
-from feedback.auth.staff import set_active
 from feedback.extensions import db, login_manager
 from feedback.inbox.queries import all_bodies
 from feedback.models import Body, Item, Notice, Role, User
@@ -111,7 +110,7 @@ def switch_account(user_id: int, *, active: bool) -> Response:
     if user is None:
         abort(404)
     try:
-        set_active(signed_in_user(), user, active)
+        accounts.set_active(signed_in_user(), user, active)
     except accounts.AccountError as error:
         flash(str(error), "error")
     else:

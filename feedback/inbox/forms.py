@@ -26,6 +26,7 @@ from wtforms.validators import (
 )
 
 from feedback import accounts, months, routing
+from feedback.i18n import body_name
 from feedback.inbox.queries import InboxFilters
 from feedback.labels import KIND, ROLE, STATUS
 from feedback.models import Body, Case, Item, Kind, Role, Status, User
@@ -107,20 +108,6 @@ def short_label(item: Item, width: int = 28) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
-# The steps a case's status allows, as cases.py enforces them; the case page offers only these.
-STEPS_BY_STATUS: dict[Status, tuple[str, ...]] = {
-    Status.RECEIVED: ("accept", "decline", "transfer", "assign", "note"),
-    Status.ACCEPTED: ("close", "extend", "transfer", "assign", "note"),
-    Status.DECLINED: ("note",),
-    Status.CLOSED: ("note",),
-}
-
-
-def allowed_steps(case: Case) -> tuple[str, ...]:
-    steps = STEPS_BY_STATUS[case.status]
-    return tuple(s for s in steps if s != "extend" or not case.extension_days)
-
-
 class AcceptForm(FlaskForm):
     pass
 
@@ -170,7 +157,7 @@ def step_form(
     form = form_class(prefix=step) if bound else form_class(prefix=step, formdata=None)
     if isinstance(form, TransferForm):
         form.to_body.choices = [
-            SelectChoice(b.id, b.name)
+            SelectChoice(b.id, body_name(b))
             for b in bodies
             if b.id != case.body_id and routing.may_hold(case.kind, b.slug)
         ]

@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from feedback import accounts, cases, exports, labels, months
 from feedback.auth.session import signed_in_user
-from feedback.auth.staff import set_active
 from feedback.cases import CaseError
 from feedback.extensions import db
 from feedback.inbox import queries
@@ -22,7 +21,6 @@ from feedback.inbox.forms import (
     AccountForm,
     ExportForm,
     InboxFilterForm,
-    allowed_steps,
     step_form,
 )
 from feedback.models import Body, Case, Contact, Role, User, utcnow
@@ -91,7 +89,7 @@ def case_page(
     bodies = queries.all_bodies(db.session)
     staff = queries.colleagues(db.session, case.body_id)
     forms = {
-        step: step_form(step, case, bodies, staff, bound=False) for step in allowed_steps(case)
+        step: step_form(step, case, bodies, staff, bound=False) for step in cases.allowed_steps(case)
     }
     if posted and posted[0] in forms:
         forms[posted[0]] = posted[1]
@@ -234,7 +232,7 @@ def switch_account(user_id: int, *, active: bool) -> Page:
     if user is None or user.body_id != current_user.body_id:
         abort(404)
     try:
-        set_active(signed_in_user(), user, active)
+        accounts.set_active(signed_in_user(), user, active)
     except accounts.AccountError as error:
         flash(str(error), "error")
     else:

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -27,6 +26,7 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 
 from feedback import routing
 from feedback.cases import ContactDetails
+from feedback.i18n import body_name
 from feedback.labels import KIND, RATING
 from feedback.models import Body, Item, Kind, Rating
 
@@ -138,15 +138,6 @@ def empty_honeypot(form: FlaskForm, field: Field) -> None:
     """A person never sees this field; software that fills it gets a vague answer and nothing is stored."""
     if field.data:
         raise ValidationError(_l("Your message could not be sent. Check the form and try again."))
-
-
-def is_english() -> bool:
-    locale = get_locale()
-    return locale is not None and locale.language == "en"
-
-
-def body_label(body: Body) -> str:
-    return body.name_en if is_english() else body.short_name
 
 
 class SubmissionForm(FlaskForm):
@@ -273,7 +264,7 @@ class SubmissionForm(FlaskForm):
     def __init__(self, bodies: Sequence[Body], items: Iterable[Item], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.kind.choices = [SelectChoice(kind.value, label) for kind, label in KIND.items()]
-        self.body.choices = [SelectChoice(b.slug, body_label(b)) for b in bodies]
+        self.body.choices = [SelectChoice(b.slug, body_name(b, short=True)) for b in bodies]
         self.body.choices.append(SelectChoice(routing.UNSURE, _l("Not sure")))
         self.item.choices = [SelectChoice("", _l("None: about the notice in general or other"))]
         self.item.choices += [

@@ -31,7 +31,6 @@ from feedback.public.forms import (
     SubmissionForm,
     SupplementForm,
     TrackingForm,
-    is_english,
 )
 
 bp = Blueprint("public", __name__)
@@ -47,12 +46,7 @@ def words() -> dict[str, object]:
         "STATUS": STATUS,
         "EVENT": EVENT,
         "RATING": RATING,
-        "body_name": body_name,
     }
-
-
-def body_name(body: Body) -> str:
-    return body.name_en if is_english() else body.name
 
 
 def submit_limits() -> str:
