@@ -3,6 +3,7 @@
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
+from feedback import labels
 from feedback.extensions import babel
 from feedback.models import Body
 
@@ -31,4 +32,4 @@ def body_name(body: Body, short: bool = False) -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(get_locale=get_locale, body_name=body_name)
+    app.jinja_env.globals.update(get_locale=get_locale, body_name=body_name, labels=labels)

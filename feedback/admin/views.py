@@ -1,7 +1,5 @@
 """The administrator's pages: receiving bodies, notices and every body's accounts — never a case."""
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from feedback import accounts, labels
+from feedback import accounts
 from feedback.admin.forms import AdminAccountForm, BodyForm
 from feedback.auth.session import signed_in_user
 from feedback.extensions import db, login_manager
@@ -29,11 +27,6 @@ def require_admin() -> Response | None:
     if current_user.role is not Role.ADMIN:
         abort(403)
     return None
-
-
-@bp.context_processor
-def admin_page_context() -> dict[str, Any]:
-    return {"labels": labels}
 
 
 @bp.get("/")

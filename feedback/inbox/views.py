@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from feedback import accounts, cases, exports, labels, months
+from feedback import accounts, cases, exports, months
 from feedback.auth.session import signed_in_user
 from feedback.cases import CaseError
 from feedback.extensions import db
@@ -30,11 +30,6 @@ bp.before_request(require_case_reader)
 
 Page = tuple[str, int] | Response
 Step = Callable[[Case, Any, User], None]
-
-
-@bp.context_processor
-def staff_page_context() -> dict[str, Any]:
-    return {"labels": labels}
 
 
 @bp.get("/")
@@ -89,7 +84,8 @@ def case_page(
     bodies = queries.all_bodies(db.session)
     staff = queries.colleagues(db.session, case.body_id)
     forms = {
-        step: step_form(step, case, bodies, staff, bound=False) for step in cases.allowed_steps(case)
+        step: step_form(step, case, bodies, staff, bound=False)
+        for step in cases.allowed_steps(case)
     }
     if posted and posted[0] in forms:
         forms[posted[0]] = posted[1]

@@ -23,7 +23,7 @@ from feedback import cases, routing
 from feedback.cases import CaseError, Submission
 from feedback.extensions import db, limiter
 from feedback.i18n import LANGUAGE_COOKIE
-from feedback.labels import EVENT, KIND, RATING, ROUTING_REASON, STATUS
+from feedback.labels import ROUTING_REASON
 from feedback.models import Body, Case, Kind
 from feedback.public import catalog, tracking
 from feedback.public.forms import (
@@ -36,17 +36,6 @@ from feedback.public.forms import (
 bp = Blueprint("public", __name__)
 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
-
-
-@bp.context_processor
-def words() -> dict[str, object]:
-    """Give the citizen's templates the words for each domain value."""
-    return {
-        "KIND": KIND,
-        "STATUS": STATUS,
-        "EVENT": EVENT,
-        "RATING": RATING,
-    }
 
 
 def submit_limits() -> str:
