@@ -29,7 +29,13 @@ def init_command() -> None:
     notice = load_seed(db.session)
     db.session.commit()
     bodies = db.session.execute(select(Body).order_by(Body.id)).scalars().all()
-    click.echo(f"Notice loaded: {notice.title} ({len(notice.aspects)} aspects)")
+    categories = [c for aspect in notice.aspects for c in aspect.categories]
+    items = sum(len(c.items) for c in categories)
+    click.echo(
+        f"Notice: {notice.title} — {len(notice.aspects)} aspects, {len(categories)} categories, "
+        f"{items} items"
+    )
+    click.echo("Receiving bodies:")
     for body in bodies:
         click.echo(f"  {body.slug:<11} {body.name}  {body.phone}")
 
@@ -62,6 +68,7 @@ def demo_accounts_command() -> None:
     bodies = db.session.execute(select(Body).order_by(Body.id)).scalars().all()
     wanted = [(f"{b.slug}-demo", Role.MANAGER, b.slug) for b in bodies]
     wanted.append(("admin-demo", Role.ADMIN, None))
+    click.echo("Demo accounts (development only; a password is shown once, when it is made):")
     for username, role, body_slug in wanted:
         if accounts.exists(db.session, username):
             click.echo(f"  {username:<18} exists already (its password was printed when made)")
@@ -72,6 +79,7 @@ def demo_accounts_command() -> None:
             f"  {username:<18} {password}   ({role.value}{', ' + body_slug if body_slug else ''})"
         )
     db.session.commit()
+    click.echo("Staff sign in at /staff/login.")
 
 
 @group.command("export")

@@ -194,6 +194,20 @@ def test_reply_and_close(client, staff):
     assert f'action="/inbox/cases/{case.id}/close"' not in page
 
 
+def test_a_reply_with_a_nul_byte_is_refused_beside_its_field(client, staff):
+    case, _ = new_case()
+    login(client, staff["court"])
+    step(client, case, "accept")
+    response = step(client, case, "close", reply="经核实\x00已整改")
+    assert response.status_code == 400
+    assert re.search(
+        r'id="close-reply-error">文字中含有不可见的控制字符，请删除后重试。<',
+        response.get_data(as_text=True),
+    )
+    db.session.refresh(case)
+    assert case.status is Status.ACCEPTED
+
+
 def test_contact_details_stay_hidden_until_asked_for(client, staff):
     case, _ = new_case(contact=ContactDetails("李四", "13912345678", "lisi@example.com"))
     login(client, staff["court"])

@@ -15,9 +15,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from feedback.inbox.forms import LENGTH, REQUIRED, AccountForm, strip
+from feedback.inbox.forms import LENGTH, REQUIRED, AccountForm
 from feedback.labels import ROLE
 from feedback.models import Body, Role
+from feedback.text import NoControlCharacters, strip
 
 DAYS = _l("Enter a number of days from %(min)s to %(max)s.")
 NO_BODY = _l("None (administrator)")
@@ -37,7 +38,12 @@ def line(label: Any, low: int, high: int, *more: Any, **kwargs: Any) -> StringFi
     return StringField(
         label,
         filters=[strip],
-        validators=[DataRequired(REQUIRED), Length(low, high, LENGTH), *more],
+        validators=[
+            NoControlCharacters(),
+            DataRequired(REQUIRED),
+            Length(low, high, LENGTH),
+            *more,
+        ],
         render_kw={"maxlength": high},
         **kwargs,
     )
@@ -54,7 +60,11 @@ class BodyForm(FlaskForm):
         40,
         Regexp(r"^[0-9+() -]+$", message=_l("Use digits, spaces, dashes and brackets only.")),
     )
-    address = StringField(_l("Address"), filters=[strip], validators=[Optional(), Length(max=200)])
+    address = StringField(
+        _l("Address"),
+        filters=[strip],
+        validators=[NoControlCharacters(), Optional(), Length(max=200)],
+    )
     postcode = StringField(
         _l("Postcode"),
         filters=[strip],

@@ -30,13 +30,10 @@ from feedback.i18n import body_name
 from feedback.inbox.queries import InboxFilters
 from feedback.labels import KIND, ROLE, STATUS
 from feedback.models import Body, Case, Item, Kind, Role, Status, User
+from feedback.text import NoControlCharacters, one_line_endings, strip
 
 REQUIRED = _l("Please fill this in.")
 LENGTH = _l("Write %(min)d to %(max)d characters.")
-
-
-def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
 
 
 def valid_month(form: FlaskForm, field: Field) -> None:
@@ -51,8 +48,12 @@ def text_field(label: Any, low: int, high: int, **kwargs: Any) -> TextAreaField:
     """A required text of `low` to `high` characters, trimmed."""
     return TextAreaField(
         label,
-        filters=[strip],
-        validators=[DataRequired(REQUIRED), Length(low, high, LENGTH)],
+        filters=[one_line_endings, strip],
+        validators=[
+            NoControlCharacters(multiline=True),
+            DataRequired(REQUIRED),
+            Length(low, high, LENGTH),
+        ],
         render_kw={"maxlength": high},
         **kwargs,
     )

@@ -5,7 +5,6 @@ with our own messages, so that a forged value gets the same clear answer as a mi
 """
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,6 +28,7 @@ from feedback.cases import ContactDetails
 from feedback.i18n import body_name
 from feedback.labels import KIND, RATING
 from feedback.models import Body, Item, Kind, Rating
+from feedback.text import NoControlCharacters, one_line_endings, strip
 
 SUBJECT_MAX = 60
 CONTENT_MIN = 10
@@ -45,15 +45,6 @@ LANDLINE = re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))(\d{7,8})$")
 PHONE_SEPARATORS = str.maketrans("", "", " -\u00a0\u3000")
 
 
-def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-def one_line_endings(value: Any) -> Any:
-    """Browsers send CRLF from a textarea; count and store a new line as one character."""
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-
-
 def normalise_phone(text: str) -> str | None:
     """Return a phone number in one stored form (13812345678, 0717-5193251), or None if invalid."""
     digits = text.translate(PHONE_SEPARATORS)
@@ -65,20 +56,6 @@ def normalise_phone(text: str) -> str | None:
     if landline:
         return f"{landline[1]}-{landline[2]}"
     return None
-
-
-class NoControlCharacters:
-    """Refuse NUL bytes and other control characters; a multi-line text may hold new lines and tabs."""
-
-    def __init__(self, multiline: bool = False) -> None:
-        self.allowed = {"\n", "\t"} if multiline else set()
-
-    def __call__(self, form: FlaskForm, field: Field) -> None:
-        text = field.data or ""
-        if any(unicodedata.category(c) == "Cc" and c not in self.allowed for c in text):
-            raise StopValidation(
-                _l("Remove the invisible control characters from this text and try again.")
-            )
 
 
 class OneOf:
