@@ -47,7 +47,10 @@ def create(
 
 
 def set_active(actor: User, user: User, active: bool) -> None:
-    """Deactivate or reactivate an account; nobody switches off their own."""
+    """Deactivate or reactivate an account: the admin any, a manager their body's, not their own."""
+    within_reach = actor.role is Role.ADMIN or (actor.is_manager and user.body_id == actor.body_id)
+    if not within_reach:
+        raise LookupError(user.id)
     if user.id == actor.id:
         raise AccountError(_l("You cannot deactivate or reactivate your own account."))
     user.active = active

@@ -25,7 +25,7 @@ group = AppGroup("feedback", help="Set up and run the feedback service.")
 @group.command("init")
 def init_command() -> None:
     """Apply the migrations and load the notice and its receiving bodies (safe to repeat)."""
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
     notice = load_seed(db.session)
     db.session.commit()
     bodies = db.session.execute(select(Body).order_by(Body.id)).scalars().all()

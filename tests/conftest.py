@@ -39,7 +39,7 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "feedback.sqlite3"
     app = create_app(_config(path))
     with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
+        upgrade(directory=app.extensions["migrate"].directory, revision="heads")
         load_seed(db.session)
         for slug in BODIES:
             accounts.create(db.session, f"{slug}-staff", PASSWORD, Role.STAFF, slug)

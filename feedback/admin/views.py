@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from feedback import accounts
 from feedback.admin.forms import AdminAccountForm, BodyForm
-from feedback.auth.session import signed_in_user
+from feedback.auth.views import switch_account
 from feedback.extensions import db, login_manager
 from feedback.inbox.queries import all_bodies
 from feedback.models import Body, Item, Notice, Role, User
@@ -96,22 +96,3 @@ def deactivate(user_id: int) -> Response:
 @bp.post("/accounts/<int:user_id>/reactivate")
 def reactivate(user_id: int) -> Response:
     return switch_account(user_id, active=True)
-
-
-def switch_account(user_id: int, *, active: bool) -> Response:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    try:
-        accounts.set_active(signed_in_user(), user, active)
-    except accounts.AccountError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(
-            _("The account %(name)s is active.", name=user.username)
-            if active
-            else _("The account %(name)s is deactivated.", name=user.username),
-            "success",
-        )
-    return redirect(url_for(".accounts_page"))

@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -16,8 +17,9 @@ from werkzeug.wrappers import Response
 
 from feedback import accounts
 from feedback.auth.forms import LoginForm
-from feedback.auth.session import home_for, safe_next
+from feedback.auth.session import home_for, safe_next, signed_in_user
 from feedback.extensions import db, limiter
+from feedback.models import User
 
 bp = Blueprint("auth", __name__)
 
@@ -48,3 +50,25 @@ def logout() -> Response:
     session.clear()
     flash(_("You have logged out."), "success")
     return redirect(url_for("auth.login"))
+
+
+def switch_account(user_id: int, *, active: bool) -> Response:
+    """Deactivate or reactivate an account, for the managers' and the administrator's pages."""
+    user = db.session.get(User, user_id)
+    try:
+        if user is None:
+            raise LookupError(user_id)
+        accounts.set_active(signed_in_user(), user, active)
+    except LookupError:
+        abort(404)
+    except accounts.AccountError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("The account %(name)s is active.", name=user.username)
+            if active
+            else _("The account %(name)s is deactivated.", name=user.username),
+            "success",
+        )
+    return redirect(url_for(".accounts_page"))

@@ -4,7 +4,7 @@ managers' pages (accounts, monthly export). Every case is fetched through access
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from feedback import accounts, cases, exports, months
 from feedback.auth.session import signed_in_user
+from feedback.auth.views import switch_account
 from feedback.cases import CaseError
 from feedback.extensions import db
 from feedback.inbox import queries
@@ -221,25 +222,6 @@ def deactivate(user_id: int) -> Page:
 @manager_only
 def reactivate(user_id: int) -> Page:
     return switch_account(user_id, active=True)
-
-
-def switch_account(user_id: int, *, active: bool) -> Page:
-    user = db.session.get(User, user_id)
-    if user is None or user.body_id != current_user.body_id:
-        abort(404)
-    try:
-        accounts.set_active(signed_in_user(), user, active)
-    except accounts.AccountError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(
-            _("The account %(name)s is active.", name=user.username)
-            if active
-            else _("The account %(name)s is deactivated.", name=user.username),
-            "success",
-        )
-    return redirect(url_for(".accounts_page"))
 
 
 @bp.get("/export")
