@@ -4,7 +4,8 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint translations browser messages
+.PHONY: run serve test lint translations browser messages
+POSTGRES_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/postgres
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -17,20 +18,34 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d feedback/translations 2>&1 | grep -v '^compiling' || true
 
+run: export FEEDBACK_ENV = development
 run: $(VENV)/.installed translations
 	$(FLASK) feedback init
 	$(FLASK) feedback demo-accounts
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production-like: gunicorn with gunicorn.conf.py on DATABASE_URL; needs SECRET_KEY and, with
+# several workers, RATELIMIT_STORAGE_URI=redis://… (see DEPLOY.md).
+serve: $(VENV)/.installed translations
+	$(FLASK) feedback init
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 browser:
 	@command -v chromium >/dev/null 2>&1 && fc-list | grep -q 'Noto Sans CJK' || { \
 		echo "Installing Debian's chromium and fonts-noto-cjk for the browser test"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
+# Every test on SQLite, then again on PostgreSQL when it answers at POSTGRES_TEST_URL.
 test: $(VENV)/.installed translations browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" '$(POSTGRES_TEST_URL)' 2>/dev/null; then \
+		echo "Running every test again on PostgreSQL ($(POSTGRES_TEST_URL))"; \
+		TEST_POSTGRES_URL='$(POSTGRES_TEST_URL)' $(BIN)/pytest -p no:cacheprovider; \
+	else \
+		echo "PostgreSQL skipped: nothing answers at $(POSTGRES_TEST_URL) (set POSTGRES_TEST_URL to use another server)"; \
+	fi
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check --fix .

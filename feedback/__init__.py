@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import Flask
 
-from feedback import cli, config, database, errors, headers, i18n
+from feedback import cli, config, database, errors, headers, i18n, serving
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
 
+    serving.init_app(app)
     register_blueprints(app)
     errors.init_app(app)
     headers.init_app(app)

@@ -22,8 +22,21 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     SUBMIT_LIMITS = "5 per hour;20 per day"
-    LOGIN_LIMITS = "10 per 15 minutes"
+    LOGIN_LIMITS = "10 per 15 minutes;50 per day"
+    # Failed logins per account, whatever the client: each tier locks the account for longer.
+    ACCOUNT_LOGIN_LIMITS = "5 per 15 minutes;10 per hour;20 per day"
     TRACK_LIMITS = "30 per hour"
+    # Look-ups per reference number, whatever the client: guessing one case's code is bounded.
+    TRACK_REFERENCE_LIMITS = "10 per hour;30 per day"
+    SESSION_IDLE_MINUTES = 30
+    SESSION_COOKIE_SECURE = False  # also Secure whenever the request came over HTTPS
+    # Roles that must log in with a second factor (TOTP); "staff" may be added.
+    TOTP_REQUIRED_ROLES: ClassVar[tuple[str, ...]] = ("manager", "admin")
+    TOTP_ISSUER = "整改监督意见箱"
+    ATTACHMENT_DIR = ""  # filled in from ATTACHMENT_DIR or instance/attachments
+    ATTACHMENT_MAX_FILES = 3
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    ATTACHMENT_TYPES: ClassVar[tuple[str, ...]] = ("jpeg", "png", "pdf")
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -32,11 +45,17 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     INBOX_PAGE_SIZE = 50
     MAX_CONTENT_LENGTH = 1024 * 1024
-    DEVELOPMENT = True
+    # When Redis, say, stops answering, limits fall back to each worker's memory (and a warning is
+    # logged) rather than refusing citizens: see DEPLOY.md.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that would make the service unsafe or wrong; the message says what to set."""
 
 
 def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
-    """Build the configuration mapping for one app instance."""
+    """Build the configuration for one app instance: defaults, environment, then overrides."""
     settings = {k: v for k, v in vars(Defaults).items() if k.isupper()}
     instance = Path(app_instance_path)
     env = os.environ
@@ -44,13 +63,52 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
         "DATABASE_URL", f"sqlite:///{instance / 'feedback.sqlite3'}"
     )
     settings["RATELIMIT_STORAGE_URI"] = env.get("RATELIMIT_STORAGE_URI", "memory://")
-    for key in ("SUBMIT_LIMITS", "LOGIN_LIMITS", "TRACK_LIMITS"):
+    for key in (
+        "SUBMIT_LIMITS",
+        "LOGIN_LIMITS",
+        "ACCOUNT_LOGIN_LIMITS",
+        "TRACK_LIMITS",
+        "TRACK_REFERENCE_LIMITS",
+    ):
         if key in env:
             settings[key] = env[key]
-    settings["DEVELOPMENT"] = env.get("FEEDBACK_ENV", "development") == "development"
-    settings["SECRET_KEY"] = env.get("SECRET_KEY") or _development_secret(instance)
+    settings["ATTACHMENT_DIR"] = env.get("ATTACHMENT_DIR") or str(instance / "attachments")
+    for key in ("TOTP_REQUIRED_ROLES", "ATTACHMENT_TYPES"):
+        if key in env:
+            settings[key] = tuple(v.strip() for v in env[key].split(",") if v.strip())
+    for key in ("SESSION_IDLE_MINUTES", "ATTACHMENT_MAX_FILES", "ATTACHMENT_MAX_BYTES"):
+        if key in env:
+            settings[key] = int(env[key])
+    settings["SESSION_COOKIE_SECURE"] = env.get("SESSION_COOKIE_SECURE", "") in ("1", "true")
+    settings["DEVELOPMENT"] = env.get("FEEDBACK_ENV", "production") == "development"
+    settings["TRUSTED_PROXIES"] = int(env.get("TRUSTED_PROXIES", "0"))
+    settings["WORKERS"] = int(env.get("WEB_CONCURRENCY", "1"))
+    if env.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = env["SECRET_KEY"]
     settings.update(overrides or {})
+    check(settings)
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _development_secret(instance)
     return settings
+
+
+def check(settings: dict[str, Any]) -> None:
+    """Refuse settings that are only safe on a developer's machine, outside development."""
+    if settings["DEVELOPMENT"]:
+        return
+    if not settings.get("SECRET_KEY"):
+        raise ConfigurationError(
+            "SECRET_KEY is not set. Outside development (FEEDBACK_ENV=development) the service "
+            "needs a long random SECRET_KEY, the same for every worker: it signs sessions and "
+            "CSRF tokens and keys the tracking codes. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    if settings["WORKERS"] > 1 and settings["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        raise ConfigurationError(
+            f"{settings['WORKERS']} workers with RATELIMIT_STORAGE_URI=memory:// would let every "
+            "client through that many times the limits: set RATELIMIT_STORAGE_URI to a shared "
+            "store such as redis://127.0.0.1:6379/0, or run one worker."
+        )
 
 
 def _development_secret(instance: Path) -> str:

@@ -1,8 +1,9 @@
 """Error pages in the visitor's language; the 429 page names the other ways in."""
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from feedback.extensions import db
@@ -21,6 +22,17 @@ def render_csrf_error(error: CSRFError) -> tuple[str, int]:
     return render_template("errors/error.html", code=400, csrf=True, bodies=[]), 400
 
 
+def render_database_unavailable(error: DBAPIError) -> tuple[str, int, dict[str, str]]:
+    """The database does not answer: say so, and that nothing was stored; never a receipt."""
+    db.session.remove()
+    # The error's text may quote the statement and its parameters, which can be what a citizen wrote.
+    current_app.logger.error("database unavailable: %s", type(error.orig).__name__)
+    page = render_template("errors/error.html", code=503, bodies=[])
+    return page, 503, {"Retry-After": "60"}
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(OperationalError, render_database_unavailable)
+    app.register_error_handler(InterfaceError, render_database_unavailable)
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(HTTPException, render_error)

@@ -3,6 +3,7 @@
 import logging
 
 from flask import request
+from flask.logging import default_handler
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -22,7 +23,10 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=client_address)
-# flask-limiter logs the key (the client address) of every breach at INFO: keep it out of the logs.
-logging.getLogger("flask-limiter").setLevel(logging.WARNING)
+# flask-limiter logs the key (the client address) of every breach at INFO: keep that out of the
+# logs. Its warnings (storage unreachable, falling back to memory) go to the service's log.
+limiter_log = logging.getLogger("flask-limiter")
+limiter_log.setLevel(logging.WARNING)
+limiter_log.addHandler(default_handler)
 login_manager = LoginManager()
 babel = Babel()

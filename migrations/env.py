@@ -88,6 +88,11 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # A batch migration rebuilds a table: with foreign keys enforced, dropping the old
+            # table would cascade into (or be refused by) the tables that refer to it. The pragma
+            # only takes effect outside a transaction, so it is set on the driver's connection.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

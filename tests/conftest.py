@@ -1,11 +1,13 @@
-"""Shared fixtures: an app on a migrated SQLite copy, a client, a runner, staff of every body."""
+"""Shared fixtures: an app on a migrated database of its own, a client, a runner, staff of every body.
 
-import shutil
+The database is a SQLite file, or a PostgreSQL database when TEST_POSTGRES_URL is set (databases.py).
+"""
+
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from databases import POSTGRES_URL, PostgresDatabases, SQLiteDatabases
 from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -22,11 +24,12 @@ PASSWORD = "correct horse battery staple"
 BODIES = ("court", "discipline", "inspection")
 
 
-def _config(database: Path, **extra: Any) -> dict[str, Any]:
+def _config(database_url: str, **extra: Any) -> dict[str, Any]:
     return {
         "TESTING": True,
+        "DEVELOPMENT": True,
         "SECRET_KEY": "test secret key, not for production",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         **extra,
@@ -34,10 +37,16 @@ def _config(database: Path, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Run the real migrations, load the notice and staff once; each test gets a copy of the file."""
-    path = tmp_path_factory.mktemp("template") / "feedback.sqlite3"
-    app = create_app(_config(path))
+def databases(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[SQLiteDatabases | PostgresDatabases]:
+    """Run the real migrations, load the notice and staff once, into the template database."""
+    store = (
+        PostgresDatabases(POSTGRES_URL)
+        if POSTGRES_URL
+        else SQLiteDatabases(tmp_path_factory.mktemp("databases"))
+    )
+    app = create_app(_config(store.template()))
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory, revision="heads")
         load_seed(db.session)
@@ -47,20 +56,41 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
         accounts.create(db.session, "admin", PASSWORD, Role.ADMIN, None)
         db.session.commit()
         db.engine.dispose()
-    return path
+    yield store
+    if isinstance(store, PostgresDatabases):
+        store.close()
 
 
 @pytest.fixture
-def app_factory(migrated_database: Path, tmp_path: Path) -> Callable[..., Flask]:
-    """Make an app on a fresh copy of the migrated database, with extra settings."""
+def database_url(databases: SQLiteDatabases | PostgresDatabases) -> Iterator[str]:
+    """A database of the test's own: a copy of the migrated template."""
+    url = databases.copy_of_template()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def empty_database_url(databases: SQLiteDatabases | PostgresDatabases) -> Iterator[str]:
+    """An empty database of the test's own, on the same kind of server."""
+    url = databases.empty()
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app_factory(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Make apps on the test's database, with extra settings; their connections close at the end."""
+    made: list[Flask] = []
 
     def make(**extra: Any) -> Flask:
-        database = tmp_path / "feedback.sqlite3"
-        if not database.exists():
-            shutil.copy(migrated_database, database)
-        return create_app(_config(database, **extra))
+        app = create_app(_config(database_url, **extra))
+        made.append(app)
+        return app
 
-    return make
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -69,18 +99,19 @@ def app(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
     with app.app_context():
         yield app
         db.session.remove()
-        db.engine.dispose()
 
 
 class IsolatedClient(FlaskClient):
     """Serve each request in its own app context, as a real server does.
 
     The tests hold an app context open to use the database; without this, every request would
-    share the test's `g` (the logged-in user, the language) and its database session.
+    share the test's `g` (the logged-in user, the language) and its database session. What the
+    test changed is committed first, as another process would need.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("buffered", True)  # read streamed bodies while the request is current
+        db.session.commit()  # end the test's transaction: on SQLite it holds the write lock
         outer = _cv_app.set(None)  # set aside, not popped: the test's session stays open
         try:
             return super().open(*args, **kwargs)

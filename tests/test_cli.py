@@ -7,9 +7,9 @@ from feedback.models import Body, Item, Role, User
 
 
 def test_init_on_an_empty_database_migrates_and_loads_the_notice_and_is_safe_to_repeat(
-    app_factory, tmp_path
+    app_factory, empty_database_url
 ):
-    app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    app = app_factory(SQLALCHEMY_DATABASE_URI=empty_database_url)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["feedback", "init"])
     second = runner.invoke(args=["feedback", "init"])
@@ -19,7 +19,6 @@ def test_init_on_an_empty_database_migrates_and_loads_the_notice_and_is_safe_to_
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Item)) == 30
         assert db.session.scalar(select(func.count()).select_from(Body)) == 3
-        db.engine.dispose()
 
 
 def test_create_user_reads_the_password_from_standard_input(runner):

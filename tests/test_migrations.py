@@ -15,13 +15,12 @@ def test_the_models_agree_with_alembic_upgrade_head(app):
         assert compare_metadata(context, Base.metadata) == []
 
 
-def test_every_migration_downgrades_to_empty_and_upgrades_again(app_factory, tmp_path):
-    app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+def test_every_migration_downgrades_to_empty_and_upgrades_again(app_factory, empty_database_url):
+    app = app_factory(SQLALCHEMY_DATABASE_URI=empty_database_url)
     directory = app.extensions["migrate"].directory
     with app.app_context():
-        upgrade(directory=directory)
+        upgrade(directory=directory, revision="heads")
         downgrade(directory=directory, revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
-        upgrade(directory=directory)
+        upgrade(directory=directory, revision="heads")
         assert {"cases", "events", "items", "bodies"} <= set(inspect(db.engine).get_table_names())
-        db.engine.dispose()

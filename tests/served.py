@@ -1,0 +1,232 @@
+"""The service as deployed, for tests: gunicorn, its own Redis, a cuttable line to PostgreSQL.
+
+Everything listens on loopback ports picked at start-up and is stopped by the fixtures that
+start it. The citizen here is a small HTTP client that keeps its cookie, as a browser would.
+"""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(answers, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if answers():
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"{what} did not come up within {timeout} s")
+
+
+@contextmanager
+def redis_server() -> Iterator["Redis"]:
+    """A Redis of the test's own, so that stopping it disturbs nobody."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--loglevel",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    server = Redis(process, port)
+    try:
+        wait_until(server.answers, 10, "redis-server")
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class Redis:
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+class Line:
+    """A TCP relay from a loopback port to a server; cutting it is the server going away."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        self.cut_off = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.cut_off:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            self.sockets += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            return
+        finally:
+            for end in (source, sink):
+                with suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """Refuse new connections and break every open one."""
+        self.cut_off = True
+        with suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked on it
+        self.listener.close()
+        for end in self.sockets:
+            with suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+
+
+@dataclass
+class Gunicorn:
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def answers(self) -> bool:
+        try:
+            return Citizen(self.port, "203.0.113.254").get("/healthz")[0] == 200
+        except OSError:
+            return False
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], log: Path, workers: int = 4) -> Iterator[Gunicorn]:
+    """Serve wsgi:app with gunicorn.conf.py and `workers` workers on a free loopback port."""
+    port = free_port()
+    environment = {
+        **{k: v for k, v in os.environ.items() if k not in ("FEEDBACK_ENV", "SECRET_KEY")},
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        **env,
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    server = Gunicorn(process, port, log)
+    try:
+        wait_until(lambda: server.process.poll() is None and server.answers(), 30, "gunicorn")
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@dataclass
+class Citizen:
+    """One client, known to the service by the address its proxy reports for it."""
+
+    port: int
+    address: str
+    cookies: dict[str, str] = field(default_factory=dict)
+    token: str = ""
+    timeout: float = 30
+    pages: list[str] = field(default_factory=list)
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        headers = {"X-Forwarded-For": self.address}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            page = response.read().decode("utf-8", "replace")
+            for set_cookie in response.msg.get_all("Set-Cookie") or []:
+                name, _, value = set_cookie.split(";", 1)[0].partition("=")
+                self.cookies[name] = value
+            return response.status, page
+        finally:
+            connection.close()
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self.request("GET", path)
+
+    def open_form(self) -> None:
+        status, page = self.get("/submit")
+        assert status == 200, status
+        self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+
+    def submit(self, fields: dict[str, str]) -> tuple[int, str | None]:
+        """Post the form; return the status and the reference on the receipt, if one was shown."""
+        body = urllib.parse.urlencode({**fields, "csrf_token": self.token}).encode()
+        status, page = self.request("POST", "/submit", body)
+        reference = re.search(r'id="receipt-ref"[^>]*>\s*([^<\s]+)\s*<', page)
+        self.pages.append(page)
+        return status, reference[1] if reference else None
