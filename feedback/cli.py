@@ -2,6 +2,8 @@
 
 import os
 import secrets
+import sqlite3
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -15,6 +17,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from feedback import accounts, exports, months
+from feedback.backup import backup
 from feedback.extensions import db
 from feedback.models import Body, Role
 from feedback.notices.loader import load_seed
@@ -161,6 +164,21 @@ def _write_atomically(path: Path, data: Iterable[bytes]) -> None:
     except BaseException:
         os.unlink(partial)
         raise
+
+
+@group.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Back up the database to PATH while the service runs (SQLite copy, or pg_dump)."""
+    if not path.parent.is_dir():
+        raise click.BadParameter(f"no folder {str(path.parent)!r}.", param_hint="PATH")
+    try:
+        backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except subprocess.CalledProcessError as error:
+        raise click.ClickException(f"pg_dump failed: {error.stderr.strip()}") from None
+    except (OSError, ValueError, sqlite3.Error) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {path}")
 
 
 def init_app(app: Flask) -> None:
