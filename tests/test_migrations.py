@@ -3,10 +3,10 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from feedback.extensions import db
-from feedback.models import Base
+from feedback.models import Base, Case
 
 
 def test_the_models_agree_with_alembic_upgrade_head(app):
@@ -24,3 +24,44 @@ def test_every_migration_downgrades_to_empty_and_upgrades_again(app_factory, emp
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade(directory=directory, revision="heads")
         assert {"cases", "events", "items", "bodies"} <= set(inspect(db.engine).get_table_names())
+
+
+INITIAL = "3869822c070a"
+ROWS_AT_THE_FIRST_REVISION = [
+    "INSERT INTO bodies VALUES (1, 'court', '五峰土家族自治县人民法院', '法院', 'Court', "
+    "'0717-5193251', '', '', 15, 60, 30)",
+    "INSERT INTO notices VALUES (1, 'n', '法院', '通报', '', '原文', '2026-11-01 00:00:00+00:00')",
+    "INSERT INTO aspects VALUES (1, 1, 1, '一', '方面')",
+    "INSERT INTO categories VALUES (1, 1, 1, '1', '类')",
+    "INSERT INTO items VALUES (1, 1, 1, 1, '一.1.(1)', '党组理论学习不够到位', '已补学')",
+    "INSERT INTO users VALUES (1, 'court-staff', 'x', 'staff', 1, TRUE, '2026-11-01 00:00:00+00:00')",
+    "INSERT INTO cases (id, reference, tracking_hash, notice_id, item_id, kind, chosen_body, "
+    "routing_reason, body_id, subject, content, anonymous, status, received_at, accepted_at, "
+    "closed_at, due_at, extension_days, assignee_id, rating) VALUES (1, '2026-11-000001', 'h', 1, "
+    "1, 'opinion', 'court', 'chosen', 1, '升级前的意见', '内容', FALSE, 'accepted', "
+    "'2026-11-02 00:00:00+00:00', '2026-11-03 00:00:00+00:00', NULL, "
+    "'2027-01-02 00:00:00+00:00', 0, 1, NULL)",
+    "INSERT INTO contacts VALUES (1, '张三', '13812345678', '')",
+    "INSERT INTO events (id, case_id, at, kind, public, body_id, actor_id, to_body_id, text) "
+    "VALUES (1, 1, '2026-11-02 00:00:00+00:00', 'submitted', TRUE, 1, NULL, NULL, ''), "
+    "(2, 1, '2026-11-03 00:00:00+00:00', 'accepted', TRUE, 1, 1, NULL, '')",
+]
+
+
+def test_upgrading_a_database_that_holds_cases_keeps_them_whole(app_factory, empty_database_url):
+    """Later migrations rebuild tables on SQLite: nothing that refers to them may be lost."""
+    app = app_factory(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        upgrade(directory=directory, revision=INITIAL)
+        with db.engine.begin() as connection:
+            for statement in ROWS_AT_THE_FIRST_REVISION:
+                connection.execute(text(statement))
+        upgrade(directory=directory, revision="heads")
+        case = db.session.get(Case, 1)
+        assert case is not None and case.subject == "升级前的意见"
+        assert [event.kind.value for event in case.events] == ["submitted", "accepted"]
+        assert case.contact is not None and case.contact.name == "张三"
+        assert case.item is not None and case.item.code == "一.1.(1)"
+        assert case.assignee is not None and case.assignee.username == "court-staff"
+        db.session.remove()
