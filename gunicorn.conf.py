@@ -18,6 +18,7 @@ preload_app = False
 accesslog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
+loglevel = "info"  # at debug, gunicorn logs the client address of a malformed request
 
 
 def on_starting(server) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import Flask
 
-from feedback import cli, config, database, errors, headers, i18n, serving
+from feedback import cli, config, database, errors, headers, i18n, security, serving
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -35,11 +35,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     errors.init_app(app)
     headers.init_app(app)
+    security.init_app(app)
     cli.init_app(app)
     return app
 
 
 def register_blueprints(app: Flask) -> None:
+    from feedback.admin.notices import bp as admin_notices
     from feedback.admin.views import bp as admin
     from feedback.auth.views import bp as auth
     from feedback.inbox.views import bp as inbox
@@ -49,3 +51,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth, url_prefix="/staff")
     app.register_blueprint(inbox, url_prefix="/inbox")
     app.register_blueprint(admin, url_prefix="/admin")
+    app.register_blueprint(admin_notices, url_prefix="/admin/notices")

@@ -22,6 +22,7 @@ from feedback.models import (
     EventKind,
     Item,
     Kind,
+    Notice,
     Rating,
     Status,
     User,
@@ -67,23 +68,25 @@ class Submission:
     """What a citizen sent, already validated by the form."""
 
     kind: Kind
-    chosen_body: str  # a body slug or routing.UNSURE
+    chosen_body: str  # a role (routing speaks of court, discipline, inspection) or routing.UNSURE
     item: Item | None
     subject: str
     content: str
     contact: ContactDetails | None  # None when anonymous (匿名)
+    notice: Notice | None = None  # the notice whose form it came through; else the item's
 
 
 def submit(session: Session, submission: Submission) -> tuple[Case, str]:
     """Store a new case at the body the routing rules choose; return it and its tracking code."""
     decision = routing.route(submission.kind, submission.chosen_body, submission.item is not None)
-    body = session.execute(select(Body).where(Body.slug == decision.body)).scalar_one()
+    notice = submission.notice or (submission.item.notice if submission.item else None)
+    body = body_for_role(session, notice, decision.body)
     now = utcnow()
     code = receipts.new_tracking_code()
     case = Case(
         reference=receipts.next_reference(session, now),
         tracking_hash=receipts.hash_code(code),
-        notice_id=submission.item.notice_id if submission.item else None,
+        notice_id=notice.id if notice else None,
         item=submission.item,
         kind=submission.kind,
         chosen_body=submission.chosen_body,
@@ -128,7 +131,7 @@ def transfer(session: Session, case: Case, actor: User, to_body: Body, reason: s
     _require(case, actor, "transfer")
     if to_body.id == case.body_id:
         raise CaseError(_l("The case is already with this body."))
-    if not routing.may_hold(case.kind, to_body.slug):
+    if not may_hold(case, to_body):
         raise CaseError(
             _l("A report of misconduct may not be transferred to the body it may concern.")
         )
@@ -150,6 +153,28 @@ def transfer(session: Session, case: Case, actor: User, to_body: Body, reason: s
     case.assignee = None
     case.due_at = now + timedelta(days=to_body.accept_days)
     session.flush()
+
+
+def body_for_role(session: Session, notice: Notice | None, role: str) -> Body:
+    """The body that plays a role for the notice; without a notice, the body of that slug."""
+    if notice is not None:
+        body = notice.body_for(role)
+        if body is None:
+            raise CaseError(_l("This notice has no receiving body for this message."))
+        return body
+    return session.execute(select(Body).where(Body.slug == role)).scalar_one()
+
+
+def role_of(case: Case, body: Body) -> str | None:
+    """The role a body plays for the case's notice; without a notice, its slug names it."""
+    if case.notice is not None:
+        return case.notice.role_of(body)
+    return body.slug
+
+
+def may_hold(case: Case, body: Body) -> bool:
+    """Tell whether the body may hold this case: never the unit a report may concern."""
+    return routing.may_hold(case.kind, role_of(case, body))
 
 
 def add_note(session: Session, case: Case, actor: User, text: str) -> None:

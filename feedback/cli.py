@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -16,13 +17,17 @@ from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from feedback import accounts, exports, months
+from feedback import accounts, attachments, audit, exports, months, retention, two_factor
 from feedback.backup import backup
+from feedback.demo_data import demo_data_command
 from feedback.extensions import db
-from feedback.models import Body, Role
+from feedback.models import AuditAction, Body, Role
+from feedback.notices.commands import import_notice_command
 from feedback.notices.loader import load_seed
 
 group = AppGroup("feedback", help="Set up and run the feedback service.")
+group.add_command(import_notice_command)
+group.add_command(demo_data_command)
 
 
 @group.command("init")
@@ -57,10 +62,13 @@ def create_user_command(body_slug: str | None, username: str, role: str) -> None
         user = accounts.create(db.session, username, password, Role(role), body_slug)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
+    audit.record(db.session, None, AuditAction.ACCOUNT_CREATED, body=user.body, detail=username)
     db.session.commit()
     click.echo(
         f"Created {user.role.value} {user.username}" + (f" of {body_slug}" if body_slug else "")
     )
+    if two_factor.required(user):
+        click.echo("It sets up two-factor login (an authenticator app) at its first login.")
 
 
 @group.command("demo-accounts")
@@ -77,12 +85,79 @@ def demo_accounts_command() -> None:
             click.echo(f"  {username:<18} exists already (its password was printed when made)")
             continue
         password = secrets.token_urlsafe(12)
-        accounts.create(db.session, username, password, role, body_slug)
+        user = accounts.create(db.session, username, password, role, body_slug)
         click.echo(
             f"  {username:<18} {password}   ({role.value}{', ' + body_slug if body_slug else ''})"
         )
+        if two_factor.required(user):
+            secret, _codes = two_factor.enrol_now(db.session, user)
+            click.echo(f"  {'':<18} two-factor key {secret}")
     db.session.commit()
     click.echo("Staff sign in at /staff/login.")
+    click.echo(
+        "Managers and the administrator also give a two-factor code: add the key to an "
+        "authenticator app, or print the current code with "
+        "`flask --app wsgi feedback demo-code USERNAME`."
+    )
+
+
+@group.command("demo-code")
+@click.argument("username")
+def demo_code_command(username: str) -> None:
+    """Print the two-factor code a demo account's app would show now (development)."""
+    if not current_app.config["DEVELOPMENT"]:
+        raise click.ClickException("Demo codes are for development only.")
+    user = accounts.find(db.session, username)
+    if user is None or not username.endswith("-demo") or not user.has_two_factor:
+        raise click.ClickException(f"{username} is not a demo account with two-factor login.")
+    click.echo(two_factor.current_code(user))
+
+
+@group.command("reset-two-factor")
+@click.option("--username", required=True)
+def reset_two_factor_command(username: str) -> None:
+    """Forget an account's second factor (a lost phone); it sets one up at its next login."""
+    user = accounts.find(db.session, username)
+    if user is None:
+        raise click.ClickException(f"There is no account {username}.")
+    two_factor.reset(db.session, user)
+    audit.record(db.session, None, AuditAction.TWO_FACTOR_RESET, body=user.body, detail=username)
+    db.session.commit()
+    click.echo(f"Two-factor login of {username} is reset; it sets it up again at its next login.")
+
+
+@group.command("purge")
+@click.option(
+    "--closed-before",
+    "closed_before",
+    required=True,
+    help="A local date, YYYY-MM-DD: cases closed or declined before it are deleted.",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def purge_command(closed_before: str, dry_run: bool) -> None:
+    """Delete closed and declined cases with their contacts and files; keep anonymous counts.
+
+    Each deletion is written to the audit log of the body that held the cases.
+    """
+    try:
+        day = datetime.strptime(closed_before.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise click.BadParameter(
+            f"{closed_before!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-01.",
+            param_hint="--closed-before",
+        ) from None
+    report = retention.purge(db.session, day, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+        attachments.remove(report.paths)
+    verb = "would be deleted" if dry_run else "deleted"
+    bodies = ", ".join(f"{slug} {n}" for slug, n in sorted(report.by_body.items())) or "none"
+    click.echo(
+        f"{report.cases} closed cases {verb} (closed before {day.isoformat()}), "
+        f"with {report.files} files; by body: {bodies}."
+    )
 
 
 @group.command("export")
@@ -140,6 +215,9 @@ def export_command(month: str, body_slug: str | None, fmt: str, output: Path | N
             count += 1
             yield row
 
+    for held_by in [body] if body else db.session.execute(select(Body)).scalars().all():
+        audit.record(db.session, None, AuditAction.EXPORTED, body=held_by, detail=f"{month} {fmt}")
+    db.session.commit()
     rows = counted(exports.export_rows(db.session, body, start, end))
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         data = exports.chunks(fmt, rows, with_body=body is None, month=month)

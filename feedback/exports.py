@@ -23,7 +23,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from pathlib import Path
 
@@ -175,9 +175,12 @@ def export_rows(
 ) -> Iterator[ExportRow]:
     """Yield the cases received in [start, end) and held now by the body (all bodies if None)."""
     statement = _statement(body, start, end).execution_options(yield_per=FETCH_ROWS)
-    with session.execute(statement) as result:
+    # Core, not the ORM: the rows are plain columns, and each becomes an ExportRow directly.
+    with session.connection().execute(statement) as result:
+        if list(result.keys()) != list(ExportRow.__dataclass_fields__):
+            raise RuntimeError("the export's columns and ExportRow's fields differ")
         for row in result:
-            yield ExportRow(**row._mapping)
+            yield ExportRow(*row)
 
 
 def timeliness(
@@ -230,9 +233,32 @@ def headers(with_body: bool) -> list[str]:
     return names
 
 
-def cells(row: ExportRow, with_body: bool, now: datetime) -> list[Cell]:
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The words and the time zone of one export, looked up once rather than for every row."""
+
+    kind: dict[Kind, str]
+    status: dict[Status, str]
+    rating: dict[Rating, str]
+    timeliness: dict[Timeliness, str]
+    zone: tzinfo
+
+    @classmethod
+    def now(cls) -> "Words":
+        """In the current language and the service's time zone."""
+        return cls(
+            kind={k: str(v) for k, v in KIND.items()},
+            status={k: str(v) for k, v in STATUS.items()},
+            rating={k: str(v) for k, v in RATING.items()},
+            timeliness={k: str(v) for k, v in TIMELINESS.items()},
+            zone=months.zone(),
+        )
+
+
+def cells(row: ExportRow, with_body: bool, now: datetime, words: Words | None = None) -> list[Cell]:
     """Turn one case into its cells: strings neutralised, times local, words translated."""
-    zone = months.zone()
+    words = words or Words.now()
+    zone = words.zone
 
     def local(moment: datetime | None) -> str | None:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else None
@@ -252,19 +278,19 @@ def cells(row: ExportRow, with_body: bool, now: datetime) -> list[Cell]:
     values: list[Cell] = [
         row.reference,
         local(row.received_at),
-        str(KIND[row.kind]),
+        words.kind[row.kind],
         row.item_code,
         row.item_title,
         row.subject,
         row.content,
-        str(STATUS[row.status]),
+        words.status[row.status],
         local(row.accepted_at),
         local(row.closed_at),
         (row.closed_at - row.received_at).days if row.closed_at else None,
-        str(TIMELINESS[on_time]) if on_time else None,
+        words.timeliness[on_time] if on_time else None,
         row.reply or None,
         row.transfers,
-        str(RATING[row.rating]) if row.rating else None,
+        words.rating[row.rating] if row.rating else None,
         row.contact_name if real_name else None,
         row.contact_phone if real_name else None,
         (row.contact_email or None) if real_name else None,
@@ -277,12 +303,13 @@ def cells(row: ExportRow, with_body: bool, now: datetime) -> list[Cell]:
 def csv_chunks(rows: Iterable[ExportRow], *, with_body: bool) -> Iterator[bytes]:
     """Yield the CSV as UTF-8 chunks: a BOM and the header first, then every few hundred rows."""
     now = utcnow()
+    words = Words.now()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(headers(with_body))
     for count, row in enumerate(rows, start=1):
-        writer.writerow(cells(row, with_body, now))
+        writer.writerow(cells(row, with_body, now, words))
         if count % CSV_FLUSH_ROWS == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -312,8 +339,9 @@ def write_xlsx(rows: Iterable[ExportRow], path: Path | str, *, with_body: bool, 
         worksheet.set_column(0, len(names) - 1, 16)
         for column, name in enumerate(names):
             worksheet.write_string(0, column, neutralise(name), bold)
+        words = Words.now()
         for line, row in enumerate(rows, start=1):
-            for column, value in enumerate(cells(row, with_body, now)):
+            for column, value in enumerate(cells(row, with_body, now, words)):
                 if isinstance(value, int):
                     worksheet.write_number(line, column, value)
                 elif value is not None:

@@ -3,7 +3,17 @@
 from flask_babel import lazy_gettext as _l
 
 from feedback import routing
-from feedback.models import EventKind, Kind, Rating, Role, Status
+from feedback.models import (
+    AuditAction,
+    BodyRole,
+    EventKind,
+    ItemStatus,
+    Kind,
+    Rating,
+    Role,
+    Status,
+)
+from feedback.notices.totals import Finding
 
 KIND = {
     Kind.OPINION: _l("Opinion or suggestion"),
@@ -44,6 +54,41 @@ ROLE = {
     Role.ADMIN: _l("Administrator"),
 }
 
+AUDIT = {
+    AuditAction.CASE_VIEWED: _l("Opened the case"),
+    AuditAction.CONTACT_REVEALED: _l("Showed the contact details"),
+    AuditAction.CASE_STEP: _l("Took a step on the case"),
+    AuditAction.ATTACHMENT_DOWNLOADED: _l("Downloaded an attachment"),
+    AuditAction.EXPORTED: _l("Exported a month"),
+    AuditAction.PURGED: _l("Deleted closed cases (retention)"),
+    AuditAction.LOGIN: _l("Logged in"),
+    AuditAction.LOGIN_FAILED: _l("Failed login"),
+    AuditAction.LOGOUT: _l("Logged out"),
+    AuditAction.ACCOUNT_CREATED: _l("Created an account"),
+    AuditAction.ACCOUNT_DEACTIVATED: _l("Deactivated an account"),
+    AuditAction.ACCOUNT_REACTIVATED: _l("Reactivated an account"),
+    AuditAction.TWO_FACTOR_ENROLLED: _l("Set up two-factor login"),
+    AuditAction.TWO_FACTOR_RESET: _l("Reset two-factor login"),
+    AuditAction.RECOVERY_CODE_USED: _l("Logged in with a recovery code"),
+    AuditAction.BODY_CHANGED: _l("Changed a body's details"),
+}
+
+# The audit log's details that are words rather than names or months.
+AUDIT_DETAIL = {
+    "unknown": _l("unknown username"),
+    "password": _l("wrong password"),
+    "inactive": _l("deactivated account"),
+    "second factor": _l("wrong or missing two-factor code"),
+    "locked": _l("too many failed attempts"),
+    "accept": _l("Accepted"),
+    "decline": _l("Not accepted"),
+    "transfer": _l("Transferred"),
+    "note": _l("Internal note"),
+    "assign": _l("Assigned"),
+    "extend": _l("Time limit extended"),
+    "close": _l("Replied and closed"),
+}
+
 # Why a case went where it went; shown on the routing preview and the receipt.
 ROUTING_REASON = {
     routing.CHOSEN: _l("You chose this body."),
@@ -53,13 +98,59 @@ ROUTING_REASON = {
     ),
     "report_to_discipline": _l(
         "Reports of misconduct are handled by the discipline inspection group that supervises "
-        "the court."
+        "the inspected unit."
     ),
     "complaint_about_item": _l(
         "A complaint that a rectification did not really happen goes to the inspection office, "
         "which checks the rectification."
     ),
     "default_to_court": _l(
-        "Opinions and other matters go to the court, the unit that carries out the rectification."
+        "Opinions and other matters go to the inspected unit, which carries out the rectification."
     ),
+}
+
+# The part a body plays for a notice; the first notice's inspected unit is a court.
+BODY_ROLE = {
+    BodyRole.COURT: _l("Inspected unit"),
+    BodyRole.DISCIPLINE: _l("Discipline inspection group"),
+    BodyRole.INSPECTION: _l("Inspection office"),
+}
+
+ITEM_STATUS = {
+    ItemStatus.DONE: _l("Completed"),
+    ItemStatus.ONGOING: _l("Ongoing"),
+}
+
+# What an imported notice's administrator should check; the parameters fill the message.
+NOTICE_FINDING = {
+    "total_aspects": _l("The notice states %(stated)s aspects; %(found)s were found."),
+    "total_categories": _l("The notice states %(stated)s categories; %(found)s were found."),
+    "total_items": _l("The notice states %(stated)s problems; %(found)s items were found."),
+    "total_done": _l(
+        "The notice states %(stated)s problems completed; %(found)s items read as completed. "
+        "Check the statuses."
+    ),
+    "total_ongoing": _l(
+        "The notice states %(stated)s problems still being rectified; %(found)s items read as "
+        "ongoing. Check the statuses."
+    ),
+    "no_rectification": _l("Item %(code)s has no rectification text."),
+    "numbering_gap": _l("The numbering jumps from %(previous)s to %(number)s."),
+    "duplicate_code": _l("Two items are numbered %(code)s; the second was renumbered."),
+    "empty_aspect": _l("Aspect %(number)s (%(title)s) lists no problems and was left out."),
+    "long_title": _l("The heading “%(heading)s…” is long: check where its title ends."),
+    "no_contacts": _l("No phone numbers of receiving bodies were found at the end of the notice."),
+}
+
+
+def finding_text(finding: Finding) -> str:
+    """A finding of the notice parser, in the reader's language."""
+    return str(NOTICE_FINDING[finding.code]) % finding.params
+
+
+# Where today falls in a notice's feedback window (Notice.window).
+NOTICE_WINDOW = {
+    "open": _l("Taking comments"),
+    "not_yet": _l("Not yet taking comments"),
+    "closed": _l("No longer taking comments"),
 }

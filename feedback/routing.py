@@ -4,6 +4,10 @@ A citizen names a body or says 不确定 (unsure). An explicit choice is respect
 conflict-of-interest rule forbids it: a 检举控告 (report of misconduct) is never delivered or
 transferred to the court, whose own staff it may concern; it goes to the discipline group that
 supervises the court (cf. 《纪检监察机关处理检举控告工作规则》).
+
+The rules speak in roles, not bodies: "court" is the inspected unit of a notice (a court in the
+first notice), "discipline" its discipline group, "inspection" the inspection office. Each notice
+names the body that plays each role; cases.py resolves a role to the notice's body.
 """
 
 from dataclasses import dataclass
@@ -59,6 +63,9 @@ def route(kind: Kind, chosen: str, about_item: bool) -> Routing:
     return Routing(chosen, CHOSEN)
 
 
-def may_hold(kind: Kind, body: str) -> bool:
-    """Tell whether a body may hold a case of this kind (checked on every transfer)."""
-    return body not in FORBIDDEN.get(kind, {})
+def may_hold(kind: Kind, role: str | None) -> bool:
+    """Tell whether a body in this role may hold a case of this kind (checked on every transfer).
+
+    A body with no role for the case's notice (None) is another unit's: no rule forbids it.
+    """
+    return role not in FORBIDDEN.get(kind, {})

@@ -32,6 +32,8 @@ def _config(database_url: str, **extra: Any) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Two-factor login is tested in test_two_factor.py; elsewhere a password logs in.
+        "TOTP_REQUIRED_ROLES": (),
         **extra,
     }
 

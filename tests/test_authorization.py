@@ -1,8 +1,11 @@
-"""Who sees which case, checked on every staff route the application has, found in its URL map.
+"""Who sees which case, checked on every route the application has, found in its URL map.
 
-For each rule under /inbox and /admin, and any rule anywhere with a <case_id>, every identity
-(anonymous, the staff and the manager of each body, the admin) asks for it (GET and/or POST)
-about a case of each body. A route added later is covered without touching this file.
+Every rule under /inbox, /admin and /staff (but logout) and any rule anywhere with a <case_id>,
+GET and POST, is asked for by every identity
+(anonymous, the staff and the manager of each body, the admin) about a case of each body: its
+pages, its attached files, the audit log. Status codes are checked under /inbox and /admin; no
+page anywhere may show another body's case. A route added later is covered without touching
+this file.
 """
 
 import uuid
@@ -10,16 +13,19 @@ import uuid
 import pytest
 from conftest import BODIES, login, new_case
 
+from feedback import attachments, audit
 from feedback.cases import ContactDetails
-from feedback.models import Kind
+from feedback.extensions import db
+from feedback.models import AuditAction, Kind
 
 NO_SUCH_ID = 999_999  # for <int:...> arguments other than a case id (accounts, bodies)
 KIND_FOR = {"court": Kind.OPINION, "discipline": Kind.REPORT, "inspection": Kind.COMPLAINT}
 
 
 @pytest.fixture
-def secret_cases(app):
-    """One real-name case per body, every text of it unmistakable in a page."""
+def secret_cases(app, staff, tmp_path):
+    """One real-name case per body, with a file and an audit entry, all unmistakable in a page."""
+    app.config["ATTACHMENT_DIR"] = str(tmp_path / "attachments")
     made = {}
     for slug in BODIES:
         tag = uuid.uuid4().hex[:12]
@@ -31,35 +37,50 @@ def secret_cases(app):
             contact=ContactDetails(f"NAME-{slug}-{tag}", "13900000000", f"{tag}@example.com"),
         )
         assert case.body.slug == slug
-        made[slug] = case
+        pdf = f"%PDF-1.4 FILE-{slug}-{tag}".encode()
+        attachments.store(db.session, case, [attachments.CleanFile("pdf", pdf)])
+        audit.record(db.session, staff[slug], AuditAction.CASE_VIEWED, case)
+        db.session.commit()
+        made[slug] = (case, f"FILE-{slug}-{tag}")
     return {
         slug: {
             "id": case.id,
-            "secrets": (case.subject, case.content, case.reference, case.contact.name),
+            "secrets": (case.subject, case.content, case.reference, case.contact.name, file),
         }
-        for slug, case in made.items()
+        for slug, (case, file) in made.items()
     }
 
 
 def staff_rules(app):
-    """Every rule a check applies to: the staff areas, and any route naming a case."""
+    """Every staff rule, and any rule naming a case; not logging out (it ends the session)."""
     rules = [
         rule
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static"
-        and (rule.rule.startswith(("/inbox", "/admin")) or "case_id" in rule.arguments)
+        if rule.endpoint not in ("static", "auth.logout")
+        and (rule.rule.startswith(("/inbox", "/admin", "/staff")) or "case_id" in rule.arguments)
     ]
     endpoints = {rule.endpoint for rule in rules}
-    assert {"inbox.index", "inbox.case", "inbox.contact", "admin.home"} <= endpoints
+    assert {
+        "inbox.index",
+        "inbox.case",
+        "inbox.contact",
+        "inbox.attachment",
+        "inbox.audit_log",
+        "admin.home",
+        "admin.audit_log",
+    } <= endpoints
     return rules
 
 
 def urls(rule, case_id):
-    """The rule's URL filled in: the case id for <case_id>, an unknown id for other numbers."""
+    """The rule's URL filled in: the case id for <case_id>, file number 1 of it for <number>,
+    an unknown id for other numbers."""
     values = {}
     for name in rule.arguments:
         if name == "case_id":
             values[name] = case_id
+        elif name == "number" and "case_id" in rule.arguments:
+            values[name] = 1
         elif f"<int:{name}>" in rule.rule:
             values[name] = NO_SUCH_ID
         else:
@@ -109,7 +130,7 @@ def test_staff_never_see_another_bodys_case(app, client, staff, secret_cases, sl
     login(client, user)
     own = secret_cases[slug]
     others = all_secrets(secret_cases, but=slug)
-    saw_own_case = False
+    saw_own_case = saw_own_file = saw_own_log = False
     for rule, method, owner, url in visits(app, secret_cases):
         response = ask(client, method, url)
         page = response.get_data(as_text=True)
@@ -122,7 +143,14 @@ def test_staff_never_see_another_bodys_case(app, client, staff, secret_cases, sl
             assert response.status_code == 200
             assert own["secrets"][0] in page and own["secrets"][1] in page
             saw_own_case = True
-    assert saw_own_case  # the search for secrets does find them where they belong
+        if rule.endpoint == "inbox.attachment" and owner == slug:
+            assert response.status_code == 200 and own["secrets"][4] in page
+            saw_own_file = True
+        if rule.endpoint == "inbox.audit_log" and role == "manager":
+            assert response.status_code == 200 and own["secrets"][2] in page
+            saw_own_log = True
+    # The search for secrets does find them where they belong.
+    assert saw_own_case and saw_own_file and (saw_own_log or role == "staff")
 
 
 def test_the_admin_never_sees_any_case(app, client, staff, secret_cases):

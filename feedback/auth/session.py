@@ -1,13 +1,21 @@
 """Signing in: how a session finds its account, where each role lands, and who is sent to log in.
 
+A session holds the account's id and its session token (User.get_id): logging out changes the
+token, which ends every copy of that session, wherever it is. A session idle for longer than
+SESSION_IDLE_MINUTES is ended at its next request. Nothing in a session is derived from the
+client's address or browser (Flask-Login's session protection would hash both into the cookie).
+
 Importing this module (feedback.auth.views does) configures the shared login manager.
 """
 
+import hmac
+import time
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, url_for
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
@@ -16,20 +24,26 @@ from feedback.extensions import db, login_manager
 from feedback.models import Role, User
 
 login_manager.login_view = "auth.login"
-# A session cookie replayed from another address or browser is dropped, not honoured.
-login_manager.session_protection = "strong"
+# Not "strong" or "basic": those keep a hash of the client's address and user agent in the
+# session. The session token, the idle timeout and two-factor login do their work instead.
+login_manager.session_protection = None
+SEEN = "_seen"
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Load the signed-in account with its body; a deactivated account is signed out at once."""
-    if not user_id.isdigit():
+    number, _sep, token = user_id.partition(":")
+    if not number.isdigit():
         return None
-    return db.session.execute(
+    user = db.session.execute(
         select(User)
         .options(joinedload(User.body))
-        .where(User.id == int(user_id), User.active.is_(True))
+        .where(User.id == int(number), User.active.is_(True))
     ).scalar_one_or_none()
+    if user is None or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -38,6 +52,49 @@ def send_to_login() -> Response:
     flash(_("Please log in to see this page."), "error")
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.login", next=target))
+
+
+def start_session(user: User) -> None:
+    """Sign the account in, in a new session: nothing from before the login survives."""
+    session.clear()
+    login_user(user)
+    session.pop("_id", None)  # Flask-Login's hash of the client's address and user agent
+    session[SEEN] = int(time.time())
+
+
+def end_session(user: User | None) -> None:
+    """Sign out, and end every other copy of the session by changing the account's token."""
+    if user is not None:
+        user.rotate_session_token()
+    logout_user()
+    session.clear()
+
+
+def end_idle_session() -> None:
+    """Sign out a session unused for SESSION_IDLE_MINUTES; otherwise note that it was used."""
+    if "_user_id" not in session or request.endpoint == "static":
+        return
+    now = int(time.time())
+    seen = session.get(SEEN)
+    if not isinstance(seen, int) or now - seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        logout_user()
+        session.clear()
+        flash(
+            _(
+                "You were logged out after %(minutes)d minutes without activity.",
+                minutes=current_app.config["SESSION_IDLE_MINUTES"],
+            ),
+            "error",
+        )
+        return
+    session[SEEN] = now
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """The session cookie: HttpOnly and SameSite=Lax by configuration, Secure over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
 def home_for(user: User) -> str:
@@ -59,3 +116,8 @@ def safe_next(target: str | None, user: User) -> str | None:
 def signed_in_user() -> User:
     """The signed-in account itself (not the request-bound proxy), for the case operations."""
     return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookies()
+    app.before_request(end_idle_session)

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
+from feedback import audit
 from feedback.extensions import db, login_manager
-from feedback.models import Case, Contact
+from feedback.models import Attachment, AuditAction, Case, Contact
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -45,6 +46,14 @@ def body_case(case_id: int) -> Case:
     return case
 
 
+def case_attachment(case: Case, number: int) -> Attachment:
+    """Return an attachment of a case the reader may see (see body_case); otherwise 404."""
+    found = next((a for a in case.attachments if a.number == number), None)
+    if found is None:
+        abort(404)
+    return found
+
+
 def manager_only(view: Callable[P, R]) -> Callable[P, R]:
     """Refuse a page to everyone but the body's managers (403)."""
 
@@ -60,8 +69,11 @@ def manager_only(view: Callable[P, R]) -> Callable[P, R]:
 def reveal_contact(case: Case) -> Contact | None:
     """Show a real-name citizen's contact details to the reader: the one place they are revealed.
 
-    Issue 3's audit log records the revelation here.
+    The revelation is written to the audit log (the caller commits).
     """
     if not current_user.reads_cases or case.body_id != current_user.body_id:
         abort(404)
-    return None if case.anonymous else case.contact
+    if case.anonymous or case.contact is None:
+        return None
+    audit.record(db.session, current_user._get_current_object(), AuditAction.CONTACT_REVEALED, case)
+    return case.contact

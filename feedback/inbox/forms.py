@@ -25,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from feedback import accounts, months, routing
+from feedback import accounts, cases, months
 from feedback.i18n import body_name
 from feedback.inbox.queries import InboxFilters
 from feedback.labels import KIND, ROLE, STATUS
@@ -160,7 +160,7 @@ def step_form(
         form.to_body.choices = [
             SelectChoice(b.id, body_name(b))
             for b in bodies
-            if b.id != case.body_id and routing.may_hold(case.kind, b.slug)
+            if b.id != case.body_id and cases.may_hold(case, b)
         ]
     elif isinstance(form, AssignForm):
         form.assignee.choices = [SelectChoice(u.id, u.username) for u in staff]
@@ -209,6 +209,13 @@ class AccountForm(FlaskForm):
         choices=[SelectChoice(r.value, ROLE[r]) for r in (Role.STAFF, Role.MANAGER)],
         default=Role.STAFF.value,
     )
+
+    def validate_password(self, field: Field) -> None:
+        """Refuse a common or guessable password beside its field (accounts.check_password)."""
+        try:
+            accounts.check_password(field.data or "", self.username.data or "")
+        except accounts.AccountError as error:
+            raise ValidationError(str(error)) from None
 
 
 class ExportForm(FlaskForm):

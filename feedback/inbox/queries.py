@@ -35,28 +35,67 @@ class InboxPage:
 def inbox_page(
     session: Session, body_id: int, filters: InboxFilters, number: int, size: int, now: datetime
 ) -> InboxPage:
-    """One page of a body's cases: overdue ones first, then the newest received first."""
-    overdue = Case.due_at < now
-    query = (
-        sa.select(Case)
-        .options(joinedload(Case.item), joinedload(Case.assignee))
-        .where(Case.body_id == body_id)
-    )
+    """One page of a body's cases: the overdue ones first, longest overdue first, then the rest,
+    newest received first.
+
+    One statement whatever the size of the inbox: a UNION ALL of two branches that each walk an
+    index in the order shown and stop after the rows this page needs: the overdue cases along
+    ix_cases_open_due (body_id, due_at, and the filtered columns), the others along ix_cases_body_received (body_id,
+    received_at), or along the index of the filter (status, kind or item) when one is set. The
+    outer query sorts at most 2 x (offset + size + 1) ids and loads those cases with their item
+    and assignee. No ORDER BY over an expression, so nothing sorts the whole inbox.
+    """
+    offset = (number - 1) * size
+    wanted = offset + size + 1  # one more than shown tells whether a next page exists
+    conditions = [Case.body_id == body_id]
     if filters.status is not None:
-        query = query.where(Case.status == filters.status)
+        conditions.append(Case.status == filters.status)
     if filters.kind is not None:
-        query = query.where(Case.kind == filters.kind)
+        conditions.append(Case.kind == filters.kind)
     if filters.item_id is not None:
-        query = query.where(Case.item_id == filters.item_id)
+        conditions.append(Case.item_id == filters.item_id)
     if filters.received_between is not None:
         start, end = filters.received_between
-        query = query.where(Case.received_at >= start, Case.received_at < end)
-    if filters.overdue_only:
-        query = query.where(overdue)
+        conditions += [Case.received_at >= start, Case.received_at < end]
+
+    branches = []
+    # Only an open case has a deadline (cases.py clears due_at on closing and declining).
+    if filters.status is None or filters.status.is_open:
+        branches.append(
+            sa.select(
+                Case.id,
+                sa.literal(0).label("rank"),
+                Case.due_at.label("due_key"),
+                sa.cast(sa.null(), Case.received_at.type).label("received_key"),
+                Case.id.label("id_key"),
+            )
+            .where(*conditions, Case.due_at < now)
+            .order_by(Case.due_at, Case.id)
+            .limit(wanted)
+            .subquery("overdue")
+        )
+    if not filters.overdue_only:
+        branches.append(
+            sa.select(
+                Case.id,
+                sa.literal(1).label("rank"),
+                sa.cast(sa.null(), Case.due_at.type).label("due_key"),
+                Case.received_at.label("received_key"),
+                (-Case.id).label("id_key"),
+            )
+            .where(*conditions, sa.or_(Case.due_at.is_(None), Case.due_at >= now))
+            .order_by(Case.received_at.desc(), Case.id.desc())
+            .limit(wanted)
+            .subquery("others")
+        )
+    ranked = sa.union_all(*(sa.select(branch) for branch in branches)).subquery("ranked")
     query = (
-        query.order_by(sa.case((overdue, 0), else_=1), Case.received_at.desc(), Case.id.desc())
-        .offset((number - 1) * size)
-        .limit(size + 1)  # one more than shown tells whether a next page exists, without COUNT(*)
+        sa.select(Case)
+        .join(ranked, ranked.c.id == Case.id)
+        .options(joinedload(Case.item), joinedload(Case.assignee))
+        .order_by(ranked.c.rank, ranked.c.due_key, ranked.c.received_key.desc(), ranked.c.id_key)
+        .offset(offset)
+        .limit(size + 1)
     )
     rows = list(session.execute(query).scalars())
     return InboxPage(cases=rows[:size], number=number, has_next=len(rows) > size)

@@ -11,25 +11,32 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from feedback import accounts, cases, exports, months
+from feedback import accounts, attachments, audit, cases, exports, months
 from feedback.auth.session import signed_in_user
 from feedback.auth.views import switch_account
 from feedback.cases import CaseError
 from feedback.extensions import db
 from feedback.inbox import queries
-from feedback.inbox.access import body_case, manager_only, require_case_reader, reveal_contact
+from feedback.inbox.access import (
+    body_case,
+    case_attachment,
+    manager_only,
+    require_case_reader,
+    reveal_contact,
+)
 from feedback.inbox.forms import (
     AccountForm,
     ExportForm,
     InboxFilterForm,
     step_form,
 )
-from feedback.models import Body, Case, Contact, Role, User, utcnow
+from feedback.models import AuditAction, Body, Case, Contact, Role, User, utcnow
 
 bp = Blueprint("inbox", __name__)
 bp.before_request(require_case_reader)
 
 Page = tuple[str, int] | Response
+AUDIT_PAGE_SIZE = 100
 Step = Callable[[Case, Any, User], None]
 
 
@@ -64,6 +71,9 @@ def index() -> Page:
 @bp.get("/cases/<int:case_id>")
 def case(case_id: int) -> Page:
     """Show everything the citizen sent, the deadline, the timeline and the steps now possible."""
+    case = body_case(case_id)
+    audit.record(db.session, signed_in_user(), AuditAction.CASE_VIEWED, case)
+    db.session.commit()
     return case_page(body_case(case_id))
 
 
@@ -71,7 +81,25 @@ def case(case_id: int) -> Page:
 def contact(case_id: int) -> Page:
     """Show the case page with the real-name citizen's contact details revealed."""
     case = body_case(case_id)
-    return case_page(case, contact=reveal_contact(case), revealed=True)
+    contact = reveal_contact(case)
+    db.session.commit()
+    return case_page(body_case(case_id), contact=contact, revealed=True)
+
+
+@bp.get("/cases/<int:case_id>/attachments/<int:number>")
+def attachment(case_id: int, number: int) -> Response:
+    """Download a file the citizen attached, as an attachment, never shown inline."""
+    case = body_case(case_id)
+    found = case_attachment(case, number)
+    audit.record(
+        db.session,
+        signed_in_user(),
+        AuditAction.ATTACHMENT_DOWNLOADED,
+        case,
+        detail=attachments.download_name(case, found),
+    )
+    db.session.commit()
+    return attachments.send(case, found)
 
 
 def case_page(
@@ -110,12 +138,16 @@ def take_step(case_id: int, step: str, run: Step, done: str, then: str | None = 
     form = step_form(step, case, bodies, staff, bound=True)
     if not form.validate_on_submit():
         return case_page(case, posted=(step, form), status=400)
+    holder = case.body
     try:
         run(case, form, signed_in_user())
     except CaseError as error:
         db.session.rollback()
         flash(str(error), "error")
         return case_page(body_case(case_id), status=409)
+    audit.record(
+        db.session, signed_in_user(), AuditAction.CASE_STEP, case, body=holder, detail=step
+    )
     db.session.commit()
     flash(done, "success")
     return redirect(then or url_for(".case", case_id=case_id))
@@ -202,6 +234,12 @@ def accounts_page() -> Page:
             db.session.rollback()
             form.username.errors.append(str(error))
         else:
+            audit.record(
+                db.session,
+                signed_in_user(),
+                AuditAction.ACCOUNT_CREATED,
+                detail=f"{form.username.data} ({form.role.data})",
+            )
             db.session.commit()
             flash(_("The account %(name)s is created.", name=form.username.data), "success")
             return redirect(url_for(".accounts_page"))
@@ -239,7 +277,30 @@ def export_download() -> Page:
     form = ExportForm(formdata=request.args)
     if form.validate():
         try:
-            return exports.download(current_user.body, form.month.data, form.format.data)
+            months.parse_month(form.month.data)
         except ValueError:
             form.month.errors.append(_l("Enter a month as YYYY-MM, for example 2026-11."))
+        else:
+            audit.record(
+                db.session,
+                signed_in_user(),
+                AuditAction.EXPORTED,
+                detail=f"{form.month.data.strip()} {form.format.data}",
+            )
+            db.session.commit()
+            return exports.download(current_user.body, form.month.data, form.format.data)
     return render_template("inbox/export.html", form=form), 400
+
+
+@bp.get("/audit")
+@manager_only
+def audit_log() -> Page:
+    """The body's audit log, newest first: who opened, revealed, downloaded, exported, changed."""
+    number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    page = audit.body_log(db.session, current_user.body_id, number, AUDIT_PAGE_SIZE)
+    return render_template(
+        "audit/log.html",
+        page=page,
+        show_body=False,
+        endpoint="inbox.audit_log",
+    ), 200

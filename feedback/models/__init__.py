@@ -1,6 +1,8 @@
 """The database models, one module per family."""
 
 from feedback.models.account import Role, User
+from feedback.models.attachment import Attachment
+from feedback.models.audit import AuditAction, AuditEntry
 from feedback.models.base import Base, utcnow
 from feedback.models.case import (
     Case,
@@ -12,21 +14,40 @@ from feedback.models.case import (
     ReferenceCounter,
     Status,
 )
-from feedback.models.catalog import Aspect, Body, Category, Item, Notice
+from feedback.models.catalog import (
+    Aspect,
+    Body,
+    BodyRole,
+    Category,
+    Item,
+    ItemStatus,
+    Notice,
+    NoticeBody,
+)
+from feedback.models.retention import PurgedTally
+from feedback.models.two_factor import RecoveryCode
 
 __all__ = [
     "Aspect",
+    "Attachment",
+    "AuditAction",
+    "AuditEntry",
     "Base",
     "Body",
+    "BodyRole",
     "Case",
     "Category",
     "Contact",
     "Event",
     "EventKind",
     "Item",
+    "ItemStatus",
     "Kind",
     "Notice",
+    "NoticeBody",
+    "PurgedTally",
     "Rating",
+    "RecoveryCode",
     "ReferenceCounter",
     "Role",
     "Status",

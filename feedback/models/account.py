@@ -1,5 +1,6 @@
 """Staff accounts: each belongs to one receiving body, except the administrator's."""
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -27,8 +28,25 @@ class User(UserMixin, Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Two-factor sign-in (TOTP): the secret, sealed with a key from SECRET_KEY; set while enrolling,
+    # in force once totp_enabled_at is set. The last time step used refuses a replayed code.
+    totp_secret: Mapped[str | None] = mapped_column(String(120))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
+    # Part of the id a session holds: changing it (at logout) ends every session of the account.
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
 
     body: Mapped[Body | None] = relationship()
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

@@ -2,13 +2,17 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.models.account import User
 from feedback.models.base import Base, str_enum, utcnow
 from feedback.models.catalog import Body, Item, Notice
+
+if TYPE_CHECKING:
+    from feedback.models.attachment import Attachment
 
 
 class Kind(StrEnum):
@@ -52,7 +56,23 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_body_received", "body_id", "received_at"),
-        Index("ix_cases_body_due", "body_id", "due_at"),
+        # The inbox: open cases by deadline, with every filter's column (index-only scans), and
+        # each filter's own order; the all-bodies export by date (migration e6b4a7c1d9f2).
+        Index(
+            "ix_cases_open_due",
+            "body_id",
+            "due_at",
+            "status",
+            "kind",
+            "item_id",
+            "received_at",
+            sqlite_where=text("due_at IS NOT NULL"),
+            postgresql_where=text("due_at IS NOT NULL"),
+        ),
+        Index("ix_cases_body_status_received", "body_id", "status", "received_at"),
+        Index("ix_cases_body_kind_received", "body_id", "kind", "received_at"),
+        Index("ix_cases_body_item_received", "body_id", "item_id", "received_at"),
+        Index("ix_cases_received_at", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +106,9 @@ class Case(Base):
     )
     events: Mapped[list["Event"]] = relationship(
         back_populates="case", order_by="Event.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="case", order_by="Attachment.number", cascade="all, delete-orphan"
     )
 
     def is_overdue(self, now: datetime) -> bool:

@@ -1,11 +1,25 @@
 """The catalog a notice becomes: receiving bodies, and a notice's aspects → categories → items."""
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from feedback.models.base import Base, utcnow
+from feedback.models.base import Base, str_enum, utcnow
+
+
+class BodyRole(StrEnum):
+    """The part a body plays for one notice; the routing rules speak in these."""
+
+    COURT = "court"  # the inspected unit itself (被巡察单位), a court in the first notice
+    DISCIPLINE = "discipline"  # the discipline inspection group that supervises it
+    INSPECTION = "inspection"  # the inspection office that checks the rectification
+
+
+class ItemStatus(StrEnum):
+    DONE = "done"  # 已完成
+    ONGOING = "ongoing"  # 持续推进
 
 
 class Body(Base):
@@ -39,10 +53,52 @@ class Notice(Base):
     preamble: Mapped[str] = mapped_column(Text, default="")
     source_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None while a draft: only the administrator sees it, and it takes no feedback.
+    published_at: Mapped[datetime | None]
+    # The feedback window, in local dates, both days included; None leaves that end open.
+    opens_on: Mapped[date | None]
+    closes_on: Mapped[date | None]
 
     aspects: Mapped[list["Aspect"]] = relationship(
         back_populates="notice", order_by="Aspect.position", cascade="all, delete-orphan"
     )
+    body_links: Mapped[list["NoticeBody"]] = relationship(
+        back_populates="notice", order_by="NoticeBody.role", cascade="all, delete-orphan"
+    )
+
+    @property
+    def bodies(self) -> list[Body]:
+        """The notice's receiving bodies: inspected unit, discipline group, inspection office."""
+        return [link.body for link in self.body_links]
+
+    def body_for(self, role: str) -> Body | None:
+        return next((link.body for link in self.body_links if link.role == role), None)
+
+    def role_of(self, body: Body) -> BodyRole | None:
+        return next((link.role for link in self.body_links if link.body_id == body.id), None)
+
+    def window(self, today: date) -> str:
+        """Where today falls in the feedback window: "open", "not_yet" or "closed"."""
+        if self.opens_on is not None and today < self.opens_on:
+            return "not_yet"
+        if self.closes_on is not None and today > self.closes_on:
+            return "closed"
+        return "open"
+
+
+class NoticeBody(Base):
+    """Which body plays which role for a notice; one body may serve many notices."""
+
+    __tablename__ = "notice_bodies"
+
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[BodyRole] = mapped_column(str_enum(BodyRole), primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+
+    notice: Mapped[Notice] = relationship(back_populates="body_links")
+    body: Mapped[Body] = relationship(lazy="joined")
 
 
 class Aspect(Base):
@@ -94,8 +150,12 @@ class Item(Base):
     code: Mapped[str] = mapped_column(String(24))  # 二.4.(1); a category without sub-items: 二.3
     title: Mapped[str] = mapped_column(Text)
     rectification: Mapped[str] = mapped_column(Text)
+    status: Mapped[ItemStatus] = mapped_column(str_enum(ItemStatus), default=ItemStatus.DONE)
+    status_cue: Mapped[str] = mapped_column(String(20), default="")  # the word that decided it
+    status_by_hand: Mapped[bool] = mapped_column(default=False)  # set by the administrator
 
     category: Mapped[Category] = relationship(back_populates="items")
+    notice: Mapped[Notice] = relationship(viewonly=True)
 
     @property
     def label(self) -> str:

@@ -1,39 +1,79 @@
-"""Load a parsed notice into the catalog, and the receiving bodies it names."""
+"""Store a notice: the one way a parsed notice becomes a catalog, with its receiving bodies.
 
+`import_notice` parses the text, checks the slug and the feedback window, finds each role's body
+(one the administrator chose, an existing body of the same name, or a new body made from the
+contacts in the closing paragraph) and stores the tree. `load_seed` imports the Wufeng notice.
+"""
+
+import re
+import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from importlib.resources import files
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback.models import Aspect, Body, Category, Item, Notice
-from feedback.notices.parser import ParsedContact, parse
+from feedback.labels import BODY_ROLE
+from feedback.models import (
+    Aspect,
+    Body,
+    BodyRole,
+    Category,
+    Item,
+    Notice,
+    NoticeBody,
+    utcnow,
+)
+from feedback.notices import window
+from feedback.notices.contacts import ParsedContact, roles
+from feedback.notices.errors import NoticeError
+from feedback.notices.parser import NoProblemsFound, ParsedNotice, parse
 
 SEED_SLUG = "wufeng-court-2020"
 SEED_UNIT = "五峰土家族自治县人民法院"
 SEED_TITLE = "中共五峰土家族自治县人民法院党组关于巡察整改情况的通报"
 
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+UNIT_MAX = 100
+TITLE_MAX = 200
+BODY_SLUG_MAX = 32
+
 
 @dataclass(frozen=True)
-class BodyRole:
-    """How one of the three receiving bodies is recognised in a notice's closing paragraph."""
+class SeedBody:
+    """How one of the seed notice's three bodies is named, in Chinese and English."""
 
-    slug: str
-    marker: str
+    role: BodyRole
     short_name: str
     name_en: str
 
 
-BODY_ROLES = (
-    BodyRole("court", "法院", "法院", "Wufeng Tujia Autonomous County People's Court"),
-    BodyRole(
-        "discipline",
-        "纪检监察组",
-        "第五纪检监察组",
-        "Fifth Discipline Inspection and Supervision Group",
+SEED_BODIES = (
+    SeedBody(BodyRole.COURT, "法院", "Wufeng Tujia Autonomous County People's Court"),
+    SeedBody(
+        BodyRole.DISCIPLINE, "第五纪检监察组", "Fifth Discipline Inspection and Supervision Group"
     ),
-    BodyRole("inspection", "巡察办", "县委巡察办", "County Party Committee Inspection Office"),
+    SeedBody(BodyRole.INSPECTION, "县委巡察办", "County Party Committee Inspection Office"),
 )
+
+
+@dataclass(frozen=True)
+class BodyPlan:
+    """The body that will play a role: chosen, matched by name, new from a contact, or none yet."""
+
+    role: BodyRole
+    contact: ParsedContact | None
+    body: Body | None  # an existing body; None with a contact means a new one
+    how: str  # "chosen", "matched", "new" or "missing"
+
+
+@dataclass(frozen=True)
+class Imported:
+    notice: Notice
+    parsed: ParsedNotice
+    plans: list[BodyPlan]
 
 
 def seed_text() -> str:
@@ -42,25 +82,155 @@ def seed_text() -> str:
     )
 
 
-def load_seed(session: Session) -> Notice:
-    """Load the Wufeng court notice and its three bodies; loading twice changes nothing."""
-    notice = session.execute(select(Notice).where(Notice.slug == SEED_SLUG)).scalar_one_or_none()
-    if notice is not None:
-        return notice
-    text = seed_text()
-    parsed = parse(text)
-    for role in BODY_ROLES:
-        contact = next(c for c in parsed.contacts if role.marker in c.name)
-        _save_body(session, role, contact)
+ENCODINGS = ("utf-8-sig", "gb18030")  # what Word and WPS save plain text as, in China
+
+
+def decode(data: bytes) -> str:
+    """A notice file's text: UTF-8 (with or without a BOM), else GB18030."""
+    for encoding in ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not any(unicodedata.category(c) == "Cc" and c not in "\n\r\t\f" for c in text):
+            return text
+        break  # control characters: a binary file, whatever its bytes decode to
+    raise NoticeError(
+        "upload",
+        _l("The file is not readable text: save it as plain text in UTF-8 or GB18030."),
+    )
+
+
+def read(text: str) -> ParsedNotice:
+    """Parse a notice's text, or say in the user's words why it cannot be read."""
+    if not text.strip():
+        raise NoticeError("text", _l("The notice is empty."))
+    try:
+        return parse(text)
+    except NoProblemsFound:
+        raise NoticeError(
+            "text",
+            _l(
+                "No numbered problems were found in this text. Paste the whole notice, "
+                "with its headings such as （一） and 1. and (1)."
+            ),
+        ) from None
+
+
+def plan_bodies(
+    session: Session,
+    parsed: ParsedNotice,
+    unit: str,
+    chosen: dict[BodyRole, Body] | None = None,
+) -> list[BodyPlan]:
+    """Decide which body plays each role, without storing anything."""
+    contacts = roles(parsed.contacts, unit)
+    plans = []
+    for role in BodyRole:
+        contact = contacts.get(role)
+        if chosen and role in chosen:
+            plans.append(BodyPlan(role, contact, chosen[role], "chosen"))
+        elif contact is None:
+            plans.append(BodyPlan(role, None, None, "missing"))
+        elif existing := session.scalars(
+            select(Body).where(Body.name == contact.name).order_by(Body.id).limit(1)
+        ).first():
+            plans.append(BodyPlan(role, contact, existing, "matched"))
+        else:
+            plans.append(BodyPlan(role, contact, None, "new"))
+    return plans
+
+
+def check_slug(session: Session, slug: str) -> None:
+    if not SLUG.match(slug):
+        raise NoticeError(
+            "slug",
+            _l("Use lower-case letters, digits and dashes, such as wufeng-court-2020."),
+        )
+    if session.scalar(select(Notice.id).where(Notice.slug == slug)) is not None:
+        raise NoticeError(
+            "slug", _l("The address name %(slug)s is taken by another notice.", slug=slug)
+        )
+
+
+def free_slug(session: Session) -> str:
+    """An unused slug such as notice-2026-3."""
+    year = window.today().year
+    n = 1
+    while session.scalar(select(Notice.id).where(Notice.slug == f"notice-{year}-{n}")):
+        n += 1
+    return f"notice-{year}-{n}"
+
+
+def import_notice(
+    session: Session,
+    text: str,
+    unit: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    opens_on: date | None = None,
+    closes_on: date | None = None,
+    bodies: dict[BodyRole, Body] | None = None,
+    publish: bool = True,
+) -> Imported:
+    """Parse and store a notice; published at once, or a draft for the administrator to check."""
+    unit = unit.strip()
+    if not unit or len(unit) > UNIT_MAX:
+        raise NoticeError("unit", _l("Give the inspected unit's name, at most 100 characters."))
+    window.check(opens_on, closes_on)
+    if slug:
+        check_slug(session, slug)
+    parsed = read(text)
+    plans = plan_bodies(session, parsed, unit, bodies)
+    missing = [plan.role for plan in plans if plan.how == "missing"]
+    if publish and missing:
+        raise NoticeError("bodies", missing_bodies_message(missing))
     notice = Notice(
-        slug=SEED_SLUG,
-        unit=SEED_UNIT,
-        title=SEED_TITLE,
+        slug=slug or free_slug(session),
+        unit=unit,
+        title=(title or parsed.title or f"{unit}关于巡察整改情况的通报")[:TITLE_MAX],
         preamble=parsed.preamble,
         source_text=text,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        published_at=utcnow() if publish else None,
     )
     session.add(notice)
     session.flush()
+    _store_tree(notice, parsed)
+    for plan in plans:
+        body = plan.body or (plan.contact and _new_body(session, notice.slug, plan))
+        if body is not None:
+            notice.body_links.append(NoticeBody(role=plan.role, body=body))
+    session.flush()
+    return Imported(notice, parsed, plans)
+
+
+def missing_bodies_message(missing: list[BodyRole]) -> str:
+    names = "、".join(str(BODY_ROLE[role]) for role in missing)
+    return str(
+        _l(
+            "Choose a receiving body for: %(roles)s. The notice gives no phone number for it.",
+            roles=names,
+        )
+    )
+
+
+def load_seed(session: Session) -> Notice:
+    """Load the Wufeng court notice and its three bodies; loading twice changes nothing."""
+    notice = session.scalars(select(Notice).where(Notice.slug == SEED_SLUG)).first()
+    if notice is not None:
+        return notice
+    text = seed_text()
+    contacts = roles(parse(text).contacts, SEED_UNIT)
+    for seed in SEED_BODIES:
+        _save_seed_body(session, seed, contacts[seed.role])
+    session.flush()
+    return import_notice(session, text, SEED_UNIT, slug=SEED_SLUG, title=SEED_TITLE).notice
+
+
+def _store_tree(notice: Notice, parsed: ParsedNotice) -> None:
     for a_pos, parsed_aspect in enumerate(parsed.aspects, 1):
         aspect = Aspect(position=a_pos, number=parsed_aspect.number, title=parsed_aspect.title)
         notice.aspects.append(aspect)
@@ -69,8 +239,7 @@ def load_seed(session: Session) -> Notice:
                 position=c_pos, number=parsed_category.number, title=parsed_category.title
             )
             aspect.categories.append(category)
-            parsed_items = parsed_category.as_items(parsed_aspect.number)
-            for i_pos, parsed_item in enumerate(parsed_items, 1):
+            for i_pos, parsed_item in enumerate(parsed_category.items, 1):
                 category.items.append(
                     Item(
                         notice_id=notice.id,
@@ -78,20 +247,47 @@ def load_seed(session: Session) -> Notice:
                         code=parsed_item.code,
                         title=parsed_item.title,
                         rectification=parsed_item.rectification,
+                        status=parsed_item.status,
+                        status_cue=parsed_item.status_cue,
+                        status_by_hand=False,
                     )
                 )
-    session.flush()
-    return notice
 
 
-def _save_body(session: Session, role: BodyRole, contact: ParsedContact) -> None:
-    body = session.execute(select(Body).where(Body.slug == role.slug)).scalar_one_or_none()
+def body_slug_stem(notice_slug: str, role: BodyRole) -> str:
+    """The slug of a body made for a notice: <notice>-court, cut to leave room for a -2."""
+    return f"{notice_slug[: BODY_SLUG_MAX - len(role) - 4]}-{role.value}"
+
+
+def _new_body(session: Session, notice_slug: str, plan: BodyPlan) -> Body:
+    """A body made from the contacts the notice gives, with a slug such as <notice>-court."""
+    contact = plan.contact
+    assert contact is not None
+    stem = body_slug_stem(notice_slug, plan.role)
+    slug, n = stem, 2
+    while session.scalar(select(Body.id).where(Body.slug == slug)):
+        slug, n = f"{stem}-{n}", n + 1
+    body = Body(
+        slug=slug,
+        name=contact.name[:100],
+        short_name=contact.name[:40],
+        name_en=contact.name[:120],
+        phone=contact.phone[:40],
+        address=contact.address[:200],
+        postcode=contact.postcode[:10],
+    )
+    session.add(body)
+    return body
+
+
+def _save_seed_body(session: Session, seed: SeedBody, contact: ParsedContact) -> None:
+    body = session.scalars(select(Body).where(Body.slug == seed.role.value)).first()
     if body is None:
-        body = Body(slug=role.slug)
+        body = Body(slug=seed.role.value)
         session.add(body)
     body.name = contact.name
-    body.short_name = role.short_name
-    body.name_en = role.name_en
+    body.short_name = seed.short_name
+    body.name_en = seed.name_en
     body.phone = contact.phone
     body.address = contact.address
     body.postcode = contact.postcode

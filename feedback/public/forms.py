@@ -11,6 +11,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     Field,
@@ -23,7 +24,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
-from feedback import routing
+from feedback import attachments, routing
 from feedback.cases import ContactDetails
 from feedback.i18n import body_name
 from feedback.labels import KIND, RATING
@@ -224,6 +225,10 @@ class SubmissionForm(FlaskForm):
         ],
         render_kw={"type": "email", "autocomplete": "email", "maxlength": EMAIL_MAX},
     )
+    attachments = MultipleFileField(
+        _l("Photos or documents (optional)"),
+        render_kw={"accept": ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"},
+    )
     consent = BooleanField(
         _l("I confirm that what I wrote is true, and I agree that the receiving body handles it."),
         validators=[DataRequired(_l("Tick this box to send your message."))],
@@ -238,10 +243,14 @@ class SubmissionForm(FlaskForm):
     confirm_routing = HiddenField()
     proposed_body = HiddenField()
 
-    def __init__(self, bodies: Sequence[Body], items: Iterable[Item], **kwargs: Any) -> None:
+    def __init__(
+        self, bodies: Sequence[tuple[str, Body]], items: Iterable[Item], **kwargs: Any
+    ) -> None:
+        """Offer the notice's bodies by role (court, discipline, inspection) and its items."""
         super().__init__(**kwargs)
+        self.clean_files: list[attachments.CleanFile] = []
         self.kind.choices = [SelectChoice(kind.value, label) for kind, label in KIND.items()]
-        self.body.choices = [SelectChoice(b.slug, body_name(b, short=True)) for b in bodies]
+        self.body.choices = [SelectChoice(role, body_name(b, short=True)) for role, b in bodies]
         self.body.choices.append(SelectChoice(routing.UNSURE, _l("Not sure")))
         self.item.choices = [SelectChoice("", _l("None: about the notice in general or other"))]
         self.item.choices += [
@@ -252,6 +261,13 @@ class SubmissionForm(FlaskForm):
             )
             for i in items
         ]
+
+    def validate_attachments(self, field: Field) -> None:
+        """Check the files by their content and clean them; keep them for storing."""
+        try:
+            self.clean_files = attachments.clean_all(field.data or [])
+        except attachments.AttachmentError as error:
+            raise ValidationError(str(error)) from None
 
     @property
     def chosen_kind(self) -> Kind:

@@ -4,7 +4,6 @@ No JavaScript and no secrets in URLs: the tracking code is shown once in the res
 submitting POST, and later travels only in POST bodies.
 """
 
-from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from flask import (
@@ -19,12 +18,13 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from feedback import cases, routing
+from feedback import attachments, cases, routing
 from feedback.cases import CaseError, Submission
 from feedback.extensions import db, limiter
 from feedback.i18n import LANGUAGE_COOKIE
 from feedback.labels import ROUTING_REASON
-from feedback.models import Body, Case, Kind
+from feedback.models import Body, Case, Kind, Notice
+from feedback.notices import window
 from feedback.public import catalog, tracking
 from feedback.public.forms import (
     RatingForm,
@@ -46,6 +46,22 @@ def track_limits() -> str:
     return current_app.config["TRACK_LIMITS"]
 
 
+def track_reference_limits() -> str:
+    return current_app.config["TRACK_REFERENCE_LIMITS"]
+
+
+def posted_reference() -> str:
+    """Key the second tracking limit by the reference number asked about, known or not."""
+    return "ref:" + "".join((request.form.get("reference") or "").split()).upper()[:40]
+
+
+@bp.url_value_preprocessor
+def allow_attachments(endpoint: str | None, values: dict | None) -> None:
+    """Let the submission form, and only it, carry files: before anything reads the body."""
+    if endpoint == "public.submit" and request.mimetype == "multipart/form-data":
+        request.max_content_length = attachments.request_limit()
+
+
 def is_routing_preview() -> bool:
     """Tell whether this POST can at most preview the routing: it stores nothing, so it is free.
 
@@ -64,30 +80,45 @@ def is_routing_preview() -> bool:
 
 @bp.get("/")
 def home() -> str:
-    """Show the notice item by item, each with a link to comment on it, and the three bodies."""
-    return render_template(
-        "public/home.html",
-        notices=catalog.notices(db.session),
-        bodies=catalog.bodies(db.session),
-    )
+    """List the notices open for comment; when only one is, show it item by item."""
+    open_notices = catalog.open_on(catalog.published(db.session), window.today())
+    shown = catalog.with_items(db.session, open_notices[0].id) if len(open_notices) == 1 else None
+    return render_template("public/home.html", notices=open_notices, shown=shown)
 
 
-@bp.route("/submit", methods=["GET", "POST"])
+@bp.get("/n/<slug>/")
+def notice_page(slug: str) -> str:
+    """Show one notice item by item, its feedback window and its receiving bodies."""
+    shown = catalog.by_slug(db.session, slug)
+    if shown is None:
+        abort(404)
+    return render_template("public/notice.html", notice=shown, window=shown.window(window.today()))
+
+
+@bp.route("/submit", methods=["GET", "POST"], defaults={"slug": None})
+@bp.route("/n/<slug>/submit", methods=["GET", "POST"])
 @limiter.limit(submit_limits, methods=["POST"], exempt_when=is_routing_preview)
-def submit() -> str:
+def submit(slug: str | None) -> str | tuple[str, int]:
     """Send a message: check it, show where the rules send it, store it, show the receipt once."""
-    notices = catalog.notices(db.session)
-    items = {item.id: item for item in catalog.items(notices)}
-    bodies = catalog.bodies(db.session)
-    form = SubmissionForm(bodies, items.values(), item=request.args.get("item", ""))
+    notice = _submission_notice(slug)
+    if notice is None:
+        open_notices = catalog.open_on(catalog.published(db.session), window.today())
+        return render_template("public/choose.html", notices=open_notices)
+    state = notice.window(window.today())
+    if state != "open":
+        page = render_template("public/closed.html", notice=notice, window=state)
+        return (page, 403) if request.method == "POST" else page
+    items = {item.id: item for item in catalog.items(notice)}
+    roles = [(link.role.value, link.body) for link in notice.body_links]
+    form = SubmissionForm(roles, items.values(), item=request.args.get("item", ""))
     if not form.validate_on_submit():
-        return _submission_page(form, bodies)
+        return _submission_page(form, notice, slug)
     item = items[form.item_id] if form.item_id else None
     decision = routing.route(form.chosen_kind, form.body.data, item is not None)
     if decision.decided_by_rules and not form.confirmed(decision.body):
         form.ask_confirmation(decision.body)
-        proposed = next(b for b in bodies if b.slug == decision.body)
-        return _submission_page(form, bodies, proposed=proposed, reason=decision.reason)
+        proposed = notice.body_for(decision.body)
+        return _submission_page(form, notice, slug, proposed=proposed, reason=decision.reason)
     case, code = cases.submit(
         db.session,
         Submission(
@@ -97,10 +128,17 @@ def submit() -> str:
             subject=form.subject.data,
             content=form.content.data,
             contact=form.contact(),
+            notice=notice,
         ),
     )
-    db.session.commit()
-    chosen = next((b for b in bodies if b.slug == case.chosen_body), None)
+    written = attachments.store(db.session, case, form.clean_files)
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        attachments.remove(written)
+        raise
+    chosen = notice.body_for(case.chosen_body)
     return render_template(
         "public/receipt.html",
         case=case,
@@ -111,25 +149,49 @@ def submit() -> str:
     )
 
 
+def _submission_notice(slug: str | None) -> Notice | None:
+    """The notice a message is about: named in the address, the item's, or the only open one.
+
+    /submit?item=ID keeps working with many notices: the item says which notice it is.
+    """
+    if slug is not None:
+        return catalog.by_slug(db.session, slug) or abort(404)
+    found = catalog.notice_of_item(db.session, request.values.get("item", ""))
+    if found is None and request.form.get("notice"):
+        found = catalog.by_slug(db.session, request.form["notice"])
+    if found is None:
+        open_notices = catalog.open_on(catalog.published(db.session), window.today())
+        if len(open_notices) == 1:
+            found = catalog.with_items(db.session, open_notices[0].id)
+    return found
+
+
 def _submission_page(
     form: SubmissionForm,
-    bodies: Sequence[Body],
+    notice: Notice,
+    slug: str | None,
     proposed: Body | None = None,
     reason: str | None = None,
 ) -> str:
     """Show the form: with its errors, or with the body the rules propose and why."""
-    chosen = next((b for b in bodies if b.slug == form.body.data), None)
     return render_template(
         "public/submit.html",
         form=form,
+        notice=notice,
+        action=url_for("public.submit", slug=slug),
         proposed=proposed,
-        chosen=chosen,
+        chosen=notice.body_for(form.body.data or ""),
         reason=ROUTING_REASON[reason] if reason else None,
+        # Files cannot be sent back to the browser: the citizen must choose them again.
+        files_dropped=any(f.filename for f in request.files.getlist("attachments")),
     )
 
 
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.shared_limit(track_limits, scope="track", methods=["POST"])
+@limiter.shared_limit(
+    track_reference_limits, scope="track-reference", key_func=posted_reference, methods=["POST"]
+)
 def track() -> str:
     """Look a case up by reference number and tracking code; a wrong pair tells nothing more."""
     form = TrackingForm()
@@ -143,6 +205,9 @@ def track() -> str:
 
 @bp.post("/track/add")
 @limiter.shared_limit(track_limits, scope="track", methods=["POST"])
+@limiter.shared_limit(
+    track_reference_limits, scope="track-reference", key_func=posted_reference, methods=["POST"]
+)
 def add_information() -> str | tuple[str, int]:
     """补充材料: add information to an open case, after checking the pair again."""
     form = SupplementForm()
@@ -162,6 +227,9 @@ def add_information() -> str | tuple[str, int]:
 
 @bp.post("/track/rate")
 @limiter.shared_limit(track_limits, scope="track", methods=["POST"])
+@limiter.shared_limit(
+    track_reference_limits, scope="track-reference", key_func=posted_reference, methods=["POST"]
+)
 def rate() -> str | tuple[str, int]:
     """评价: rate the outcome of a closed case once, after checking the pair again."""
     form = RatingForm()

@@ -1,0 +1,123 @@
+"""The administrator's notice pages: import a notice, check what was read, correct it, publish it.
+
+An imported notice is a draft: its page shows the tree as read, the warnings, the statuses with the
+words that decided them, and the bodies found in its closing paragraph. The administrator corrects
+titles, texts and statuses, confirms or changes each role's body, and publishes. A published notice
+is edited on the same page, in place, so that the cases already received keep their items.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from feedback.admin.notice_forms import ImportForm, edit_form
+from feedback.admin.views import require_admin
+from feedback.extensions import db
+from feedback.inbox.queries import all_bodies
+from feedback.models import ItemStatus, Notice, NoticeBody
+from feedback.notices import editing, window
+from feedback.notices.contacts import roles
+from feedback.notices.errors import NoticeError
+from feedback.notices.loader import import_notice
+from feedback.notices.parser import parse
+
+bp = Blueprint("notices", __name__)
+bp.before_request(require_admin)
+
+Page = tuple[str, int] | Response
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> Page:
+    """Paste or upload a notice; it is read and kept as a draft to check before publishing."""
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            imported = import_notice(
+                db.session,
+                form.notice_text,
+                form.unit.data,
+                slug=form.slug.data or None,
+                title=form.title.data or None,
+                opens_on=form.opens_on.data,
+                closes_on=form.closes_on.data,
+                publish=False,
+            )
+        except NoticeError as error:
+            db.session.rollback()
+            form[error.field].errors = [*form[error.field].errors, error.message]
+        else:
+            db.session.commit()
+            flash(_("The notice was read. Check it, correct it, and publish it."), "success")
+            return redirect(url_for(".edit", notice_id=imported.notice.id))
+    return render_template("admin/notice_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/<int:notice_id>", methods=["GET", "POST"])
+def edit(notice_id: int) -> Page:
+    """The preview of a draft, or the page of a published notice: correct, save, publish."""
+    notice = db.session.get(Notice, notice_id) or abort(404)
+    bodies = all_bodies(db.session)
+    form = edit_form(notice, bodies)
+    if form.validate_on_submit():
+        publishing = request.form.get("action") == "publish"
+        try:
+            form.apply(db.session, notice, bodies)
+            if publishing:
+                editing.publish(db.session, notice)
+        except NoticeError as error:
+            db.session.rollback()  # nothing is saved; the page keeps what was typed
+            flash(error.message, "error")
+            return _edit_page(notice, form, 400)
+        db.session.commit()
+        if publishing:
+            flash(_("The notice is published: citizens can read it and comment."), "success")
+        else:
+            flash(_("The changes are saved."), "success")
+        return redirect(url_for(".edit", notice_id=notice.id))
+    return _edit_page(notice, form, 400 if form.errors else 200)
+
+
+@bp.post("/<int:notice_id>/discard")
+def discard(notice_id: int) -> Response:
+    """Delete a draft that should not be published."""
+    notice = db.session.get(Notice, notice_id) or abort(404)
+    try:
+        editing.discard(db.session, notice)
+    except NoticeError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".edit", notice_id=notice_id))
+    db.session.commit()
+    flash(_("The draft is deleted."), "success")
+    return redirect(url_for("admin.home"))
+
+
+def _edit_page(notice: Notice, form: object, status: int) -> Page:
+    parsed = parse(notice.source_text)
+    served = dict(
+        db.session.execute(
+            select(NoticeBody.body_id, func.count()).group_by(NoticeBody.body_id)
+        ).all()
+    )
+    categories = [c for aspect in notice.aspects for c in aspect.categories]
+    items = [item for c in categories for item in c.items]
+    done = sum(item.status is ItemStatus.DONE for item in items)
+    counts = {
+        "aspects": len(notice.aspects),
+        "categories": len(categories),
+        "items": len(items),
+        "done": done,
+        "ongoing": len(items) - done,
+    }
+    return render_template(
+        "admin/notice.html",
+        notice=notice,
+        form=form,
+        counts=counts,
+        findings=parsed.findings,
+        contacts=roles(parsed.contacts, notice.unit),
+        served=served,
+        window=notice.window(window.today()),
+    ), status

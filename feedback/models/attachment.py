@@ -1,0 +1,26 @@
+"""Files a citizen attached to a case: cleaned, stored under random names outside any served folder."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.models.base import Base, utcnow
+from feedback.models.case import Case
+
+
+class Attachment(Base):
+    """One file of a case. The citizen's file name is not kept: it may name them."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (UniqueConstraint("case_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]  # 1, 2, 3 within the case
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)  # random, in ATTACHMENT_DIR
+    media_type: Mapped[str] = mapped_column(String(40))  # image/jpeg, image/png, application/pdf
+    size: Mapped[int]  # bytes, as stored
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="attachments")

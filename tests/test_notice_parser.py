@@ -1,0 +1,206 @@
+"""Any notice's plain text becomes aspects → categories → items, whatever its style."""
+
+import pytest
+from notice_helpers import UNITS, sample
+
+from feedback.models import BodyRole, ItemStatus
+from feedback.notices import status
+from feedback.notices.contacts import roles
+from feedback.notices.loader import seed_text
+from feedback.notices.parser import NoProblemsFound, parse
+from feedback.notices.totals import Totals
+
+
+def shape(name: str) -> tuple[int, int, int]:
+    notice = parse(sample(name))
+    return len(notice.aspects), len(notice.categories), len(notice.items)
+
+
+def titles(name: str) -> dict[str, str]:
+    return {item.code: item.title for item in parse(sample(name)).items}
+
+
+def test_the_seed_notice_reads_as_3_aspects_11_categories_30_items_with_no_warning():
+    notice = parse(seed_text())
+    assert (len(notice.aspects), len(notice.categories), len(notice.items)) == (3, 11, 30)
+    assert [a.title for a in notice.aspects] == [
+        "在贯彻落实中央决策部署,履行职责使命方面",
+        "在贯彻落实全面从严治党战略部署方面",
+        "在贯彻落实新时代党的组织路线方面",
+    ]
+    assert [c.title for c in notice.aspects[2].categories] == [
+        "党组领导班子建设有短板",
+        "干警岗位调整频繁",
+        "基层组织建设存在短板",
+    ]
+    assert notice.stated == Totals(aspects=3, categories=11, items=30)
+    assert notice.findings == []
+
+
+def test_seed_items_read_as_ongoing_only_where_the_text_says_work_is_pending():
+    items = {item.code: item for item in parse(seed_text()).items}
+    ongoing = {
+        code: item.status_cue for code, item in items.items() if item.status is ItemStatus.ONGOING
+    }
+    assert ongoing == {"二.2.(1)": "争取", "二.4.(4)": "将于", "二.5.(1)": "拟", "二.5.(2)": "后期"}
+    # 拟定 (to draft an agenda) is no intention still to be carried out.
+    assert "拟定" in items["三.1.(1)"].rectification
+    assert items["三.1.(1)"].status is ItemStatus.DONE
+
+
+def test_paren_aspects_with_circled_items():
+    assert shape("paren-aspects-circled-items") == (2, 4, 9)
+    found = titles("paren-aspects-circled-items")
+    assert found["一.1.①"] == "部分河段巡河记录流于形式"
+    assert found["一.2.③"] == "基层防汛队伍培训不足"
+    assert found["二.2.②"] == "违规发放津补贴"
+    notice = parse(sample("paren-aspects-circled-items"))
+    assert notice.aspects[1].title == "全面从严治党和党风廉政建设方面"
+    # 整改情况： on a line of its own introduces the next line.
+    first = notice.items[0].rectification
+    assert first.startswith("组织全局河湖长制工作人员开展专题培训2次")
+    # The section before the problems (提高政治站位…) and the one after are not problems.
+    assert not {"提高政治站位，压实整改责任", "下一步工作打算"} & set(found.values())
+    assert notice.findings == []
+
+
+def test_top_level_headings_can_be_the_aspects_themselves():
+    assert shape("comma-aspects") == (3, 6, 10)
+    notice = parse(sample("comma-aspects"))
+    assert [a.number for a in notice.aspects] == ["一", "二", "三"]
+    assert notice.aspects[2].title == "在党的组织建设方面"
+    found = titles("comma-aspects")
+    # A category with no sub-items is itself the item.
+    assert found["二.1"] == "党委主体责任落实不到位"
+    assert found["三.2"] == "基层党组织标准化建设不达标"
+    assert found["一.1.(1)"] == "产业发展规划落实不到位"
+    assert "下一步工作打算" not in [a.title for a in notice.aspects]
+
+
+def test_guanyu_titles_are_unwrapped_and_measures_and_progress_are_both_kept():
+    assert shape("guanyu-measures") == (2, 5, 11)
+    notice = parse(sample("guanyu-measures"))
+    assert notice.aspects[0].title == "在落实全面从严治党责任方面"
+    found = titles("guanyu-measures")
+    assert found["一.1.(1)"] == "党委会研究党风廉政建设工作不够"
+    assert found["一.2.(2)"] == "对“红包”“回扣”问题查处不力"
+    assert found["二.1"] == "药品耗材管理不规范"
+    item = next(i for i in notice.items if i.code == "一.2.(1)")
+    assert item.rectification == (
+        "整改措施：制定年度监督检查计划，开展医德医风专项检查。\n"
+        "整改进展：正在开展第二轮专项检查，计划年底前形成检查报告。"
+    )
+    assert (item.status, item.status_cue) == (ItemStatus.ONGOING, "正在")
+    # Its own totals (11 problems, 7 completed, 4 being rectified) agree with what was read.
+    assert notice.stated == Totals(aspects=2, categories=5, items=11, done=7, ongoing=4)
+    assert notice.findings == []
+
+
+def test_full_width_digits_stray_spaces_and_broken_lines():
+    assert shape("fullwidth-wrapped") == (2, 4, 7)
+    notice = parse(sample("fullwidth-wrapped"))
+    first = notice.items[0]
+    assert first.code == "一.1.(1)"
+    # A title broken over two lines is joined; full-width digits become half-width.
+    assert (
+        first.title
+        == "对侦查活动的监督不够有力，对公安机关立案监督案件数量偏少，监督线索发现渠道单一"
+    )
+    assert first.rectification == (
+        "与县公安局建立侦查监督与协作配合办公室，设立检察官常驻联络点，"
+        "2021年以来共监督立案7件、监督撤案3件。"
+    )
+    assert notice.items[1].title == "审查起诉案件办理质效不高"
+    assert notice.preamble.startswith("根据县委统一部署，2020年9月7日至10月30日")
+    assert notice.title == "中共五峰土家族自治县人民检察院党组关于巡察整改情况的通报"
+    phones = {c.name: c.phone for c in notice.contacts}
+    assert phones["县人民检察院"] == "0717-5192308"
+
+
+def test_stated_totals_that_disagree_are_each_reported():
+    notice = parse(sample("totals-mismatch"))
+    assert shape("totals-mismatch") == (2, 3, 5)
+    found = {f.code: f.params for f in notice.findings}
+    assert found == {
+        "total_aspects": {"stated": 4, "found": 2},
+        "total_categories": {"stated": 12, "found": 3},
+        "total_items": {"stated": 35, "found": 5},
+        "total_done": {"stated": 30, "found": 4},
+        "total_ongoing": {"stated": 5, "found": 1},
+    }
+
+
+@pytest.mark.parametrize("name", sorted(UNITS))
+def test_every_sample_names_its_three_bodies_with_phone_numbers(name):
+    found = roles(parse(sample(name)).contacts, UNITS[name])
+    assert set(found) == set(BodyRole)
+    assert all(c.phone.startswith("0717-") for c in found.values())
+    assert found[BodyRole.INSPECTION].name == "县委巡察办"
+
+
+def test_the_closing_paragraph_gives_address_and_postcode_to_the_body_named_before():
+    contacts = {c.name: c for c in parse(sample("comma-aspects")).contacts}
+    town = contacts["中共渔洋关镇委员会"]
+    assert (town.phone, town.postcode) == ("0717-5561234", "443413")
+    assert town.address == "五峰土家族自治县渔洋关镇天池路8号"
+    assert contacts["县纪委监委信访室"].phone == "0717-5822100"
+
+
+def test_full_width_and_half_width_markers_read_alike():
+    half = "二、具体问题整改情况\n(一)在某某方面\n1.问题类别\n(1)具体问题\n整改情况:已完成整改。"
+    full = "二、具体问题整改情况\n（一）在某某方面\n１．问题类别\n（１）具体问题\n整改情况：已完成整改。"
+    for text in (half, full):
+        notice = parse(text)
+        assert [(i.code, i.title, i.rectification) for i in notice.items] == [
+            ("一.1.(1)", "具体问题", "已完成整改。")
+        ]
+
+
+def test_a_heading_with_its_text_on_the_same_line_is_split_at_the_intro():
+    text = "一、在某某方面\n1.类别\n(1)会议记录不规范。整改情况：已规范会议记录。\n(2)台账不全 整改措施：补齐台账。"
+    items = parse(text).items
+    assert [(i.title, i.rectification) for i in items] == [
+        ("会议记录不规范", "已规范会议记录。"),
+        ("台账不全", "整改措施：补齐台账。"),
+    ]
+
+
+def test_numbered_points_inside_a_rectification_stay_in_its_text():
+    text = "一、在某某方面\n1.类别\n(1)问题甲\n整改情况：\n①召开专题会议；\n②修订制度。\n(2)问题乙\n已整改。"
+    items = parse(text).items
+    assert [i.title for i in items] == ["问题甲", "问题乙"]
+    assert items[0].rectification == "①召开专题会议；\n②修订制度。"
+
+
+def test_text_without_numbered_problems_is_refused():
+    with pytest.raises(NoProblemsFound):
+        parse("欢迎广大干部群众对巡察整改情况进行监督。县委巡察办联系电话：0717-5755079。")
+    with pytest.raises(NoProblemsFound):
+        parse("一、整改工作开展情况\n成立整改领导小组。\n二、下一步工作措施\n持续整改。")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("已全部整改到位。", (ItemStatus.DONE, "")),
+        ("已完成评估，拟经批准后公开招租。", (ItemStatus.ONGOING, "拟")),
+        ("提前拟定党组会议议题。", (ItemStatus.DONE, "")),
+        ("将于2021年春季开展培训。", (ItemStatus.ONGOING, "将于")),
+        ("正在推进，逐步完善。", (ItemStatus.ONGOING, "正在")),
+        ("制度已建立，后期将持续巩固。", (ItemStatus.ONGOING, "后期")),
+    ],
+)
+def test_the_status_is_read_from_the_first_cue_of_pending_work(text, expected):
+    assert status.infer(text) == expected
+
+
+def test_a_phone_number_inside_a_rectification_does_not_end_the_problems():
+    text = (
+        "一、在某某方面\n1.类别\n(1)监督渠道不畅\n"
+        "整改情况：公布监督举报电话0717-5822179，接受群众监督。\n"
+        "(2)台账不全\n整改情况：补齐台账。\n"
+        "县委巡察办联系电话：0717-5755079。"
+    )
+    notice = parse(text)
+    assert [i.title for i in notice.items] == ["监督渠道不畅", "台账不全"]
+    assert [(c.name, c.phone) for c in notice.contacts] == [("县委巡察办", "0717-5755079")]

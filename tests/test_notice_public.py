@@ -1,0 +1,165 @@
+"""Several notices at once, each with its own page, form, receiving bodies and feedback window."""
+
+import re
+from datetime import timedelta
+
+from conftest import PASSWORD, case_count, login
+from notice_helpers import import_sample
+from public_helpers import receipt, valid_form
+from sqlalchemy import event
+
+from feedback import accounts
+from feedback.extensions import db
+from feedback.models import BodyRole, Case, Role, User
+from feedback.notices import window
+
+
+def first_item(notice):
+    return notice.aspects[0].categories[0].items[0]
+
+
+def test_the_home_page_lists_every_open_notice_and_no_closed_one(client):
+    today = window.today()
+    town = import_sample("comma-aspects", closes_on=today + timedelta(days=30))
+    import_sample("totals-mismatch", closes_on=today - timedelta(days=1))
+    import_sample("guanyu-measures", publish=False)
+    html = client.get("/").get_data(as_text=True)
+    assert "中共五峰土家族自治县人民法院党组关于巡察整改情况的通报" in html
+    assert f'href="/n/{town.slug}/"' in html and town.title in html
+    assert f"征求意见截止：{(today + timedelta(days=30)).isoformat()}" in html
+    assert "林业局" not in html  # its window has closed
+    assert "人民医院" not in html  # a draft is not public
+    assert '<section class="aspect"' not in html  # several notices: a list, each on its page
+
+
+def test_the_home_page_stays_a_few_queries_with_several_notices(client):
+    for name in ("comma-aspects", "guanyu-measures", "paren-aspects-circled-items"):
+        import_sample(name)
+    statements = []
+
+    def count(*args):
+        statements.append(args)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) <= 3
+
+
+def test_a_notice_page_shows_its_items_statuses_and_its_bodies_contacts(client):
+    notice = import_sample("comma-aspects")
+    html = client.get(f"/n/{notice.slug}/").get_data(as_text=True)
+    assert html.count('<article class="item"') == 10
+    assert "村级后备干部储备不足" in html
+    assert html.count('class="badge item-ongoing">持续推进</span>') == 2
+    assert html.count('class="badge item-done">已完成</span>') == 8
+    for name, phone in (
+        ("中共渔洋关镇委员会", "0717-5561234"),
+        ("县纪委监委信访室", "0717-5822100"),
+        ("县委巡察办", "0717-5755079"),
+    ):
+        assert name in html
+        assert f'<a href="tel:{phone.replace("-", "")}">{phone}</a>' in html
+    assert "五峰土家族自治县渔洋关镇天池路8号" in html
+    assert f'href="/n/{notice.slug}/submit"' in html
+    item = first_item(notice)
+    assert f'href="/submit?item={item.id}"' in html
+
+
+def test_unknown_notices_and_drafts_have_no_page(client):
+    draft = import_sample("guanyu-measures", publish=False)
+    assert client.get("/n/no-such-notice/").status_code == 404
+    assert client.get(f"/n/{draft.slug}/").status_code == 404
+    assert client.get(f"/n/{draft.slug}/submit").status_code == 404
+    html = client.get(f"/submit?item={first_item(draft).id}").get_data(as_text=True)
+    assert "党委会研究党风廉政建设工作不够" not in html  # a draft's item is never offered
+
+
+def test_a_notices_form_offers_its_own_bodies_and_items_and_delivers_to_its_unit(client):
+    notice = import_sample("comma-aspects")
+    form = client.get(f"/n/{notice.slug}/submit").get_data(as_text=True)
+    assert f'<form method="post" action="/n/{notice.slug}/submit"' in form
+    assert "中共渔洋关镇委员会" in form and "五峰土家族自治县人民法院" not in form
+    assert "产业发展规划落实不到位" in form and "党组理论学习不够到位" not in form
+    item = first_item(notice)
+    response = client.post(f"/n/{notice.slug}/submit", data=valid_form(item=str(item.id)))
+    reference, _ = receipt(response)
+    case = db.session.query(Case).filter_by(reference=reference).one()
+    assert case.body.name == "中共渔洋关镇委员会"
+    assert (case.notice_id, case.item_id) == (notice.id, item.id)
+    assert "0717-5561234" in response.get_data(as_text=True)
+
+
+def test_submit_with_an_item_of_another_notice_opens_that_notices_form(client):
+    notice = import_sample("paren-aspects-circled-items")
+    item = first_item(notice)
+    html = client.get(f"/submit?item={item.id}").get_data(as_text=True)
+    assert f'<option selected value="{item.id}">一.1.① 部分河段巡河记录流于形式</option>' in html
+    assert '<form method="post" action="/submit"' in html
+    assert f'name="notice" value="{notice.slug}"' in html
+    assert "长阳土家族自治县水利和湖泊局" in html
+    # Without an item, the hidden notice field says which notice the message is about.
+    response = client.post("/submit", data=valid_form(notice=notice.slug))
+    reference, _ = receipt(response)
+    case = db.session.query(Case).filter_by(reference=reference).one()
+    assert case.body.name == "长阳土家族自治县水利和湖泊局"
+
+
+def test_with_several_open_notices_the_bare_form_asks_which_notice(client):
+    notice = import_sample("comma-aspects")
+    html = client.get("/submit").get_data(as_text=True)
+    assert "您要反映的是哪一份通报" in html
+    assert f'href="/n/{notice.slug}/"' in html
+    assert "<form" not in html
+
+
+def test_outside_its_window_a_notices_form_gives_phone_numbers_and_stores_nothing(client):
+    today = window.today()
+    closed = import_sample(
+        "comma-aspects", opens_on=today - timedelta(days=60), closes_on=today - timedelta(days=1)
+    )
+    for path in (f"/n/{closed.slug}/submit", f"/submit?item={first_item(closed).id}"):
+        html = client.get(path).get_data(as_text=True)
+        assert "征求意见期已于" in html and (today - timedelta(days=1)).isoformat() in html
+        assert '<a href="tel:07175561234">0717-5561234</a>' in html
+        assert "0717-5822100" in html and "0717-5755079" in html
+        assert 'name="subject"' not in html
+    refused = client.post(f"/n/{closed.slug}/submit", data=valid_form(confirm_routing="1"))
+    assert refused.status_code == 403
+    assert "没有发送，也没有保存" in refused.get_data(as_text=True)
+    assert case_count() == 0
+    page = client.get(f"/n/{closed.slug}/").get_data(as_text=True)
+    assert "不在征求意见期内" in page and f'href="/n/{closed.slug}/submit"' not in page
+
+
+def test_before_its_window_opens_the_form_says_when_it_will(client):
+    opens = window.today() + timedelta(days=7)
+    notice = import_sample("comma-aspects", opens_on=opens)
+    html = client.get(f"/n/{notice.slug}/submit").get_data(as_text=True)
+    assert f"征求意见期自 {opens.isoformat()} 开始" in html
+    assert client.post(f"/n/{notice.slug}/submit", data=valid_form()).status_code == 403
+    assert case_count() == 0
+
+
+def test_a_report_about_a_new_unit_reaches_its_discipline_group_which_cannot_pass_it_back(client):
+    notice = import_sample("totals-mismatch")
+    discipline = notice.body_for(BodyRole.DISCIPLINE)
+    court = notice.body_for(BodyRole.COURT)
+    accounts.create(db.session, "linye-jijian", PASSWORD, Role.STAFF, discipline.slug)
+    db.session.commit()
+    response = client.post(
+        f"/n/{notice.slug}/submit",
+        data=valid_form(kind="report", body="court", confirm_routing="1"),
+    )
+    reference, _ = receipt(response)
+    case = db.session.query(Case).filter_by(reference=reference).one()
+    assert case.body_id == discipline.id
+    assert "县纪委监委派驻第四纪检监察组" in response.get_data(as_text=True)
+    login(client, db.session.query(User).filter_by(username="linye-jijian").one())
+    page = client.get(f"/inbox/cases/{case.id}").get_data(as_text=True)
+    transfer = re.search(r'<select[^>]*name="transfer-to_body".*?</select>', page, re.S)
+    assert transfer is not None
+    assert f'value="{court.id}"' not in transfer[0]
+    assert "县林业局" in page  # the citizen chose the unit itself: shown as chosen
