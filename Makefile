@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run serve test lint translations browser messages
+.PHONY: run serve test lint translations test-tools messages bench bench-tools
 POSTGRES_TEST_URL ?= postgresql+psycopg://127.0.0.1:5432/postgres
 
 $(BIN)/activate:
@@ -30,13 +30,16 @@ serve: $(VENV)/.installed translations
 	$(FLASK) feedback init
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-browser:
-	@command -v chromium >/dev/null 2>&1 && fc-list | grep -q 'Noto Sans CJK' || { \
-		echo "Installing Debian's chromium and fonts-noto-cjk for the browser test"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+# Debian packages the tests drive: Chromium (with Chinese glyphs) and a redis-server they start.
+test-tools:
+	@command -v chromium >/dev/null 2>&1 && fc-list | grep -q 'Noto Sans CJK' \
+		&& command -v redis-server >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium, fonts-noto-cjk and redis-server for the tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-noto-cjk redis-server >/dev/null; }
 
 # Every test on SQLite, then again on PostgreSQL when it answers at POSTGRES_TEST_URL.
-test: $(VENV)/.installed translations browser
+test: $(VENV)/.installed translations test-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -55,3 +58,17 @@ lint: $(VENV)/.installed
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -o feedback/translations/messages.pot .
 	$(BIN)/pybabel update -i feedback/translations/messages.pot -d feedback/translations --no-fuzzy-matching --ignore-obsolete 2>&1 | grep -v "^updating" || true
+
+# Benchmarks, not part of `make test`: the service against a bare Flask app with 10 thousand to
+# 1 million cases, on SQLite and PostgreSQL (PERFORMANCE.md). Narrow a run with, for example,
+# `make bench SIZES=10000,100000 BACKENDS=sqlite`.
+SIZES ?= 10000,100000,1000000
+BACKENDS ?= sqlite,postgresql
+
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 || { \
+		echo "Installing Debian's wrk and redis-server for the benchmarks"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk redis-server >/dev/null; }
+
+bench: $(VENV)/.installed translations bench-tools
+	$(BIN)/python -m bench --sizes $(SIZES) --backends $(BACKENDS) --postgres-url '$(POSTGRES_TEST_URL)'

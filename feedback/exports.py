@@ -255,14 +255,15 @@ class Words:
         )
 
 
+def _local(moment: datetime | None, zone: tzinfo) -> str | None:
+    """2026-11-24 15:47, local time (isoformat: the same text as strftime, at a third the cost)."""
+    return moment.astimezone(zone).isoformat(" ", "minutes")[:16] if moment else None
+
+
 def cells(row: ExportRow, with_body: bool, now: datetime, words: Words | None = None) -> list[Cell]:
     """Turn one case into its cells: strings neutralised, times local, words translated."""
     words = words or Words.now()
     zone = words.zone
-
-    def local(moment: datetime | None) -> str | None:
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else None
-
     on_time = timeliness(
         status=row.status,
         clock_start=row.last_transfer_at or row.received_at,
@@ -277,15 +278,15 @@ def cells(row: ExportRow, with_body: bool, now: datetime, words: Words | None = 
     real_name = not row.anonymous
     values: list[Cell] = [
         row.reference,
-        local(row.received_at),
+        _local(row.received_at, zone),
         words.kind[row.kind],
         row.item_code,
         row.item_title,
         row.subject,
         row.content,
         words.status[row.status],
-        local(row.accepted_at),
-        local(row.closed_at),
+        _local(row.accepted_at, zone),
+        _local(row.closed_at, zone),
         (row.closed_at - row.received_at).days if row.closed_at else None,
         words.timeliness[on_time] if on_time else None,
         row.reply or None,
@@ -297,7 +298,8 @@ def cells(row: ExportRow, with_body: bool, now: datetime, words: Words | None = 
     ]
     if with_body:
         values.insert(1, row.body_short_name)
-    return [neutralise(v) if isinstance(v, str) else v for v in values]
+    # neutralise(), inlined: this runs for every cell of every row.
+    return ["'" + v if v.__class__ is str and v.startswith(FORMULA_STARTS) else v for v in values]
 
 
 def csv_chunks(rows: Iterable[ExportRow], *, with_body: bool) -> Iterator[bytes]:

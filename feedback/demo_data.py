@@ -1,0 +1,518 @@
+"""`flask --app wsgi feedback demo-data --cases N`: many realistic cases, fast, for development
+and the benchmarks (bench/).
+
+The cases are spread over the last few months (24 by default) and go through the life a real
+case has: the routing rules choose the body (a report never reaches the court), six in ten are
+sent by real name (with a contact row), most are accepted and closed with a reply, some are
+declined, transferred, assigned, extended, noted, supplemented or rated, and a few were left
+open past their deadline (overdue). The state of each case follows from its age, so the most
+recent cases are still waiting for acceptance.
+
+Speed: cases, contacts and events are written with Core bulk inserts (executemany), ids assigned
+here, a batch at a time, one transaction per batch; a million cases take a few minutes. Running
+it again adds more cases: reference numbers continue each month's counter (reference_counters)
+in the same transaction, so a later real submission never collides with a generated one.
+
+Tracking codes: every case of one run shares ONE tracking code (only its hash is stored, as for
+real cases); the command prints it, so that any generated case can be looked up at /track.
+"""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from feedback import receipts, routing
+from feedback.extensions import db
+from feedback.models import (
+    Body,
+    Case,
+    Contact,
+    Event,
+    EventKind,
+    Item,
+    Kind,
+    Notice,
+    Rating,
+    ReferenceCounter,
+    Role,
+    Status,
+    User,
+    utcnow,
+)
+from feedback.months import month_of
+
+BATCH = 5_000  # cases per transaction
+DAY = timedelta(days=1)
+
+KINDS = (Kind.OPINION, Kind.COMPLAINT, Kind.REPORT, Kind.OTHER)
+KIND_WEIGHTS = (50, 25, 10, 15)
+CHOSEN = ("court", "discipline", "inspection", routing.UNSURE)
+CHOSEN_WEIGHTS = (55, 15, 15, 15)
+
+SUBJECTS = (
+    "关于{}的意见",
+    "对{}整改情况的疑问",
+    "反映{}问题",
+    "建议进一步改进{}",
+    "{}整改不到位",
+    "关于{}的投诉",
+    "希望公开{}的整改细节",
+    "{}相关情况反映",
+)
+TOPICS = (
+    "立案登记",
+    "诉讼服务大厅",
+    "执行工作",
+    "案件审理期限",
+    "法官作风",
+    "窗口接待",
+    "网上立案",
+    "涉诉信访",
+    "司法公开",
+    "诉讼费退费",
+    "调解工作",
+    "执行款发放",
+    "电话接听",
+    "材料收转",
+    "便民服务",
+)
+SENTENCES = (
+    "我今年在贵院办理立案手续时，窗口工作人员态度较好，但等候时间仍然较长。",
+    "通报中说相关问题已经整改到位，但据我了解实际情况并没有明显变化。",
+    "希望对执行案件的办理进度及时告知当事人，不要让群众反复跑。",
+    "诉讼服务大厅的自助设备经常无法使用，建议安排专人维护。",
+    "我的案件已经超过审理期限，多次电话询问均无人答复。",
+    "建议在官方网站上公开整改的具体措施和完成时间，接受群众监督。",
+    "执行款到账后迟迟没有发放，请核实原因并尽快处理。",
+    "个别工作人员接待群众时推诿扯皮，希望加强教育管理。",
+    "网上立案系统提交材料后长时间没有审核结果。",
+    "对整改通报中第三部分的内容有不同看法，具体情况如下。",
+    "我在庭审中发现书记员记录不完整，已经当庭提出但没有得到回应。",
+    "希望增加周末和节假日的诉讼服务时间，方便上班族办事。",
+    "退费申请递交已经三个月，仍未收到退费，也没有任何说明。",
+    "有工作人员在办案过程中接受当事人宴请，请予以调查。",
+    "调解过程中工作人员存在偏向一方当事人的情况。",
+    "整改措施总体不错，建议建立长效机制，防止问题反弹。",
+    "热线电话经常占线或者无人接听，建议增加接听人员。",
+    "材料提交后没有出具收据，后来被告知材料遗失。",
+    "建议对群众反映的问题建立台账，逐项销号，并向社会公布。",
+    "以上情况属实，本人愿意配合调查核实。",
+)
+REPLIES = (
+    "经核查，您反映的问题属实，我院已责成相关部门整改，并将加强日常监督。",
+    "经调查，您反映的情况部分属实，相关工作人员已受到批评教育。",
+    "感谢您的建议，我院已将其纳入下一阶段整改工作计划。",
+    "经核实，相关款项已于近日发放到位，请注意查收。",
+    "您反映的问题已转相关业务庭室办理，承办人将与您联系。",
+)
+DECLINE_REASONS = (
+    "您反映的事项属于诉讼程序内的问题，请依法通过上诉等途径解决。",
+    "所反映内容缺乏具体事实，无法核查，欢迎补充具体线索后重新提交。",
+    "该事项已经处理完毕，且无新的事实和理由。",
+)
+TRANSFER_REASONS = (
+    "该事项属于纪检监察职责范围，转请处理。",
+    "涉及整改落实情况的监督，转巡察机构办理。",
+    "属于法院业务工作，转法院办理。",
+)
+NOTES = (
+    "已电话联系反映人，约定下周当面了解情况。",
+    "请立案庭提供相关案件材料。",
+    "与执行局沟通，执行款发放情况待核实。",
+)
+EXTENSION_REASONS = ("需要调取的材料较多，申请延期办理。", "涉及多个部门，核查需要更多时间。")
+SUPPLEMENTS = ("补充一下：相关票据复印件我可以提供。", "另外，当时在场的还有两位群众。")
+RATING_COMMENTS = ("处理及时，谢谢。", "答复比较清楚。", "问题没有真正解决。", "")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红建文辉鹏飞"
+
+
+@dataclass
+class Summary:
+    cases: int = 0
+    contacts: int = 0
+    events: int = 0
+    months: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class World:
+    """What the generated cases refer to: the notice, its bodies and items, each body's staff."""
+
+    notice_id: int
+    items: list[Item]
+    body_for_role: dict[str, Body]
+    role_of_body: dict[int, str]
+    staff: dict[int, list[tuple[int, str]]]  # body id → (id, username) of its staff and managers
+
+
+class DemoDataError(Exception):
+    """The database lacks what the cases need (run `feedback init` first)."""
+
+
+def load_world(session: Session) -> World:
+    notice = session.execute(
+        select(Notice).where(Notice.published_at.is_not(None)).order_by(Notice.id).limit(1)
+    ).scalar_one_or_none()
+    if notice is None:
+        raise DemoDataError("No published notice: run `flask --app wsgi feedback init` first.")
+    items = list(
+        session.execute(select(Item).where(Item.notice_id == notice.id).order_by(Item.id)).scalars()
+    )
+    body_for_role = {link.role.value: link.body for link in notice.body_links}
+    staff: dict[int, list[tuple[int, str]]] = {}
+    for user in session.execute(
+        select(User).where(User.active.is_(True), User.role.in_([Role.STAFF, Role.MANAGER]))
+    ).scalars():
+        if user.body_id is not None:
+            staff.setdefault(user.body_id, []).append((user.id, user.username))
+    return World(
+        notice_id=notice.id,
+        items=items,
+        body_for_role=body_for_role,
+        role_of_body={body.id: role for role, body in body_for_role.items()},
+        staff=staff,
+    )
+
+
+class Batch:
+    """The rows of one batch of cases, built in memory and then inserted together."""
+
+    def __init__(self, world: World, rng: random.Random, now: datetime, tracking_hash: str) -> None:
+        self.world = world
+        self.rng = rng
+        self.now = now
+        self.tracking_hash = tracking_hash
+        self.cases: list[dict[str, Any]] = []
+        self.contacts: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+
+    def event(
+        self, case_id: int, at: datetime, kind: EventKind, body_id: int, **extra: Any
+    ) -> None:
+        row = {
+            "case_id": case_id,
+            "at": at,
+            "kind": kind,
+            "public": True,
+            "body_id": body_id,
+            "actor_id": None,
+            "to_body_id": None,
+            "text": "",
+        }
+        row.update(extra)
+        self.events.append(row)
+
+    def actor(self, body_id: int) -> int | None:
+        staff = self.world.staff.get(body_id)
+        return self.rng.choice(staff)[0] if staff else None
+
+    def add(self, case_id: int, reference: str, received_at: datetime) -> None:
+        """One case and its history, up to now."""
+        rng, world, now = self.rng, self.world, self.now
+        kind = rng.choices(KINDS, KIND_WEIGHTS)[0]
+        chosen = rng.choices(CHOSEN, CHOSEN_WEIGHTS)[0]
+        item = rng.choice(world.items) if world.items and rng.random() < 0.7 else None
+        decision = routing.route(kind, chosen, item is not None)
+        body = world.body_for_role[decision.body]
+        anonymous = rng.random() < 0.4
+        subject = rng.choice(SUBJECTS).format(rng.choice(TOPICS))
+        content = "".join(rng.sample(SENTENCES, rng.randint(2, 5)))
+        self.event(case_id, received_at, EventKind.SUBMITTED, body.id)
+        if not anonymous:
+            name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2)))
+            self.contacts.append(
+                {
+                    "case_id": case_id,
+                    "name": name,
+                    "phone": f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}",
+                    "email": f"user{case_id}@example.com" if rng.random() < 0.2 else "",
+                }
+            )
+        if rng.random() < 0.05:
+            self.event(
+                case_id,
+                received_at + DAY,
+                EventKind.SUPPLEMENT,
+                body.id,
+                text=rng.choice(SUPPLEMENTS),
+            )
+
+        status, clock = Status.RECEIVED, received_at
+        accepted_at = closed_at = None
+        due_at: datetime | None = clock + timedelta(days=body.accept_days)
+        extension_days = 0
+        assignee_id = None
+        rating = None
+        stuck = rng.random() < 0.03  # left waiting past its deadline: overdue
+        # 转办: one case in twenty goes to another body that may hold it, within a few days.
+        at = clock + timedelta(hours=rng.uniform(4, 96))
+        if not stuck and rng.random() < 0.05 and at < now:
+            others = [
+                b
+                for role, b in world.body_for_role.items()
+                if b.id != body.id and routing.may_hold(kind, role)
+            ]
+            if others:
+                to_body = rng.choice(others)
+                self.event(
+                    case_id,
+                    at,
+                    EventKind.TRANSFERRED,
+                    body.id,
+                    actor_id=self.actor(body.id),
+                    to_body_id=to_body.id,
+                    text=rng.choice(TRANSFER_REASONS),
+                )
+                body, clock = to_body, at
+                due_at = clock + timedelta(days=body.accept_days)
+        late = rng.random() < 0.05
+        at = clock + timedelta(days=rng.uniform(0.2, body.accept_days * (1.6 if late else 0.9)))
+        if not stuck and at < now:
+            if rng.random() < 0.1:  # 不予受理
+                status, closed_at, due_at = Status.DECLINED, at, None
+                self.event(
+                    case_id,
+                    at,
+                    EventKind.DECLINED,
+                    body.id,
+                    actor_id=self.actor(body.id),
+                    text=rng.choice(DECLINE_REASONS),
+                )
+            else:
+                status, accepted_at = Status.ACCEPTED, at
+                due_at = at + timedelta(days=body.close_days)
+                self.event(case_id, at, EventKind.ACCEPTED, body.id, actor_id=self.actor(body.id))
+                staff = world.staff.get(body.id)
+                if staff and rng.random() < 0.3:
+                    assignee_id, username = rng.choice(staff)
+                    self.event(
+                        case_id,
+                        at + timedelta(hours=1),
+                        EventKind.ASSIGNED,
+                        body.id,
+                        public=False,
+                        actor_id=self.actor(body.id),
+                        text=username,
+                    )
+                if rng.random() < 0.2:
+                    self.event(
+                        case_id,
+                        at + timedelta(hours=3),
+                        EventKind.NOTE,
+                        body.id,
+                        public=False,
+                        actor_id=self.actor(body.id),
+                        text=rng.choice(NOTES),
+                    )
+                if rng.random() < 0.05 and at + 20 * DAY < now:
+                    extension_days = rng.randint(10, body.max_extension_days)
+                    due_at += timedelta(days=extension_days)
+                    self.event(
+                        case_id,
+                        at + 20 * DAY,
+                        EventKind.EXTENDED,
+                        body.id,
+                        actor_id=self.actor(body.id),
+                        text=rng.choice(EXTENSION_REASONS),
+                    )
+                stuck = rng.random() < 0.02  # accepted, then forgotten: overdue
+                limit = body.close_days + extension_days
+                closing = at + timedelta(days=rng.uniform(1, limit * (1.3 if late else 0.9)))
+                if not stuck and closing < now:
+                    status, closed_at, due_at = Status.CLOSED, closing, None
+                    self.event(
+                        case_id,
+                        closing,
+                        EventKind.CLOSED,
+                        body.id,
+                        actor_id=self.actor(body.id),
+                        text=rng.choice(REPLIES),
+                    )
+                    rated = closing + timedelta(days=rng.uniform(0.1, 10))
+                    if rng.random() < 0.4 and rated < now:
+                        rating = rng.choices(list(Rating), (60, 25, 15))[0]
+                        self.event(
+                            case_id,
+                            rated,
+                            EventKind.RATED,
+                            body.id,
+                            text=rng.choice(RATING_COMMENTS),
+                        )
+        self.cases.append(
+            {
+                "id": case_id,
+                "reference": reference,
+                "tracking_hash": self.tracking_hash,
+                "notice_id": world.notice_id,
+                "item_id": item.id if item else None,
+                "kind": kind,
+                "chosen_body": chosen,
+                "routing_reason": decision.reason,
+                "body_id": body.id,
+                "subject": subject,
+                "content": content,
+                "anonymous": anonymous,
+                "status": status,
+                "received_at": received_at,
+                "accepted_at": accepted_at,
+                "closed_at": closed_at,
+                "due_at": due_at,
+                "extension_days": extension_days,
+                "assignee_id": assignee_id,
+                "rating": rating,
+            }
+        )
+
+    def insert(self, connection: Connection) -> None:
+        connection.execute(insert(Case.__table__), self.cases)
+        if self.contacts:
+            connection.execute(insert(Contact.__table__), self.contacts)
+        self.events.sort(key=lambda e: (e["case_id"], e["at"]))  # ids follow each case's history
+        connection.execute(insert(Event.__table__), self.events)
+
+
+def _next_numbers(connection: Connection, months: set[str]) -> dict[str, int]:
+    rows = connection.execute(
+        select(ReferenceCounter.month, ReferenceCounter.last).where(
+            ReferenceCounter.month.in_(months)
+        )
+    )
+    return {month: last for month, last in rows}
+
+
+def _save_counters(connection: Connection, known: dict[str, int], last: dict[str, int]) -> None:
+    """Bring each month's counter to the last number handed out (the upsert of receipts.py)."""
+    for month, number in last.items():
+        if month in known:
+            connection.execute(
+                update(ReferenceCounter).where(ReferenceCounter.month == month).values(last=number)
+            )
+        else:
+            connection.execute(insert(ReferenceCounter).values(month=month, last=number))
+
+
+def _next_id(connection: Connection, column: Any) -> int:
+    return (connection.execute(select(func.max(column))).scalar() or 0) + 1
+
+
+def generate(
+    session: Session,
+    count: int,
+    *,
+    tracking_code: str,
+    months: int = 24,
+    seed: int | None = None,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Add `count` cases received over the last `months` months; commit a batch at a time."""
+    world = load_world(session)
+    session.commit()
+    rng = random.Random(seed)
+    now = now or utcnow()
+    start = now - timedelta(days=30.44 * months)
+    span = (now - start).total_seconds()
+    tracking_hash = receipts.hash_code(tracking_code)
+    summary = Summary()
+    done = 0
+    while done < count:
+        size = min(BATCH, count - done)
+        connection = session.connection()
+        case_id = _next_id(connection, Case.id)
+        event_id = _next_id(connection, Event.id)
+        times = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(size))
+        month_names = [month_of(t) for t in times]
+        known = _next_numbers(connection, set(month_names))
+        last = dict(known)
+        batch = Batch(world, rng, now, tracking_hash)
+        for offset, (received_at, month) in enumerate(zip(times, month_names, strict=True)):
+            number = last.get(month, 0) + 1
+            last[month] = number
+            batch.add(case_id + offset, f"{month}-{number:06d}", received_at)
+        for offset, row in enumerate(batch.events):
+            row["id"] = event_id + offset
+        batch.insert(connection)
+        _save_counters(connection, known, {m: n for m, n in last.items() if known.get(m) != n})
+        session.commit()
+        done += size
+        summary.cases += size
+        summary.contacts += len(batch.contacts)
+        summary.events += len(batch.events)
+        summary.months.update(month_names)
+        if progress:
+            progress(done)
+    _restart_sequences(session)
+    session.commit()
+    return summary
+
+
+def _restart_sequences(session: Session) -> None:
+    """On PostgreSQL, move the id sequences past the ids given here."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("cases", "events"):
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+        )
+
+
+@click.command("demo-data")
+@click.option("--cases", "count", type=click.IntRange(1, 10_000_000), required=True)
+@click.option(
+    "--months",
+    type=click.IntRange(1, 120),
+    default=24,
+    show_default=True,
+    help="Spread the cases over this many months up to now.",
+)
+@click.option("--seed", type=int, help="Make the same cases again (with the same database).")
+@click.option(
+    "--tracking-code",
+    help="The tracking code every generated case shares; by default a new one, printed.",
+)
+@click.option(
+    "--yes", is_flag=True, help="Outside development too (benchmarks); never in production."
+)
+@with_appcontext
+def demo_data_command(
+    count: int, months: int, seed: int | None, tracking_code: str | None, yes: bool
+) -> None:
+    """Add N realistic generated cases, with contacts and timelines (development and benchmarks)."""
+    if not current_app.config["DEVELOPMENT"] and not yes:
+        raise click.ClickException(
+            "Demo data is for development: set FEEDBACK_ENV=development, or add --yes for a "
+            "benchmark database. Never on a database with real cases."
+        )
+    code = tracking_code or receipts.new_tracking_code()
+    started = utcnow()
+    step = max(BATCH, count // 20)
+
+    def progress(done: int) -> None:
+        if done % step < BATCH or done == count:
+            seconds = (utcnow() - started).total_seconds()
+            click.echo(f"  {done:>9,} cases  {seconds:6.1f} s", err=True)
+
+    try:
+        summary = generate(
+            db.session, count, tracking_code=code, months=months, seed=seed, progress=progress
+        )
+    except DemoDataError as error:
+        raise click.ClickException(str(error)) from None
+    seconds = (utcnow() - started).total_seconds()
+    click.echo(
+        f"{summary.cases} cases, {summary.contacts} contacts and {summary.events} events added "
+        f"over {len(summary.months)} months in {seconds:.1f} s."
+    )
+    click.echo(f"Every generated case shares the tracking code {code} (only its hash is stored).")
