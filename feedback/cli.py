@@ -97,7 +97,7 @@ def demo_accounts_command() -> None:
     click.echo(
         "Managers and the administrator also give a two-factor code: add the key to an "
         "authenticator app, or print the current code with "
-        "`flask --app wsgi feedback demo-code USERNAME`."
+        "`FEEDBACK_ENV=development .venv/bin/flask --app wsgi feedback demo-code USERNAME`."
     )
 
 
