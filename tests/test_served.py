@@ -97,7 +97,11 @@ def test_300_citizens_at_once_are_each_stored_once(service, deployment):
     assert len(references) == len(set(references)) == 300
     stored = [row[0] for row in deployment.query("SELECT reference FROM cases")]
     assert sorted(stored) == sorted(references)
-    assert "database is locked" not in service.log_text()
+    log = service.log_text()
+    assert "database is locked" not in log
+    # No client address in gunicorn's access log or the app's log (these came as X-Forwarded-For).
+    assert "203.0.113." not in log and "198.51.100." not in log
+    assert '"POST /submit" 200' in log
 
 
 def test_five_of_forty_parallel_posts_from_one_client_get_through(service, deployment):
