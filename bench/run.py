@@ -30,7 +30,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -48,7 +47,8 @@ from sqlalchemy import create_engine, make_url, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from public_helpers import valid_form  # noqa: E402  (one copy of a valid form)
-from served import Citizen, free_port, redis_server, wait_until  # noqa: E402
+from served import Citizen, redis_server  # noqa: E402
+from served import gunicorn as served_gunicorn  # noqa: E402
 
 BENCH = ROOT / "bench"
 DATA = BENCH / ".data"
@@ -328,36 +328,9 @@ def prepare(store: Any, sizes: list[int], fresh: bool) -> dict[int, dict[str, An
 
 @contextlib.contextmanager
 def gunicorn(app: str, environment: dict[str, str], log: Path) -> Iterator[int]:
-    """Serve `app` with gunicorn.conf.py (the deployment's settings) on a free loopback port."""
-    port = free_port()
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
-            cwd=ROOT,
-            env={**environment, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(WORKERS)},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-
-    def answers() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn {app} stopped; see {log}")
-        try:
-            return Citizen(port, "127.0.0.1", timeout=5).get("/submit")[0] == 200
-        except OSError:
-            return False
-
-    try:
-        wait_until(answers, 60, f"gunicorn {app}")
-        yield port
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    """Serve `app` with gunicorn.conf.py (the deployment's settings); yield its port."""
+    with served_gunicorn(environment, log, WORKERS, app, ready_path="/submit") as server:
+        yield server.port
 
 
 def wrk(

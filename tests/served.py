@@ -139,6 +139,7 @@ class Gunicorn:
     process: subprocess.Popen
     port: int
     log: Path
+    ready_path: str = "/healthz"
 
     def workers(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -148,39 +149,50 @@ class Gunicorn:
         return self.log.read_text(errors="replace")
 
     def answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gunicorn stopped; see {self.log}")
         try:
-            return Citizen(self.port, "203.0.113.254").get("/healthz")[0] == 200
+            return Citizen(self.port, "203.0.113.254", timeout=5).get(self.ready_path)[0] == 200
         except OSError:
             return False
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], log: Path, workers: int = 4) -> Iterator[Gunicorn]:
-    """Serve wsgi:app with gunicorn.conf.py and `workers` workers on a free loopback port."""
+def gunicorn(
+    env: dict[str, str],
+    log: Path,
+    workers: int = 4,
+    app: str = "wsgi:app",
+    ready_path: str = "/healthz",
+) -> Iterator[Gunicorn]:
+    """Serve `app` with gunicorn.conf.py and `workers` workers on a free loopback port.
+
+    The log is appended to, so that several servers may share one.
+    """
     port = free_port()
     environment = {
         **{k: v for k, v in os.environ.items() if k not in ("FEEDBACK_ENV", "SECRET_KEY")},
+        **env,
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
-        **env,
     }
-    with log.open("wb") as output:
+    with log.open("ab") as output:
         process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
             cwd=ROOT,
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    server = Gunicorn(process, port, log)
+    server = Gunicorn(process, port, log, ready_path)
     try:
-        wait_until(lambda: server.process.poll() is None and server.answers(), 30, "gunicorn")
+        wait_until(server.answers, 60, f"gunicorn {app}")
         yield server
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
-                process.wait(20)
+                process.wait(30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
