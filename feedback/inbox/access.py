@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from feedback import audit
 from feedback.extensions import db, login_manager
-from feedback.models import Attachment, AuditAction, Case, Contact
+from feedback.models import Attachment, AuditAction, Case, Contact, Notice
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,14 +33,28 @@ def require_case_reader() -> Response | None:
 
 
 def body_case(case_id: int) -> Case:
-    """Return the case if the reader's body holds it; otherwise 404, as if it did not exist."""
+    """Return the case if the reader's body holds it; otherwise 404, as if it did not exist.
+
+    The case comes with what its page and its steps read: item, body, assignee, attachments,
+    and its notice with the notice's bodies (the body the citizen chose, where it may go).
+    """
     if not current_user.is_authenticated or not current_user.reads_cases:
         abort(404)
-    case = db.session.execute(
-        select(Case)
-        .options(joinedload(Case.item), joinedload(Case.body), joinedload(Case.assignee))
-        .where(Case.id == case_id, Case.body_id == current_user.body_id)
-    ).scalar_one_or_none()
+    case = (
+        db.session.execute(
+            select(Case)
+            .options(
+                joinedload(Case.item),
+                joinedload(Case.body),
+                joinedload(Case.assignee),
+                joinedload(Case.attachments),
+                joinedload(Case.notice).joinedload(Notice.body_links),
+            )
+            .where(Case.id == case_id, Case.body_id == current_user.body_id)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if case is None:
         abort(404)
     return case

@@ -27,9 +27,9 @@ from wtforms.validators import (
 
 from feedback import accounts, cases, months
 from feedback.i18n import body_name
-from feedback.inbox.queries import InboxFilters
+from feedback.inbox.queries import InboxFilters, ItemOption
 from feedback.labels import KIND, ROLE, STATUS
-from feedback.models import Body, Case, Item, Kind, Role, Status, User
+from feedback.models import Body, Case, Kind, Role, Status, User
 from feedback.text import NoControlCharacters, one_line_endings, strip
 
 REQUIRED = _l("Please fill this in.")
@@ -84,10 +84,16 @@ class InboxFilterForm(FlaskForm):
     )
     overdue = BooleanField(_l("Overdue only"))
 
-    def offer_items(self, items: Sequence[Item]) -> None:
+    def offer_items(self, items: Sequence[ItemOption]) -> None:
         self.item.choices = [SelectChoice("", _l("All"))] + [
-            SelectChoice(str(i.id), short_label(i)) for i in items
+            SelectChoice(str(i.id), short_label(i.label)) for i in items
         ]
+
+    def options(self, field: SelectField) -> list[tuple[str, str, bool]]:
+        """A select's choices as (value, label, selected), each label translated once: what
+        WTForms' widget would render, without building every option through html_params."""
+        data = field.data
+        return [(c.value, str(c.label), c.value == data) for c in field.choices]
 
     def filters(self) -> InboxFilters:
         """The filters as asked, leaving out any field that was not valid."""
@@ -104,8 +110,7 @@ class InboxFilterForm(FlaskForm):
         )
 
 
-def short_label(item: Item, width: int = 28) -> str:
-    label = item.label
+def short_label(label: str, width: int = 28) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 

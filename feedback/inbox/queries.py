@@ -1,10 +1,14 @@
 """The inbox's reads: a page of a body's cases, a case's timeline, the body's colleagues.
 
-Each is one query whatever the number of rows, with what a page shows loaded alongside.
+Each is one query whatever the number of rows, with what a page shows loaded alongside. The
+list reads plain rows of the columns it shows, not ORM entities: building 51 cases with their
+item and assignee as objects cost more than the statement itself.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -21,9 +25,30 @@ class InboxFilters:
     overdue_only: bool = False
 
 
+class InboxRow(NamedTuple):
+    """What the list shows of one case."""
+
+    id: int
+    reference: str
+    received_at: datetime
+    kind: Kind
+    item_code: str | None  # None: the case is about no particular item
+    subject: str
+    status: Status
+    due_at: datetime | None
+    assignee: str | None  # the assignee's username
+
+
+class ItemOption(NamedTuple):
+    """An item the inbox filter offers."""
+
+    id: int
+    label: str  # code and title, as Item.label
+
+
 @dataclass(frozen=True)
 class InboxPage:
-    cases: list[Case]
+    cases: list[InboxRow]
     number: int
     has_next: bool
 
@@ -42,25 +67,76 @@ def inbox_page(
     index in the order shown and stop after the rows this page needs: the overdue cases along
     ix_cases_open_due (body_id, due_at, and the filtered columns), the others along ix_cases_body_received (body_id,
     received_at), or along the index of the filter (status, kind or item) when one is set. The
-    outer query sorts at most 2 x (offset + size + 1) ids and loads those cases with their item
-    and assignee. No ORDER BY over an expression, so nothing sorts the whole inbox.
+    outer query sorts at most 2 x (offset + size + 1) ids and reads the shown columns of those
+    cases with their item's code and assignee's name. No ORDER BY over an expression, so nothing
+    sorts the whole inbox.
     """
     offset = (number - 1) * size
     wanted = offset + size + 1  # one more than shown tells whether a next page exists
-    conditions = [Case.body_id == body_id]
-    if filters.status is not None:
-        conditions.append(Case.status == filters.status)
-    if filters.kind is not None:
-        conditions.append(Case.kind == filters.kind)
-    if filters.item_id is not None:
-        conditions.append(Case.item_id == filters.item_id)
-    if filters.received_between is not None:
-        start, end = filters.received_between
-        conditions += [Case.received_at >= start, Case.received_at < end]
+    start, end = filters.received_between or (None, None)
+    # Only an open case has a deadline (cases.py clears due_at on closing and declining).
+    shape = PageShape(
+        status=filters.status is not None,
+        kind=filters.kind is not None,
+        item=filters.item_id is not None,
+        month=filters.received_between is not None,
+        overdue=filters.status is None or filters.status.is_open,
+        others=not filters.overdue_only,
+    )
+    if not (shape.overdue or shape.others):  # overdue only, among closed or declined cases
+        return InboxPage(cases=[], number=number, has_next=False)
+    parameters = {
+        "body_id": body_id,
+        "status": filters.status,
+        "kind": filters.kind,
+        "item_id": filters.item_id,
+        "start": start,
+        "end": end,
+        "now": now,
+        "wanted": wanted,
+        "offset": offset,
+        "limit": size + 1,
+    }
+    result = session.connection().execute(page_statement(shape), parameters)
+    rows = [InboxRow._make(row) for row in result]
+    return InboxPage(cases=rows[:size], number=number, has_next=len(rows) > size)
+
+
+class PageShape(NamedTuple):
+    """Which filters a page statement has, and which of its two branches."""
+
+    status: bool
+    kind: bool
+    item: bool
+    month: bool
+    overdue: bool  # the branch of the overdue cases
+    others: bool  # the branch of the other cases
+
+
+@functools.cache
+def page_statement(shape: PageShape) -> sa.Select[Any]:
+    """The statement of inbox_page for filters of this shape, with every value a parameter.
+
+    Built once per shape (at most 2 x 2^5 of them) and reused: building the nested selects
+    anew cost more than running them. Run through the connection, it skips the ORM's setup.
+    """
+    conditions = [Case.body_id == sa.bindparam("body_id")]
+    if shape.status:
+        conditions.append(Case.status == sa.bindparam("status"))
+    if shape.kind:
+        conditions.append(Case.kind == sa.bindparam("kind"))
+    if shape.item:
+        conditions.append(Case.item_id == sa.bindparam("item_id"))
+    if shape.month:
+        conditions += [
+            Case.received_at >= sa.bindparam("start"),
+            Case.received_at < sa.bindparam("end"),
+        ]
+    now = sa.bindparam("now", type_=Case.due_at.type)
+    wanted = sa.bindparam("wanted", type_=sa.Integer)
 
     branches = []
-    # Only an open case has a deadline (cases.py clears due_at on closing and declining).
-    if filters.status is None or filters.status.is_open:
+    if shape.overdue:
         branches.append(
             sa.select(
                 Case.id,
@@ -74,7 +150,7 @@ def inbox_page(
             .limit(wanted)
             .subquery("overdue")
         )
-    if not filters.overdue_only:
+    if shape.others:
         branches.append(
             sa.select(
                 Case.id,
@@ -89,16 +165,25 @@ def inbox_page(
             .subquery("others")
         )
     ranked = sa.union_all(*(sa.select(branch) for branch in branches)).subquery("ranked")
-    query = (
-        sa.select(Case)
+    return (
+        sa.select(
+            Case.id,
+            Case.reference,
+            Case.received_at,
+            Case.kind,
+            Item.code,
+            Case.subject,
+            Case.status,
+            Case.due_at,
+            User.username,
+        )
         .join(ranked, ranked.c.id == Case.id)
-        .options(joinedload(Case.item), joinedload(Case.assignee))
+        .outerjoin(Item, Item.id == Case.item_id)
+        .outerjoin(User, User.id == Case.assignee_id)
         .order_by(ranked.c.rank, ranked.c.due_key, ranked.c.received_key.desc(), ranked.c.id_key)
-        .offset(offset)
-        .limit(size + 1)
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+        .limit(sa.bindparam("limit", type_=sa.Integer))
     )
-    rows = list(session.execute(query).scalars())
-    return InboxPage(cases=rows[:size], number=number, has_next=len(rows) > size)
 
 
 def timeline(session: Session, case: Case, body_id: int) -> list[Event]:
@@ -122,9 +207,12 @@ def all_bodies(session: Session) -> list[Body]:
     return list(session.execute(sa.select(Body).order_by(Body.id)).scalars())
 
 
-def notice_items(session: Session) -> list[Item]:
+def notice_items(session: Session) -> list[ItemOption]:
     """The items a case may be about, in the notice's order, for the inbox filter."""
-    return list(session.execute(sa.select(Item).order_by(Item.notice_id, Item.position)).scalars())
+    rows = session.execute(
+        sa.select(Item.id, Item.code, Item.title).order_by(Item.notice_id, Item.position)
+    )
+    return [ItemOption(id, f"{code} {title}") for id, code, title in rows]
 
 
 def colleagues(session: Session, body_id: int) -> list[User]:

@@ -16,7 +16,7 @@ from feedback.auth.session import signed_in_user
 from feedback.auth.views import switch_account
 from feedback.cases import CaseError
 from feedback.extensions import db
-from feedback.inbox import queries
+from feedback.inbox import listing, queries
 from feedback.inbox.access import (
     body_case,
     case_attachment,
@@ -61,7 +61,7 @@ def index() -> Page:
         "inbox/index.html",
         form=form,
         page=page,
-        now=now,
+        rows=listing.listed(page.cases, now),
         filtered=bool(args),
         next_url=url_for(".index", **args, page=number + 1) if page.has_next else None,
         previous_url=url_for(".index", **args, page=number - 1) if page.has_previous else None,
@@ -70,11 +70,16 @@ def index() -> Page:
 
 @bp.get("/cases/<int:case_id>")
 def case(case_id: int) -> Page:
-    """Show everything the citizen sent, the deadline, the timeline and the steps now possible."""
+    """Show everything the citizen sent, the deadline, the timeline and the steps now possible.
+
+    The page is rendered before the commit (which would expire the case and the account and
+    have them read again), and sent only once the commit has recorded that it was opened.
+    """
     case = body_case(case_id)
     audit.record(db.session, signed_in_user(), AuditAction.CASE_VIEWED, case)
+    page = case_page(case)
     db.session.commit()
-    return case_page(body_case(case_id))
+    return page
 
 
 @bp.post("/cases/<int:case_id>/contact")
@@ -82,8 +87,9 @@ def contact(case_id: int) -> Page:
     """Show the case page with the real-name citizen's contact details revealed."""
     case = body_case(case_id)
     contact = reveal_contact(case)
+    page = case_page(case, contact=contact, revealed=True)
     db.session.commit()
-    return case_page(body_case(case_id), contact=contact, revealed=True)
+    return page
 
 
 @bp.get("/cases/<int:case_id>/attachments/<int:number>")
@@ -110,12 +116,11 @@ def case_page(
     revealed: bool = False,
     status: int = 200,
 ) -> Page:
-    bodies = queries.all_bodies(db.session)
-    staff = queries.colleagues(db.session, case.body_id)
-    forms = {
-        step: step_form(step, case, bodies, staff, bound=False)
-        for step in cases.allowed_steps(case)
-    }
+    steps = cases.allowed_steps(case)
+    # Every body: where the case may be transferred, and the citizen's choice without a notice.
+    bodies = queries.all_bodies(db.session) if "transfer" in steps or case.notice is None else []
+    staff = queries.colleagues(db.session, case.body_id) if "assign" in steps else []
+    forms = {step: step_form(step, case, bodies, staff, bound=False) for step in steps}
     if posted and posted[0] in forms:
         forms[posted[0]] = posted[1]
     return render_template(
