@@ -77,7 +77,11 @@ class Submission:
 
 
 def submit(session: Session, submission: Submission) -> tuple[Case, str]:
-    """Store a new case at the body the routing rules choose; return it and its tracking code."""
+    """Store a new case at the body the routing rules choose; return it and its tracking code.
+
+    The notice, item and body may be the public catalog's read-only copies (feedback/public/
+    catalog.py): the case refers to them by id and never adds them to the session.
+    """
     decision = routing.route(submission.kind, submission.chosen_body, submission.item is not None)
     notice = submission.notice or (submission.item.notice if submission.item else None)
     body = body_for_role(session, notice, decision.body)
@@ -87,11 +91,11 @@ def submit(session: Session, submission: Submission) -> tuple[Case, str]:
         reference=receipts.next_reference(session, now),
         tracking_hash=receipts.hash_code(code),
         notice_id=notice.id if notice else None,
-        item=submission.item,
+        item_id=submission.item.id if submission.item else None,
         kind=submission.kind,
         chosen_body=submission.chosen_body,
         routing_reason=decision.reason,
-        body=body,
+        body_id=body.id,
         subject=submission.subject,
         content=submission.content,
         anonymous=submission.contact is None,
@@ -261,8 +265,8 @@ def _record(
         kind=kind,
         public=public,
         actor=actor,
-        body=case.body,
-        to_body=to_body,
+        body_id=case.body_id,
+        to_body_id=to_body.id if to_body else None,
         text=text,
         at=at or utcnow(),
     )

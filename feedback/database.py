@@ -3,15 +3,22 @@
 In WAL mode readers never wait, but a transaction that reads and then writes fails at once with
 "database is locked" if another writer committed in between, whatever the busy timeout. So
 every transaction begins IMMEDIATE: it takes the write lock up front and waits its turn.
-PostgreSQL needs none of this.
+Reads that must neither queue behind writers nor hold them up use `read_only()`, whose
+transactions begin DEFERRED: a consistent snapshot without the write lock. PostgreSQL needs
+none of this.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection, Engine, event
 
 from feedback.extensions import db
+
+# An execution option: this connection only reads, so its transactions need no write lock.
+READ_ONLY = "feedback_read_only"
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -23,8 +30,16 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(connection: Connection) -> None:
+    read_only = connection.get_execution_options().get(READ_ONLY)
+    connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def read_only() -> Iterator[Connection]:
+    """A pooled connection for reads alone: it takes no lock and waits for no writer."""
+    with db.engine.connect() as connection:
+        yield connection.execution_options(**{READ_ONLY: True})
 
 
 def init_app(app: Flask) -> None:
@@ -32,4 +47,4 @@ def init_app(app: Flask) -> None:
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _on_connect)
-            event.listen(engine, "begin", _begin_immediate)
+            event.listen(engine, "begin", _begin)

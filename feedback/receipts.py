@@ -7,14 +7,14 @@ shown once and stored only as an HMAC keyed with a secret the database does not 
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from feedback.models import ReferenceCounter
+from feedback.models import Body, Case, Item, Kind, Notice, ReferenceCounter
 from feedback.months import month_of
 
 # Crockford's base32: no I, L, O or U, so a code read aloud over the phone survives.
@@ -44,15 +44,62 @@ def code_matches(code: str, stored_hash: str) -> bool:
 
 
 def next_reference(session: Session, received_at: datetime) -> str:
-    """Hand out the month's next number, atomically, on SQLite and PostgreSQL alike."""
+    """Hand out the month's next number, atomically, in one statement on SQLite and PostgreSQL."""
     month = month_of(received_at)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(ReferenceCounter).values(month=month, last=0).on_conflict_do_nothing())
     number = session.execute(
-        update(ReferenceCounter)
-        .where(ReferenceCounter.month == month)
-        .values(last=ReferenceCounter.last + 1)
+        insert(ReferenceCounter)
+        .values(month=month, last=1)
+        .on_conflict_do_update(
+            index_elements=[ReferenceCounter.month], set_={"last": ReferenceCounter.last + 1}
+        )
         .returning(ReferenceCounter.last)
     ).scalar_one()
     return f"{month}-{number:06d}"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the receipt page shows, taken before the commit, which expires the case's attributes.
+
+    The bodies and the item are the public catalog's read-only copies.
+    """
+
+    reference: str
+    code: str  # shown this once, never stored readable
+    received_at: datetime
+    due_at: datetime
+    kind: Kind
+    item: Item | None
+    anonymous: bool
+    subject: str
+    content: str
+    files: int
+    routing_reason: str
+    body: Body  # where the case went
+    chosen: Body | None  # where the citizen addressed it; None for "not sure"
+
+    @classmethod
+    def of(cls, case: Case, code: str, notice: Notice, item: Item | None, files: int) -> "Receipt":
+        assert case.due_at is not None  # a new case is due to be accepted
+        return cls(
+            reference=case.reference,
+            code=code,
+            received_at=case.received_at,
+            due_at=case.due_at,
+            kind=case.kind,
+            item=item,
+            anonymous=case.anonymous,
+            subject=case.subject,
+            content=case.content,
+            files=files,
+            routing_reason=case.routing_reason,
+            body=next(body for body in notice.bodies if body.id == case.body_id),
+            chosen=notice.body_for(case.chosen_body),
+        )
+
+    @property
+    def overridden(self) -> bool:
+        """Tell whether the rules sent it elsewhere than the body the citizen chose."""
+        return self.chosen is not None and self.chosen.id != self.body.id

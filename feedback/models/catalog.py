@@ -160,3 +160,12 @@ class Item(Base):
     @property
     def label(self) -> str:
         return f"{self.code} {self.title}"
+
+
+class CatalogStamp(Base):
+    """One row whose stamp is renewed by every change to the catalog (see feedback/public/catalog.py)."""
+
+    __tablename__ = "catalog_stamps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(32))

@@ -32,6 +32,7 @@ from feedback.public.forms import (
     SupplementForm,
     TrackingForm,
 )
+from feedback.receipts import Receipt
 
 bp = Blueprint("public", __name__)
 
@@ -81,15 +82,15 @@ def is_routing_preview() -> bool:
 @bp.get("/")
 def home() -> str:
     """List the notices open for comment; when only one is, show it item by item."""
-    open_notices = catalog.open_on(catalog.published(db.session), window.today())
-    shown = catalog.with_items(db.session, open_notices[0].id) if len(open_notices) == 1 else None
+    open_notices = catalog.current().open_on(window.today())
+    shown = open_notices[0] if len(open_notices) == 1 else None
     return render_template("public/home.html", notices=open_notices, shown=shown)
 
 
 @bp.get("/n/<slug>/")
 def notice_page(slug: str) -> str:
     """Show one notice item by item, its feedback window and its receiving bodies."""
-    shown = catalog.by_slug(db.session, slug)
+    shown = catalog.current().by_slug(slug)
     if shown is None:
         abort(404)
     return render_template("public/notice.html", notice=shown, window=shown.window(window.today()))
@@ -100,9 +101,10 @@ def notice_page(slug: str) -> str:
 @limiter.limit(submit_limits, methods=["POST"], exempt_when=is_routing_preview)
 def submit(slug: str | None) -> str | tuple[str, int]:
     """Send a message: check it, show where the rules send it, store it, show the receipt once."""
-    notice = _submission_notice(slug)
+    published = catalog.current()
+    notice = _submission_notice(published, slug)
     if notice is None:
-        open_notices = catalog.open_on(catalog.published(db.session), window.today())
+        open_notices = published.open_on(window.today())
         return render_template("public/choose.html", notices=open_notices)
     state = notice.window(window.today())
     if state != "open":
@@ -132,37 +134,30 @@ def submit(slug: str | None) -> str | tuple[str, int]:
         ),
     )
     written = attachments.store(db.session, case, form.clean_files)
+    receipt = Receipt.of(case, code, notice, item, files=len(written))
     try:
         db.session.commit()
     except BaseException:
         db.session.rollback()
         attachments.remove(written)
         raise
-    chosen = notice.body_for(case.chosen_body)
-    return render_template(
-        "public/receipt.html",
-        case=case,
-        code=code,
-        chosen=chosen,
-        reason=ROUTING_REASON[case.routing_reason],
-        overridden=chosen is not None and chosen.id != case.body_id,
-    )
+    return render_template("public/receipt.html", receipt=receipt)
 
 
-def _submission_notice(slug: str | None) -> Notice | None:
+def _submission_notice(published: catalog.Catalog, slug: str | None) -> Notice | None:
     """The notice a message is about: named in the address, the item's, or the only open one.
 
     /submit?item=ID keeps working with many notices: the item says which notice it is.
     """
     if slug is not None:
-        return catalog.by_slug(db.session, slug) or abort(404)
-    found = catalog.notice_of_item(db.session, request.values.get("item", ""))
+        return published.by_slug(slug) or abort(404)
+    found = published.notice_of_item(request.values.get("item", ""))
     if found is None and request.form.get("notice"):
-        found = catalog.by_slug(db.session, request.form["notice"])
+        found = published.by_slug(request.form["notice"])
     if found is None:
-        open_notices = catalog.open_on(catalog.published(db.session), window.today())
+        open_notices = published.open_on(window.today())
         if len(open_notices) == 1:
-            found = catalog.with_items(db.session, open_notices[0].id)
+            found = open_notices[0]
     return found
 
 

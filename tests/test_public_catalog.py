@@ -1,0 +1,63 @@
+"""Each worker keeps the published catalog in memory: a change made anywhere shows at once."""
+
+from datetime import timedelta
+
+from conftest import body, case_count, item
+from notice_helpers import import_sample
+from public_helpers import receipt, valid_form
+
+from feedback.extensions import db
+from feedback.models import Case, ItemStatus
+from feedback.notices import editing, window
+
+ONGOING = 'class="badge item-ongoing">持续推进</span>'
+
+
+def test_another_workers_edit_shows_on_the_next_page_of_this_one(app, app_factory):
+    """Two apps on one database are two workers: the second has the catalog in memory."""
+    worker = app_factory().test_client()
+    ongoing = worker.get("/").get_data(as_text=True).count(ONGOING)
+    assert item("一.1.(1)").status is ItemStatus.DONE
+
+    editing.set_status(item("一.1.(1)"), ItemStatus.ONGOING)
+    item("一.1.(1)").title = "改过的问题标题"
+    body("court").phone = "0717-0000000"
+    db.session.commit()
+
+    html = worker.get("/").get_data(as_text=True)
+    assert "改过的问题标题" in html and html.count(ONGOING) == ongoing + 1
+    assert '<a href="tel:07170000000">0717-0000000</a>' in html
+
+
+def test_a_window_closed_elsewhere_stops_submissions_on_every_worker(app, app_factory):
+    worker = app_factory().test_client()
+    notice = item("一.1.(1)").notice
+    assert 'name="subject"' in worker.get(f"/n/{notice.slug}/submit").get_data(as_text=True)
+
+    yesterday = window.today() - timedelta(days=1)
+    editing.set_window(notice, notice.opens_on, yesterday)
+    db.session.commit()
+
+    refused = worker.post(f"/n/{notice.slug}/submit", data=valid_form())
+    assert refused.status_code == 403
+    assert 'name="subject"' not in worker.get("/submit").get_data(as_text=True)
+    assert case_count() == 0
+
+
+def test_a_notice_published_elsewhere_is_listed_and_takes_messages(app, app_factory):
+    worker = app_factory().test_client()
+    assert "五峰土家族自治县人民医院" not in worker.get("/").get_data(as_text=True)
+
+    notice = import_sample("guanyu-measures")
+
+    assert "五峰土家族自治县人民医院" in worker.get("/").get_data(as_text=True)
+    notice_id, slug = notice.id, notice.slug
+    first = notice.aspects[0].categories[0].items[0].id
+    db.session.commit()  # the test's reads end: on SQLite its transaction holds the write lock
+    sent = worker.post(
+        f"/n/{slug}/submit",
+        data=valid_form(item=str(first), body="unsure", confirm_routing="1"),
+    )
+    reference, _ = receipt(sent)
+    case = db.session.query(Case).filter_by(reference=reference).one()
+    assert (case.notice_id, case.item_id) == (notice_id, first)
