@@ -5,12 +5,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import pytz
+from babel.dates import format_datetime
 from conftest import PASSWORD, login, new_case
 from sqlalchemy import event, select
 
 from feedback import accounts, cases
 from feedback.extensions import db
-from feedback.models import Case, Item, Kind, Role, User, utcnow
+from feedback.inbox import listing
+from feedback.models import Attachment, Case, Item, Kind, Role, User, utcnow
 
 REFERENCE = re.compile(r">(\d{4}-\d{2}-\d{6})</a>")
 
@@ -63,6 +66,35 @@ def test_each_filter_narrows_the_list(client, staff, three_cases):
     assert listed(client, "?status=received&kind=opinion")[0] == [opinion.reference]
     references, page = listed(client, "?status=closed")
     assert references == [] and "没有符合筛选条件的件。" in page
+
+
+def test_overdue_only_among_closed_cases_is_an_empty_list(client, staff, three_cases):
+    login(client, staff["court"])
+    references, page = listed(client, "?overdue=y&status=closed")
+    assert references == [] and "没有符合筛选条件的件。" in page
+
+
+def test_the_list_speaks_english_when_asked(client, staff, three_cases):
+    opinion = three_cases[0]
+    client.set_cookie("lang", "en")
+    login(client, staff["court"])
+    page = listed(client, "?status=nonsense")[1]
+    assert '<span class="badge received">Awaiting acceptance</span>' in page
+    assert '<span class="badge overdue">Overdue</span>' in page
+    assert ">Opinion or suggestion</td>" in page and ">Complaint</td>" in page
+    assert '<option selected value="">All</option>' in page
+    assert '<select aria-describedby="status-error" aria-invalid="true" id="status"' in page
+    assert '<p class="error" id="status-error">Not a valid choice.</p>' in page
+    assert f'<a href="/inbox/cases/{opinion.id}">{opinion.reference}</a>' in page
+
+
+def test_the_filters_show_what_was_chosen(client, staff, three_cases):
+    login(client, staff["court"])
+    page = listed(client, "?status=accepted&kind=complaint&overdue=y")[1]
+    assert '<option selected value="accepted">已受理</option>' in page
+    assert '<option selected value="complaint">投诉</option>' in page
+    assert '<option value="">全部</option><option value="received">' in page
+    assert '<input checked id="overdue" name="overdue" type="checkbox" value="y">' in page
 
 
 def test_the_item_filter_offers_the_notices_items(client, staff):
@@ -198,6 +230,28 @@ def test_the_case_page_takes_the_same_number_of_queries_for_1_or_10_events(clien
     assert one == ten
 
 
+def test_the_case_page_takes_the_same_number_of_queries_with_or_without_attachments(client, staff):
+    bare, _ = new_case(subject="没有附件")
+    with_files, _ = new_case(subject="有三个附件")
+    for number in (1, 2, 3):
+        db.session.add(
+            Attachment(
+                case=with_files,
+                number=number,
+                stored_name=f"test-{with_files.id}-{number}",
+                media_type="image/png",
+                size=1000 * number,
+            )
+        )
+    db.session.commit()
+    login(client, staff["court"])
+    none, page = fresh_request(client, f"/inbox/cases/{bare.id}")
+    assert "/attachments/" not in page
+    three, page = fresh_request(client, f"/inbox/cases/{with_files.id}")
+    assert page.count(f'href="/inbox/cases/{with_files.id}/attachments/') == 3
+    assert none == three
+
+
 def test_markup_a_citizen_sent_is_shown_as_text(client, staff):
     case, _ = new_case(
         subject='<script>alert("s")</script>', content='<img src=x onerror="alert(1)"><b>粗</b>'
@@ -208,6 +262,35 @@ def test_markup_a_citizen_sent_is_shown_as_text(client, staff):
     page = client.get(f"/inbox/cases/{case.id}").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
     assert "<img src=x" not in page and "&lt;img src=x" in page and "<b>粗</b>" not in page
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin", "America/New_York"])
+def test_the_lists_local_times_are_babels(app, zone):
+    """The list formats times itself, and must show what Babel's date filters would."""
+    tz = pytz.timezone(zone)
+    times = listing.LocalTimes(tz)
+    start = datetime(2024, 3, 9, 0, 0, 7, 123456, tzinfo=UTC)
+    for hours in range(0, 24 * 400, 7):  # a year and more, across the changes of time
+        moment = start + timedelta(hours=hours, minutes=hours % 60)
+        assert times.minute(moment) == format_datetime(
+            moment, "yyyy-MM-dd HH:mm", tzinfo=tz, locale="zh_Hans_CN"
+        )
+        assert times.day(moment) == format_datetime(moment, "yyyy-MM-dd", tzinfo=tz, locale="en")
+    with app.test_request_context("/inbox/"):
+        render = app.jinja_env.from_string(
+            '{{ t|datetimeformat("yyyy-MM-dd HH:mm") }} {{ t|dateformat("yyyy-MM-dd") }}'
+        ).render
+        times = listing.LocalTimes()
+        for hours in range(0, 24 * 40, 5):
+            moment = start + timedelta(hours=hours)
+            assert f"{times.minute(moment)} {times.day(moment)}" == render(t=moment)
+
+
+def test_subjects_are_cut_as_jinjas_truncate_cuts_them(app):
+    truncate = app.jinja_env.from_string('{{ s|truncate(30, true, "…", 0) }}').render
+    for length in (0, 1, 29, 30, 31, 60):
+        subject = "反映" * (length // 2) + "x" * (length % 2)
+        assert listing.short_subject(subject) == truncate(s=subject)
 
 
 def list_statement(client, query):

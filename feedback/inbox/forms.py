@@ -27,9 +27,9 @@ from wtforms.validators import (
 
 from feedback import accounts, cases, months
 from feedback.i18n import body_name
-from feedback.inbox.queries import InboxFilters, ItemOption
+from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
 from feedback.labels import KIND, ROLE, STATUS
-from feedback.models import Body, Case, Kind, Role, Status, User
+from feedback.models import Body, Case, Kind, Role, Status
 from feedback.text import NoControlCharacters, one_line_endings, strip
 
 REQUIRED = _l("Please fill this in.")
@@ -156,7 +156,7 @@ STEP_FORMS: dict[str, type[FlaskForm]] = {
 
 
 def step_form(
-    step: str, case: Case, bodies: Sequence[Body], staff: Sequence[User], *, bound: bool
+    step: str, case: Case, bodies: Sequence[Body], staff: Sequence[Colleague], *, bound: bool
 ) -> FlaskForm:
     """Make the form of one step on this case, with its choices; `bound` reads the posted data."""
     form_class = STEP_FORMS[step]

@@ -215,19 +215,25 @@ def notice_items(session: Session) -> list[ItemOption]:
     return [ItemOption(id, f"{code} {title}") for id, code, title in rows]
 
 
-def colleagues(session: Session, body_id: int) -> list[User]:
+class Colleague(NamedTuple):
+    """An account a case may be assigned to."""
+
+    id: int
+    username: str
+
+
+def colleagues(session: Session, body_id: int) -> list[Colleague]:
     """The body's active staff and managers, to whom a case may be assigned."""
-    return list(
-        session.execute(
-            sa.select(User)
-            .where(
-                User.body_id == body_id,
-                User.active.is_(True),
-                User.role.in_([Role.STAFF, Role.MANAGER]),
-            )
-            .order_by(User.username)
-        ).scalars()
+    rows = session.execute(
+        sa.select(User.id, User.username)
+        .where(
+            User.body_id == body_id,
+            User.active.is_(True),
+            User.role.in_([Role.STAFF, Role.MANAGER]),
+        )
+        .order_by(User.username)
     )
+    return [Colleague._make(row) for row in rows]
 
 
 def body_accounts(session: Session, body_id: int) -> list[User]:

@@ -138,8 +138,8 @@ def case_page(
 def take_step(case_id: int, step: str, run: Step, done: str, then: str | None = None) -> Page:
     """Validate a step's form, run its one case operation, commit, and go back to the case."""
     case = body_case(case_id)
-    bodies = queries.all_bodies(db.session)
-    staff = queries.colleagues(db.session, case.body_id)
+    bodies = queries.all_bodies(db.session) if step == "transfer" else []
+    staff = queries.colleagues(db.session, case.body_id) if step == "assign" else []
     form = step_form(step, case, bodies, staff, bound=True)
     if not form.validate_on_submit():
         return case_page(case, posted=(step, form), status=400)
