@@ -28,6 +28,9 @@ login_manager.login_view = "auth.login"
 # session. The session token, the idle timeout and two-factor login do their work instead.
 login_manager.session_protection = None
 SEEN = "_seen"
+# The last use is noted at most this often: a session cookie re-signed on every request costs
+# time, and the idle limit is counted in minutes.
+SEEN_EVERY_SECONDS = 30
 
 
 @login_manager.user_loader
@@ -87,7 +90,8 @@ def end_idle_session() -> None:
             "error",
         )
         return
-    session[SEEN] = now
+    if now - seen >= SEEN_EVERY_SECONDS:
+        session[SEEN] = now
 
 
 class SessionCookies(SecureCookieSessionInterface):
