@@ -93,8 +93,8 @@ AUDIT_DETAIL = {
 ROUTING_REASON = {
     routing.CHOSEN: _l("You chose this body."),
     routing.CONFLICT: _l(
-        "A report of misconduct is never delivered to the court, whose own staff it may concern. "
-        "It goes to the discipline inspection group that supervises the court."
+        "A report of misconduct is never delivered to the inspected unit, whose own staff it may "
+        "concern. It goes to the discipline inspection group that supervises the unit."
     ),
     "report_to_discipline": _l(
         "Reports of misconduct are handled by the discipline inspection group that supervises "

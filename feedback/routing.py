@@ -2,8 +2,8 @@
 
 A citizen names a body or says 不确定 (unsure). An explicit choice is respected unless the
 conflict-of-interest rule forbids it: a 检举控告 (report of misconduct) is never delivered or
-transferred to the court, whose own staff it may concern; it goes to the discipline group that
-supervises the court (cf. 《纪检监察机关处理检举控告工作规则》).
+transferred to the inspected unit (a court in the first notice), whose own staff it may concern;
+it goes to the discipline group that supervises the unit (cf. 《纪检监察机关处理检举控告工作规则》).
 
 The rules speak in roles, not bodies: "court" is the inspected unit of a notice (a court in the
 first notice), "discipline" its discipline group, "inspection" the inspection office. Each notice
