@@ -2,19 +2,26 @@
 
 Streaming: `export_rows` runs ONE query (cases joined to their body, item and contact, with the
 reply and the number of transfers as correlated subqueries) and fetches it `yield_per` 1000 rows,
-yielding a small `ExportRow` per case, never an ORM object and never a query per row. The CSV
-writer turns those rows into UTF-8 chunks (with a BOM, so that Excel shows the Chinese) every few
-hundred rows; the XLSX writer uses xlsxwriter's constant-memory mode, which flushes each row to a
-temporary file, and the finished workbook is then sent in chunks and deleted. Neither holds the
-month in memory.
+yielding a small `ExportRow` tuple per case, never an ORM object and never a query per row (on
+PostgreSQL the next batch is fetched on a thread while this one is formatted). `table` turns each
+into its cells; the CSV writer makes UTF-8 chunks of them (with a BOM, so that Excel shows the
+Chinese) every few hundred rows; the XLSX writer (feedback/xlsx_stream.py) writes the workbook
+batch by batch into a temporary file, which is then sent in chunks and deleted. Neither holds
+the month in memory.
+
+Speed: the export is meant to take at most three times a raw dump of the same rows into
+csv.writer (bench/export_child.py). Rows come as the database holds them: times as UTC text,
+kinds and statuses as their values, no SQLAlchemy type conversion. Local times are made by
+the hour (`LocalTimes`), words looked up once per export, and datetimes parsed only for the
+time-limit verdict and the days to close.
 
 Which cases: those *received* in the local month (`months.parse_month`) and *held now* by the
 body (`Case.body_id`), so a transferred case appears in the export of the body that holds it.
 
 Neutralisation: a spreadsheet would run a cell beginning with =, +, - or @ (or a tab or carriage
-return, after OWASP) as a formula. `neutralise` puts an apostrophe in front of every such string
-cell, in both formats; numbers are written as numbers. The XLSX writer also writes every string
-with `write_string` and turns off xlsxwriter's formula, URL and number guessing.
+return, after OWASP) as a formula. `neutralise` puts an apostrophe in front of every such text
+that anyone can type (a citizen, a member of staff, an administrator), in both formats; numbers
+are written as numbers. The XLSX writer has no way to write a formula at all.
 """
 
 import csv
@@ -356,12 +363,11 @@ class LocalTimes:
     def __call__(self, utc: str | None) -> str | None:
         if utc is None:
             return None
-        hour = self.hours.get(utc[:13])
-        if hour is None:
-            hour = self._learn(utc[:13])
-        return hour + utc[13:16] if hour else self._slowly(utc)
+        hour = self.hours.get(utc[:13]) or self.learn(utc[:13])
+        return hour + utc[13:16] if hour else self.slowly(utc)
 
-    def _learn(self, utc_hour: str) -> str:
+    def learn(self, utc_hour: str) -> str:
+        """The local hour of a UTC hour, "" if its minutes are not the same in local time."""
         start = datetime.fromisoformat(utc_hour + ":00+00:00")
         offset = start.astimezone(self.zone).utcoffset()
         last = (start + timedelta(minutes=59)).astimezone(self.zone).utcoffset()
@@ -370,7 +376,7 @@ class LocalTimes:
         self.hours[utc_hour] = hour
         return hour
 
-    def _slowly(self, utc: str) -> str:
+    def slowly(self, utc: str) -> str:
         moment = datetime.fromisoformat(utc).replace(tzinfo=UTC)
         return moment.astimezone(self.zone).isoformat(" ", "minutes")[:16]
 
@@ -388,6 +394,7 @@ def table(
     words = words or Words.now()
     now = utcnow().replace(tzinfo=None)  # naive UTC, as parsed from the stored text
     local = LocalTimes(words.zone)
+    hours = local.hours
     parse = datetime.fromisoformat
     kinds, statuses, ratings, verdicts = words.kind, words.status, words.rating, words.timeliness
     starts = frozenset(FORMULA_STARTS)
@@ -417,6 +424,9 @@ def table(
         last_transfer_at,
     ) in rows:
         received = parse(received_at)
+        # local(received_at), inlined for the one time every case has
+        hour = hours.get(received_at[:13]) or local.learn(received_at[:13])
+        received_local = hour + received_at[13:16] if hour else local.slowly(received_at)
         closed = parse(closed_at) if closed_at else None
         on_time = timeliness(
             status=_STATUSES[status],
@@ -433,7 +443,7 @@ def table(
         values: list[Cell] = [
             reference,
             body_short_name if body_short_name[:1] not in starts else "'" + body_short_name,
-            local(received_at),
+            received_local,
             kinds[kind],
             item_code if item_code is None or item_code[:1] not in starts else "'" + item_code,
             item_title if item_title is None or item_title[:1] not in starts else "'" + item_title,

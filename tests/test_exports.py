@@ -3,17 +3,22 @@
 import csv
 import io
 import re
+import threading
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from conftest import body, new_case
 from flask import current_app
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl.utils.escape import unescape
 
-from feedback import cases, exports, months
+from feedback import cases, exports, months, xlsx_stream
 from feedback.cases import ContactDetails
 from feedback.exports import Timeliness, timeliness
 from feedback.extensions import db
@@ -42,6 +47,7 @@ HEADER = [
     "电子邮箱",
 ]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+BOUNDED = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SHEET_NS = {"s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 TEXT_TAG = f"{{{SHEET_NS['s']}}}t"
 
@@ -369,3 +375,132 @@ def test_timeliness_means_no_deadline_was_missed(
         **{**LIMITS, "extension_days": extension},
     )
     assert verdict is expected
+
+
+# The XLSX as a spreadsheet program reads it (openpyxl, plus Excel's own _xHHHH_ unescaping).
+
+
+def spreadsheet(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def as_read(value: object) -> object:
+    """A cell's value as Excel shows it: openpyxl leaves Excel's _xHHHH_ escapes to the reader."""
+    return unescape(value) if isinstance(value, str) else value
+
+
+TRICKY = {
+    "subject": "  前后有空格  ",
+    "content": "第一行\r\n第二行\t制表\x01控制 _x0041_ <b>&amp;</b> ]]> {0} 😀",
+    "name": "=1+2",
+    "phone": "\r=1",
+    "email": "a_b@example.com",
+}
+
+
+def test_the_xlsx_opens_with_exactly_the_values_of_the_csv(app, staff):
+    details = ContactDetails(name=TRICKY["name"], phone=TRICKY["phone"], email=TRICKY["email"])
+    tricky = new_case(subject=TRICKY["subject"], content=TRICKY["content"], contact=details)[0]
+    received_on(tricky, "2026-11-03 09:00")
+    closed = new_case()[0]
+    cases.accept(db.session, closed, staff["court"])
+    cases.close(db.session, closed, staff["court"], "已答复 & 整改")
+    received_on(closed, "2026-11-04 10:30")
+
+    csv_rows = by_reference(csv_table(fetch(None)))
+    book = spreadsheet(fetch(None, "xlsx"))
+
+    assert book.sheetnames == [MONTH]
+    sheet = book[MONTH]
+    assert sheet.freeze_panes == "A2"
+    header, *rows = [[as_read(cell.value) for cell in row] for row in sheet.iter_rows()]
+    assert header == [HEADER[0], "受理机关", *HEADER[1:]]
+    assert all(cell.font.b for cell in sheet[1])
+    assert len(rows) == len(csv_rows) == 2
+    for row in rows:
+        expected = csv_rows[row[0]]
+        shown = {n: "" if v is None else str(v) for n, v in zip(header, row, strict=True)}
+        assert shown == expected
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["标题"] == TRICKY["subject"]
+    assert row["内容"] == TRICKY["content"]
+    assert (row["联系人姓名"], row["联系电话"]) == ("'=1+2", "'\r=1")
+    assert row["收到时间"] == "2026-11-03 09:00"  # text, as in the CSV
+    assert row["转办次数"] == 0  # a number
+    assert isinstance(dict(zip(header, rows[1], strict=True))["办理天数"], int)
+
+
+# What XML or Excel treat specially, and anything else but lone surrogates (no database has them).
+CHARACTERS = st.sampled_from(list(" _x0F\t\r\n\x01\x0b\x1f&<>'=\ufffe\uffff中")) | st.characters(
+    blacklist_categories=("Cs",)
+)
+
+
+@BOUNDED
+@given(texts=st.lists(st.text(CHARACTERS, max_size=40), min_size=1, max_size=5))
+def test_any_text_reads_back_from_the_xlsx_as_written(texts):
+    header = [f"列{i}" for i in range(len(texts) + 1)]
+    rows = [[*texts, len(texts)], [None, *texts]]
+    data = io.BytesIO()
+
+    assert xlsx_stream.write_workbook(data, rows, sheet="2026-11", header=header) == 2
+
+    sheet = spreadsheet(data.getvalue()).active
+    read = [[as_read(cell.value) for cell in row] for row in sheet.iter_rows()]
+    assert read[0] == header
+    for written, back in zip(rows, read[1:], strict=True):
+        assert back == written
+
+
+def test_the_xlsx_writer_refuses_what_a_sheet_cannot_hold(monkeypatch):
+    with pytest.raises(TypeError):
+        xlsx_stream.write_workbook(io.BytesIO(), [[1.5]], sheet="x", header=["a"])
+    with pytest.raises(ValueError, match="cells under"):
+        xlsx_stream.write_workbook(io.BytesIO(), [["a", "b"]], sheet="x", header=["a"])
+    monkeypatch.setattr(xlsx_stream, "MAX_ROWS", 3)
+    with pytest.raises(ValueError, match="at most 3 rows"):
+        xlsx_stream.write_workbook(io.BytesIO(), [["a"]] * 3, sheet="x", header=["a"])
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Asia/Shanghai", "Asia/Kolkata", "America/New_York", "Australia/Lord_Howe", "UTC"],
+)
+def test_local_times_by_the_hour_are_those_of_the_zone(zone):
+    tz = ZoneInfo(zone)
+    local = exports.LocalTimes(tz)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for minutes in range(0, 366 * 24 * 60, 37):  # every 37 minutes of a year, DST changes too
+        moment = start + timedelta(minutes=minutes, seconds=59, microseconds=999_999)
+        stored = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+        expected = moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        assert local(stored) == expected, stored
+    assert local(None) is None
+
+
+def test_rows_fetched_ahead_come_in_order_with_errors_and_can_be_left_early():
+    assert list(exports.fetched_ahead(iter([[1], [2], [3]]))) == [[1], [2], [3]]
+
+    def failing() -> Iterator[list[int]]:
+        yield [1]
+        raise RuntimeError("connection lost")
+
+    with pytest.raises(RuntimeError, match="connection lost"):
+        list(exports.fetched_ahead(failing()))
+
+    taken: list[int] = []
+
+    def endless() -> Iterator[list[int]]:
+        n = 0
+        while True:
+            n += 1
+            taken.append(n)
+            yield [n]
+
+    ahead = exports.fetched_ahead(endless(), depth=2)
+    assert next(ahead) == [1]
+    ahead.close()  # stops the fetching thread, which held at most a few batches
+    assert len(taken) <= 5
+    assert threading.active_count() == 1 or "export-fetch" not in {
+        t.name for t in threading.enumerate()
+    }
