@@ -3,6 +3,7 @@
 import io
 import zipfile
 
+import openpyxl
 from conftest import body, new_case
 from test_exports import BOM, HEADER, MONTH, by_reference, csv_table, received_on, xlsx_table
 
@@ -62,6 +63,10 @@ def test_the_xlsx_format_writes_a_workbook(app, runner, tmp_path):
     assert zipfile.is_zipfile(io.BytesIO(data))
     table = xlsx_table(data)
     assert table[0] == HEADER and len(table) == 3
+    sheet = openpyxl.load_workbook(path).active  # what a spreadsheet program opens
+    assert sheet.title == MONTH
+    assert [cell.value for cell in sheet[1]] == HEADER
+    assert [cell.value for cell in sheet["B"][1:]] == ["2026-11-05 09:00", "2026-11-06 09:00"]
 
 
 def test_xlsx_goes_to_standard_output_when_it_is_redirected(app, runner):

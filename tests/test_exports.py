@@ -504,3 +504,17 @@ def test_rows_fetched_ahead_come_in_order_with_errors_and_can_be_left_early():
     assert threading.active_count() == 1 or "export-fetch" not in {
         t.name for t in threading.enumerate()
     }
+
+
+def test_an_export_left_early_leaves_the_session_usable(app):
+    for hour in range(3):
+        received_on(new_case()[0], f"2026-11-18 1{hour}:00")
+    start, end = months.parse_month(MONTH)
+
+    rows = exports.export_rows(db.session, body("court"), start, end)
+    first = next(rows)
+    rows.close()  # as when a download is cancelled
+
+    assert first.received_at.startswith("2026-11-18 02:00")  # UTC text, as stored
+    assert len(list(exports.export_rows(db.session, body("court"), start, end))) == 3
+    assert "export-fetch" not in {thread.name for thread in threading.enumerate()}
