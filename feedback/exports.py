@@ -352,13 +352,16 @@ class LocalTimes:
     """Turn stored UTC text into local time to the minute, '2026-11-24 15:47'.
 
     Each UTC hour's local hour is worked out once and then only sliced together with the minutes
-    (a datetime, astimezone and isoformat for every time cost about 2 µs; this, a tenth). An hour
-    whose offset is not whole hours, or changes within the hour, goes the long way.
+    (a datetime, astimezone and isoformat for every time cost about 2 µs; this, a tenth). The
+    offset is looked up once a day, where it is the same at both ends of the UTC day; otherwise
+    (a day the clocks change) hour by hour. An hour whose offset is not whole hours, or changes
+    within the hour, goes the long way.
     """
 
     def __init__(self, zone: tzinfo) -> None:
         self.zone = zone
         self.hours: dict[str, str] = {}  # "2026-11-24 07" (UTC) → "2026-11-24 15" (local)
+        self.days: dict[str, timedelta | None] = {}  # "2026-11-24" (UTC) → its whole-hour offset
 
     def __call__(self, utc: str | None) -> str | None:
         if utc is None:
@@ -368,13 +371,25 @@ class LocalTimes:
 
     def learn(self, utc_hour: str) -> str:
         """The local hour of a UTC hour, "" if its minutes are not the same in local time."""
-        start = datetime.fromisoformat(utc_hour + ":00+00:00")
-        offset = start.astimezone(self.zone).utcoffset()
-        last = (start + timedelta(minutes=59)).astimezone(self.zone).utcoffset()
-        whole = offset == last and offset is not None and offset % timedelta(hours=1) == timedelta()
-        hour = start.astimezone(self.zone).isoformat(" ", "hours")[:13] if whole else ""
+        day = utc_hour[:10]
+        if day not in self.days:
+            self.days[day] = self._steady_offset(day + " 00", timedelta(days=1))
+        offset = self.days[day]
+        if offset is None:  # the clocks change that day
+            offset = self._steady_offset(utc_hour, timedelta(hours=1))
+        hour = ""
+        if offset is not None:
+            hour = (datetime.fromisoformat(utc_hour) + offset).isoformat(" ", "hours")[:13]
         self.hours[utc_hour] = hour
         return hour
+
+    def _steady_offset(self, utc_start: str, span: timedelta) -> timedelta | None:
+        """The offset of the zone over [start, start + span), if the same and whole hours."""
+        start = datetime.fromisoformat(utc_start).replace(tzinfo=UTC)
+        offset = start.astimezone(self.zone).utcoffset()
+        last = (start + span - timedelta(microseconds=1)).astimezone(self.zone).utcoffset()
+        steady = offset == last and offset is not None and not offset % timedelta(hours=1)
+        return offset if steady else None
 
     def slowly(self, utc: str) -> str:
         moment = datetime.fromisoformat(utc).replace(tzinfo=UTC)
