@@ -93,7 +93,7 @@ def _load(connection: Connection, stamp: str) -> Catalog:
                 )
             ).unique()
         )
-        item_notices = {}
+        item_notices: dict[int, Notice] = {}
         for notice in notices:
             for item in items(notice):
                 # Many-to-one links come from the identity map, without SQL, while attached.
