@@ -35,7 +35,6 @@ def app_export(fmt: str, url: str, output: Path) -> tuple[int, float]:
     from sqlalchemy.orm import configure_mappers
 
     from feedback import create_app, exports
-    from feedback.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     count = 0
@@ -51,7 +50,7 @@ def app_export(fmt: str, url: str, output: Path) -> tuple[int, float]:
         # query (about 40 ms), long before any export in a served app or in the command.
         configure_mappers()
         started = time.perf_counter()
-        rows = counted(exports.export_rows(db.session, None, START, end()))
+        rows = counted(exports.export_rows(None, START, end()))
         with output.open("wb") as file:
             for chunk in exports.chunks(fmt, rows, with_body=True, month="2026-11"):
                 file.write(chunk)

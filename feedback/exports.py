@@ -40,13 +40,12 @@ from flask import Response, stream_with_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Label, Select, String, func, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.sqltypes import NullType
 
 from feedback import months, xlsx_stream
-from feedback.extensions import db
+from feedback.database import read_only
 from feedback.labels import KIND, RATING, STATUS
 from feedback.models import (
     Body,
@@ -165,7 +164,7 @@ def _stored(column: Any, name: str) -> Label[Any]:
     return type_coerce(column, NullType()).label(name)
 
 
-def _statement(body: Body | None, start: datetime, end: datetime) -> Select[Any]:
+def _statement(body_id: int | None, start: datetime, end: datetime) -> Select[Any]:
     def about_case(query: Select[Any], *kinds: EventKind) -> Select[Any]:
         return query.where(Event.case_id == Case.id, Event.kind.in_(kinds)).correlate(Case)
 
@@ -207,19 +206,21 @@ def _statement(body: Body | None, start: datetime, end: datetime) -> Select[Any]
         .where(Case.received_at >= start, Case.received_at < end)
         .order_by(Case.received_at, Case.id)
     )
-    if body is not None:
-        statement = statement.where(Case.body_id == body.id)
+    if body_id is not None:
+        statement = statement.where(Case.body_id == body_id)
     return statement
 
 
-def export_rows(
-    session: Session, body: Body | None, start: datetime, end: datetime
-) -> Iterator[ExportRow]:
-    """Yield the cases received in [start, end) and held now by the body (all bodies if None)."""
-    statement = _statement(body, start, end).execution_options(yield_per=FETCH_ROWS)
+def export_rows(body_id: int | None, start: datetime, end: datetime) -> Iterator[ExportRow]:
+    """Yield the cases received in [start, end) and held now by the body (all bodies if None).
+
+    The rows are read on a connection of their own that only reads (`database.read_only`), not
+    through the caller's session: on SQLite the session's transactions hold the write lock, and
+    a month can take many seconds to stream, while citizens keep submitting.
+    """
+    statement = _statement(body_id, start, end).execution_options(yield_per=FETCH_ROWS)
     # Core, not the ORM: the rows are plain columns, and each becomes an ExportRow directly.
-    connection = session.connection()
-    with connection.execute(statement) as result:
+    with read_only() as connection, connection.execute(statement) as result:
         if list(result.keys()) != list(ExportRow._fields):
             raise RuntimeError("the export's columns and ExportRow's fields differ")
         batches = result.partitions()
@@ -538,12 +539,16 @@ def filename(body: Body | None, month: str, fmt: str) -> str:
 
 
 def download(body: Body | None, month: str, fmt: str) -> Response:
-    """Stream a month of the body's cases as an attachment; ValueError for a bad month or format."""
+    """Stream a month of the body's cases as an attachment; ValueError for a bad month or format.
+
+    Everything it needs of the body is read here, so that the caller can end its transaction
+    before the rows stream.
+    """
     if fmt not in FORMATS:
         raise ValueError(fmt)
     month = month.strip()
     start, end = months.parse_month(month)
-    rows = export_rows(db.session, body, start, end)
+    rows = export_rows(body.id if body else None, start, end)
     body_chunks = chunks(fmt, rows, with_body=body is None, month=month)
     return Response(
         stream_with_context(body_chunks),

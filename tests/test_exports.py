@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+import sqlite3
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -12,11 +13,13 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-from conftest import body, new_case
+from conftest import PASSWORD, body, new_case
 from flask import current_app
+from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.escape import unescape
+from sqlalchemy import make_url
 
 from feedback import cases, exports, months, xlsx_stream
 from feedback.cases import ContactDetails
@@ -313,7 +316,8 @@ def test_download_refuses_a_malformed_month_or_an_unknown_format(app, month, fmt
         exports.download(body("court"), month, fmt)
 
 
-def test_rows_are_fetched_lazily_and_the_csv_is_sent_in_several_chunks(app):
+def many_cases(number: int) -> str:
+    """Store `number` cases for the court this month, in one commit; return the month."""
     submission = cases.Submission(
         kind=Kind.OPINION,
         chosen_body="court",
@@ -322,18 +326,60 @@ def test_rows_are_fetched_lazily_and_the_csv_is_sent_in_several_chunks(app):
         content="内容",
         contact=None,
     )
-    for _ in range(1200):
+    for _ in range(number):
         cases.submit(db.session, submission)
     db.session.commit()
-    start, end = months.parse_month(months.month_of(datetime.now(UTC)))
+    return months.month_of(datetime.now(UTC))
 
-    rows = exports.export_rows(db.session, body("court"), start, end)
+
+def test_rows_are_fetched_lazily_and_the_csv_is_sent_in_several_chunks(app):
+    start, end = months.parse_month(many_cases(1200))
+
+    rows = exports.export_rows(body("court").id, start, end)
     assert isinstance(rows, Iterator)
     with app.test_request_context():
         chunks = list(exports.csv_chunks(rows, with_body=False))
 
     assert len(chunks) >= 3  # a chunk every 500 rows, not the month in one piece
     assert len(csv_table(b"".join(chunks))) == 1 + 1200
+
+
+def test_citizens_can_submit_while_a_manager_downloads_the_month(app, staff, database_url):
+    month = many_cases(1200)
+    manager = {"username": staff["court-manager"].username, "password": PASSWORD}
+    db.session.commit()
+    under_way, submitted = threading.Event(), threading.Event()
+    downloaded: list[bytes] = []
+
+    def download() -> None:
+        """A manager's download, served on a thread of its own as a server would."""
+        manager_client = FlaskClient(app, app.response_class, use_cookies=True)
+        assert manager_client.post("/staff/login", data=manager).status_code == 302
+        url = f"/inbox/export/download?month={month}&format=csv"
+        with manager_client.get(url, buffered=False) as response:
+            chunks = response.iter_encoded()
+            downloaded.append(next(chunks))  # under way: its rows are being read
+            under_way.set()
+            submitted.wait(timeout=60)
+            downloaded.extend(chunks)
+
+    downloader = threading.Thread(target=download)
+    downloader.start()
+    try:
+        assert under_way.wait(timeout=60)
+        if database_url.startswith("sqlite"):  # fail in a second, not after the busy timeout
+            path = make_url(database_url).database
+            other = sqlite3.connect(path, timeout=1, isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if the download held it
+            other.execute("ROLLBACK")
+            other.close()
+        case, _ = new_case(subject="导出期间提交的意见")
+    finally:
+        submitted.set()
+        downloader.join()
+
+    assert case.reference
+    assert len(csv_table(b"".join(downloaded))) == 1 + 1200  # the month as the download began
 
 
 BASE = local("2026-11-02 08:00")
@@ -511,10 +557,10 @@ def test_an_export_left_early_leaves_the_session_usable(app):
         received_on(new_case()[0], f"2026-11-18 1{hour}:00")
     start, end = months.parse_month(MONTH)
 
-    rows = exports.export_rows(db.session, body("court"), start, end)
+    rows = exports.export_rows(body("court").id, start, end)
     first = next(rows)
     rows.close()  # as when a download is cancelled
 
     assert first.received_at.startswith("2026-11-18 02:00")  # UTC text, as stored
-    assert len(list(exports.export_rows(db.session, body("court"), start, end))) == 3
+    assert len(list(exports.export_rows(body("court").id, start, end))) == 3
     assert "export-fetch" not in {thread.name for thread in threading.enumerate()}

@@ -155,7 +155,7 @@ def test_editing_a_published_notice_keeps_the_item_a_case_refers_to(app):
     assert (case.item.status, case.item.status_by_hand) == (ItemStatus.ONGOING, True)
     assert count(Item) == items_before
     start, end = months.parse_month(months.month_of(case.received_at))
-    row = next(exports.export_rows(db.session, None, start, end))
+    row = next(exports.export_rows(None, start, end))
     assert (row.item_code, row.item_title) == ("二.4.(1)", "主题党日活动记录造假")
 
 

@@ -286,6 +286,9 @@ def export_download() -> Page:
         except ValueError:
             form.month.errors.append(_l("Enter a month as YYYY-MM, for example 2026-11."))
         else:
+            # The download reads the body now and the rows as they stream, on a connection of
+            # their own; after this commit the request holds no transaction (nor SQLite's lock).
+            download = exports.download(current_user.body, form.month.data, form.format.data)
             audit.record(
                 db.session,
                 signed_in_user(),
@@ -293,7 +296,7 @@ def export_download() -> Page:
                 detail=f"{form.month.data.strip()} {form.format.data}",
             )
             db.session.commit()
-            return exports.download(current_user.body, form.month.data, form.format.data)
+            return download
     return render_template("inbox/export.html", form=form), 400
 
 
