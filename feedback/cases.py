@@ -127,6 +127,7 @@ def decline(session: Session, case: Case, actor: User, reason: str) -> None:
     case.status = Status.DECLINED
     case.closed_at = now
     case.due_at = None
+    case.reply = reason
     _record(session, case, EventKind.DECLINED, actor=actor, public=True, text=reason, at=now)
 
 
@@ -156,6 +157,8 @@ def transfer(session: Session, case: Case, actor: User, to_body: Body, reason: s
     case.extension_days = 0
     case.assignee = None
     case.due_at = now + timedelta(days=to_body.accept_days)
+    case.transfers += 1
+    case.transferred_at = now
     session.flush()
 
 
@@ -218,6 +221,7 @@ def close(session: Session, case: Case, actor: User, reply: str) -> None:
     case.status = Status.CLOSED
     case.closed_at = now
     case.due_at = None
+    case.reply = reply
     _record(session, case, EventKind.CLOSED, actor=actor, public=True, text=reply, at=now)
 
 

@@ -247,7 +247,8 @@ class Batch:
             )
 
         status, clock = Status.RECEIVED, received_at
-        accepted_at = closed_at = None
+        accepted_at = closed_at = transferred_at = reply = None
+        transfers = 0
         due_at: datetime | None = clock + timedelta(days=body.accept_days)
         extension_days = 0
         assignee_id = None
@@ -274,18 +275,20 @@ class Batch:
                 )
                 body, clock = to_body, at
                 due_at = clock + timedelta(days=body.accept_days)
+                transfers, transferred_at = 1, at
         late = rng.random() < 0.05
         at = clock + timedelta(days=rng.uniform(0.2, body.accept_days * (1.6 if late else 0.9)))
         if not stuck and at < now:
             if rng.random() < 0.1:  # 不予受理
                 status, closed_at, due_at = Status.DECLINED, at, None
+                reply = rng.choice(DECLINE_REASONS)
                 self.event(
                     case_id,
                     at,
                     EventKind.DECLINED,
                     body.id,
                     actor_id=self.actor(body.id),
-                    text=rng.choice(DECLINE_REASONS),
+                    text=reply,
                 )
             else:
                 status, accepted_at = Status.ACCEPTED, at
@@ -329,13 +332,14 @@ class Batch:
                 closing = at + timedelta(days=rng.uniform(1, limit * (1.3 if late else 0.9)))
                 if not stuck and closing < now:
                     status, closed_at, due_at = Status.CLOSED, closing, None
+                    reply = rng.choice(REPLIES)
                     self.event(
                         case_id,
                         closing,
                         EventKind.CLOSED,
                         body.id,
                         actor_id=self.actor(body.id),
-                        text=rng.choice(REPLIES),
+                        text=reply,
                     )
                     rated = closing + timedelta(days=rng.uniform(0.1, 10))
                     if rng.random() < 0.4 and rated < now:
@@ -369,6 +373,9 @@ class Batch:
                 "extension_days": extension_days,
                 "assignee_id": assignee_id,
                 "rating": rating,
+                "transfers": transfers,
+                "transferred_at": transferred_at,
+                "reply": reply,
             }
         )
 

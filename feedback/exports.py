@@ -1,10 +1,10 @@
 """The monthly export: one row per case a body received in a month, as CSV or XLSX, streamed.
 
-Streaming: `export_rows` runs ONE query (cases joined to their body, item and contact, with the
-reply and the number of transfers as correlated subqueries) and fetches it `yield_per` 1000 rows,
-yielding a small `ExportRow` tuple per case, never an ORM object and never a query per row (on
-PostgreSQL the next batch is fetched on a thread while this one is formatted). `table` turns each
-into its cells; the CSV writer makes UTF-8 chunks of them (with a BOM, so that Excel shows the
+Streaming: `export_rows` runs ONE query (cases joined to their body, item and contact; the reply
+and the transfers are kept on the case) and fetches it `yield_per` 1000 rows, yielding a small
+`ExportRow` tuple per case, never an ORM object and never a query per row (on PostgreSQL the
+next batch is fetched on a thread while this one is formatted). `table` turns each into its
+cells; the CSV writer makes UTF-8 chunks of them (with a BOM, so that Excel shows the
 Chinese) every few hundred rows; the XLSX writer (feedback/xlsx_stream.py) writes the workbook
 batch by batch into a temporary file, which is then sent in chunks and deleted. Neither holds
 the month in memory.
@@ -38,7 +38,7 @@ from typing import IO, Any, NamedTuple
 
 from flask import Response, stream_with_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Label, Select, String, func, select, type_coerce
+from sqlalchemy import Label, Select, String, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -51,8 +51,6 @@ from feedback.models import (
     Body,
     Case,
     Contact,
-    Event,
-    EventKind,
     Item,
     Kind,
     Rating,
@@ -138,7 +136,7 @@ class ExportRow(NamedTuple):
     contact_email: str | None
     reply: str | None  # the reply of the closing, or the reason for declining
     transfers: int
-    last_transfer_at: str | None
+    transferred_at: str | None  # the last transfer
 
 
 class _UTCText(FunctionElement[str]):
@@ -165,15 +163,9 @@ def _stored(column: Any, name: str) -> Label[Any]:
 
 
 def _statement(body_id: int | None, start: datetime, end: datetime) -> Select[Any]:
-    def about_case(query: Select[Any], *kinds: EventKind) -> Select[Any]:
-        return query.where(Event.case_id == Case.id, Event.kind.in_(kinds)).correlate(Case)
-
     def utc(column: Any, name: str) -> Label[Any]:
         return _UTCText(column).label(name)
 
-    reply = about_case(select(Event.text), EventKind.CLOSED, EventKind.DECLINED)
-    transfers = about_case(select(func.count(Event.id)), EventKind.TRANSFERRED)
-    last_transfer = about_case(select(_UTCText(func.max(Event.at))), EventKind.TRANSFERRED)
     statement = (
         select(
             Case.reference,
@@ -196,9 +188,9 @@ def _statement(body_id: int | None, start: datetime, end: datetime) -> Select[An
             Contact.name.label("contact_name"),
             Contact.phone.label("contact_phone"),
             Contact.email.label("contact_email"),
-            reply.order_by(Event.id.desc()).limit(1).scalar_subquery().label("reply"),
-            transfers.scalar_subquery().label("transfers"),
-            last_transfer.scalar_subquery().label("last_transfer_at"),
+            Case.reply,
+            Case.transfers,
+            utc(Case.transferred_at, "transferred_at"),
         )
         .join(Body, Body.id == Case.body_id)
         .outerjoin(Item, Item.id == Case.item_id)
@@ -437,7 +429,7 @@ def table(
         contact_email,
         reply,
         transfers,
-        last_transfer_at,
+        transferred_at,
     ) in rows:
         received = parse(received_at)
         # local(received_at), inlined for the one time every case has
@@ -446,7 +438,7 @@ def table(
         closed = parse(closed_at) if closed_at else None
         on_time = timeliness(
             status=_STATUSES[status],
-            clock_start=parse(last_transfer_at) if last_transfer_at else received,
+            clock_start=parse(transferred_at) if transferred_at else received,
             accepted_at=parse(accepted_at) if accepted_at else None,
             closed_at=closed,
             due_at=parse(due_at) if due_at else None,

@@ -51,6 +51,16 @@ def test_cases_look_real_and_follow_the_routing_rules(app, runner):
     assert overdue and all(c.status.is_open for c in overdue)
 
 
+def test_each_cases_reply_and_transfers_agree_with_its_events(app, runner):
+    assert generate(runner, "--cases", "300", "--seed", "3").exit_code == 0
+    for case in db.session.execute(select(Case)).scalars():
+        transfers = [e for e in case.events if e.kind is EventKind.TRANSFERRED]
+        answers = [e.text for e in case.events if e.kind in (EventKind.CLOSED, EventKind.DECLINED)]
+        assert case.transfers == len(transfers)
+        assert case.transferred_at == (transfers[-1].at if transfers else None)
+        assert case.reply == (answers[-1] if answers else None)
+
+
 def test_references_stay_unique_and_a_real_submission_follows_them(app, runner):
     for _ in range(2):  # a second run continues each month's numbers
         assert generate(runner, "--cases", "300", "--months", "2").exit_code == 0

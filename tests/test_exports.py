@@ -210,6 +210,23 @@ def test_a_transferred_case_is_exported_by_the_body_that_holds_it(app, staff):
     assert row["状态"] == "待受理"
 
 
+def test_after_a_transfer_the_time_to_accept_counts_from_the_transfer(app, staff):
+    case = received_on(new_case()[0], "2026-11-02 08:00")
+    inspection = body("inspection")
+    cases.transfer(db.session, case, staff["court"], inspection, "属于巡察办职责")
+    cases.accept(db.session, case, staff["inspection"])
+    cases.close(db.session, case, staff["inspection"], "已办结")
+    case.transferred_at = local("2026-11-12 08:00")
+    # within the limit of the transfer, past that of the receipt
+    case.accepted_at = case.transferred_at + timedelta(days=inspection.accept_days - 1)
+    case.closed_at = case.accepted_at + timedelta(days=1)
+    db.session.commit()
+
+    row = by_reference(csv_table(fetch("inspection")))[case.reference]
+
+    assert (row["转办次数"], row["是否按期"]) == ("1", "按期")
+
+
 def test_the_export_of_every_body_has_a_body_column(app):
     court = received_on(new_case()[0], "2026-11-11 09:00")
     report = received_on(new_case(kind=Kind.REPORT, chosen="unsure")[0], "2026-11-12 09:00")

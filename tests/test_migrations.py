@@ -1,7 +1,12 @@
 """The migrations build exactly the schema the models describe, and come back down cleanly."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask import Flask
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
@@ -48,20 +53,54 @@ ROWS_AT_THE_FIRST_REVISION = [
 ]
 
 
-def test_upgrading_a_database_that_holds_cases_keeps_them_whole(app_factory, empty_database_url):
-    """Later migrations rebuild tables on SQLite: nothing that refers to them may be lost."""
-    app = app_factory(SQLALCHEMY_DATABASE_URI=empty_database_url)
+@contextmanager
+def upgraded_from_the_first_revision(
+    app_factory: Callable[..., Flask], url: str, rows: list[str]
+) -> Iterator[None]:
+    """An empty database at the first revision, given `rows`, then upgraded to the head."""
+    app = app_factory(SQLALCHEMY_DATABASE_URI=url)
     directory = app.extensions["migrate"].directory
     with app.app_context():
         upgrade(directory=directory, revision=INITIAL)
         with db.engine.begin() as connection:
-            for statement in ROWS_AT_THE_FIRST_REVISION:
+            for statement in rows:
                 connection.execute(text(statement))
         upgrade(directory=directory, revision="heads")
+        yield
+        db.session.remove()
+
+
+def test_upgrading_a_database_that_holds_cases_keeps_them_whole(app_factory, empty_database_url):
+    """Later migrations rebuild tables on SQLite: nothing that refers to them may be lost."""
+    with upgraded_from_the_first_revision(
+        app_factory, empty_database_url, ROWS_AT_THE_FIRST_REVISION
+    ):
         case = db.session.get(Case, 1)
         assert case is not None and case.subject == "升级前的意见"
         assert [event.kind.value for event in case.events] == ["submitted", "accepted"]
         assert case.contact is not None and case.contact.name == "张三"
         assert case.item is not None and case.item.code == "一.1.(1)"
         assert case.assignee is not None and case.assignee.username == "court-staff"
-        db.session.remove()
+
+
+HISTORY_BEFORE_THE_OUTCOME_SUMMARY = [
+    "UPDATE cases SET status = 'closed', closed_at = '2026-11-20 00:00:00+00:00', due_at = NULL",
+    "INSERT INTO events (id, case_id, at, kind, public, body_id, actor_id, to_body_id, text) "
+    "VALUES (3, 1, '2026-11-04 00:00:00+00:00', 'transferred', TRUE, 1, 1, NULL, '转办一'), "
+    "(4, 1, '2026-11-06 00:00:00+00:00', 'transferred', TRUE, 1, 1, NULL, '转办二'), "
+    "(5, 1, '2026-11-20 00:00:00+00:00', 'closed', TRUE, 1, 1, NULL, '已答复')",
+]
+
+
+def test_upgrading_fills_in_each_cases_reply_and_transfers_from_its_events(
+    app_factory, empty_database_url
+):
+    with upgraded_from_the_first_revision(
+        app_factory,
+        empty_database_url,
+        ROWS_AT_THE_FIRST_REVISION + HISTORY_BEFORE_THE_OUTCOME_SUMMARY,
+    ):
+        case = db.session.get(Case, 1)
+        assert case is not None
+        assert (case.reply, case.transfers) == ("已答复", 2)
+        assert case.transferred_at == datetime(2026, 11, 6, tzinfo=UTC)
