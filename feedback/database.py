@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection, Engine, event
+from sqlalchemy.orm import Session
 
 from feedback.extensions import db
 
@@ -40,6 +41,13 @@ def read_only() -> Iterator[Connection]:
     """A pooled connection for reads alone: it takes no lock and waits for no writer."""
     with db.engine.connect() as connection:
         yield connection.execution_options(**{READ_ONLY: True})
+
+
+@contextmanager
+def read_only_session() -> Iterator[Session]:
+    """An ORM session on a `read_only()` connection, for a page that looks and changes nothing."""
+    with read_only() as connection, Session(bind=connection) as session:
+        yield session
 
 
 def init_app(app: Flask) -> None:

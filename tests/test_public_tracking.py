@@ -1,14 +1,17 @@
 """Following a case: only the right reference and code open it, and only its public side shows."""
 
 import re
+import sqlite3
 
+import pytest
 from conftest import body, new_case
 from public_helpers import CJK, field_error, send
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 from feedback import cases
 from feedback.extensions import db
 from feedback.models import Event, EventKind, Rating
+from feedback.public import tracking
 
 NOT_FOUND = "未查到相关件，请核对受理编号和查询码后重试。"
 
@@ -235,3 +238,26 @@ def test_the_case_page_is_in_english_with_the_cookie(client, staff):
     assert "Wufeng Tujia Autonomous County People&#39;s Court" in html
     ui = html.replace('lang="zh-CN">中文</a>', "")
     assert not CJK.search(ui), CJK.findall(ui)
+
+
+def test_looking_a_case_up_keeps_no_writer_waiting(client, database_url, monkeypatch):
+    """On SQLite one writer at a time holds the database: a lookup must not be one of them."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only: PostgreSQL has no database-wide write lock")
+    reference, code = send(client)
+    public_view = tracking.public_view
+    writers: list[str] = []
+
+    def a_writer_meanwhile(case):  # runs while the case page is being made
+        other = sqlite3.connect(make_url(database_url).database, timeout=1, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # "database is locked" if the lookup held the lock
+        other.execute("ROLLBACK")
+        other.close()
+        writers.append("went ahead")
+        return public_view(case)
+
+    monkeypatch.setattr(tracking, "public_view", a_writer_meanwhile)
+    response = track(client, reference, code)
+
+    assert response.status_code == 200 and reference in response.get_data(as_text=True)
+    assert writers == ["went ahead"]

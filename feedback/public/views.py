@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from feedback import attachments, cases, routing
 from feedback.cases import CaseError, Submission
+from feedback.database import read_only_session
 from feedback.extensions import db, limiter
 from feedback.i18n import LANGUAGE_COOKIE
 from feedback.labels import ROUTING_REASON
@@ -192,10 +193,11 @@ def track() -> str:
     form = TrackingForm()
     if not form.validate_on_submit():
         return render_template("public/track.html", form=form)
-    case = tracking.find_case(db.session, form.reference.data, form.code.data)
-    if case is None:
-        return _not_found(form)
-    return _case_page(case, form.code.data)
+    with read_only_session() as session:  # a lookup: on SQLite, no writer waits for it
+        case = tracking.find_case(session, form.reference.data, form.code.data)
+        if case is None:
+            return _not_found(form)
+        return _case_page(case, form.code.data)
 
 
 @bp.post("/track/add")
