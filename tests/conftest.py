@@ -3,6 +3,7 @@
 The database is a SQLite file, or a PostgreSQL database when TEST_POSTGRES_URL is set (databases.py).
 """
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 from feedback import accounts, cases, create_app
 from feedback.cases import ContactDetails, Submission
@@ -183,3 +184,14 @@ def login(client: FlaskClient, user: User) -> None:
 
 def case_count() -> int:
     return len(db.session.execute(select(Case.id)).all())
+
+
+def take_the_sqlite_write_lock(database_url: str) -> None:
+    """Begin and end a write from another connection; "database is locked" within a second if
+    someone holds SQLite's write lock (rather than after the service's 30 s busy timeout)."""
+    other = sqlite3.connect(make_url(database_url).database, timeout=1, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()

@@ -3,7 +3,6 @@
 import csv
 import io
 import re
-import sqlite3
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -13,13 +12,12 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-from conftest import PASSWORD, body, new_case
+from conftest import PASSWORD, body, new_case, take_the_sqlite_write_lock
 from flask import current_app
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.escape import unescape
-from sqlalchemy import make_url
 
 from feedback import cases, exports, months, xlsx_stream
 from feedback.cases import ContactDetails
@@ -384,12 +382,8 @@ def test_citizens_can_submit_while_a_manager_downloads_the_month(app, staff, dat
     downloader.start()
     try:
         assert under_way.wait(timeout=60)
-        if database_url.startswith("sqlite"):  # fail in a second, not after the busy timeout
-            path = make_url(database_url).database
-            other = sqlite3.connect(path, timeout=1, isolation_level=None)
-            other.execute("BEGIN IMMEDIATE")  # "database is locked" if the download held it
-            other.execute("ROLLBACK")
-            other.close()
+        if database_url.startswith("sqlite"):
+            take_the_sqlite_write_lock(database_url)
         case, _ = new_case(subject="导出期间提交的意见")
     finally:
         submitted.set()

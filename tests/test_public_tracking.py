@@ -1,12 +1,11 @@
 """Following a case: only the right reference and code open it, and only its public side shows."""
 
 import re
-import sqlite3
 
 import pytest
-from conftest import body, new_case
+from conftest import body, new_case, take_the_sqlite_write_lock
 from public_helpers import CJK, field_error, send
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 
 from feedback import cases
 from feedback.extensions import db
@@ -249,10 +248,7 @@ def test_looking_a_case_up_keeps_no_writer_waiting(client, database_url, monkeyp
     writers: list[str] = []
 
     def a_writer_meanwhile(case):  # runs while the case page is being made
-        other = sqlite3.connect(make_url(database_url).database, timeout=1, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")  # "database is locked" if the lookup held the lock
-        other.execute("ROLLBACK")
-        other.close()
+        take_the_sqlite_write_lock(database_url)
         writers.append("went ahead")
         return public_view(case)
 
