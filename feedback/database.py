@@ -41,6 +41,9 @@ def read_only() -> Iterator[Connection]:
     """A pooled connection for reads alone: it takes no lock and waits for no writer."""
     with db.engine.connect() as connection:
         yield connection.execution_options(**{READ_ONLY: True})
+        # Ended by a COMMIT, not the pool's ROLLBACK, after which psycopg forgets the statements
+        # it has prepared on the server (PostgreSQL then plans each submission's inserts anew).
+        connection.commit()
 
 
 @contextmanager

@@ -7,10 +7,12 @@ shown once and stored only as an HMAC keyed with a secret the database does not 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import Insert, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -43,19 +45,28 @@ def code_matches(code: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_code(code), stored_hash)
 
 
+def _bump(insert: Callable[[Table], sqlite.Insert | postgresql.Insert]) -> Insert:
+    """Add one to the month's counter (1 if the month is new) and return it, in one statement."""
+    counters = ReferenceCounter.__table__
+    return (
+        insert(counters)
+        .values(month=bindparam("month"), last=1)
+        .on_conflict_do_update(
+            index_elements=[counters.c.month], set_={"last": counters.c.last + 1}
+        )
+        .returning(counters.c.last)
+    )
+
+
+# Built once: the statement is the same for every submission, and each one needs it.
+BUMP = {"sqlite": _bump(sqlite.insert), "postgresql": _bump(postgresql.insert)}
+
+
 def next_reference(session: Session, received_at: datetime) -> str:
     """Hand out the month's next number, atomically, in one statement on SQLite and PostgreSQL."""
     month = month_of(received_at)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    number = session.execute(
-        insert(ReferenceCounter)
-        .values(month=month, last=1)
-        .on_conflict_do_update(
-            index_elements=[ReferenceCounter.month], set_={"last": ReferenceCounter.last + 1}
-        )
-        .returning(ReferenceCounter.last)
-    ).scalar_one()
+    connection = session.connection()
+    number = connection.execute(BUMP[connection.dialect.name], {"month": month}).scalar_one()
     return f"{month}-{number:06d}"
 
 

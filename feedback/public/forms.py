@@ -239,9 +239,10 @@ class SubmissionForm(FlaskForm):
         validators=[empty_honeypot],
         render_kw={"tabindex": "-1", "autocomplete": "off"},
     )
-    # Set when the citizen has seen which body the rules chose and why.
-    confirm_routing = HiddenField()
-    proposed_body = HiddenField()
+    # Set when the citizen has seen which body the rules chose and why. No label (a hidden input
+    # shows none): WTForms would translate a default one, loading its catalog for every form.
+    confirm_routing = HiddenField(label="")
+    proposed_body = HiddenField(label="")
 
     def __init__(
         self, bodies: Sequence[tuple[str, Body]], items: Iterable[Item], **kwargs: Any
