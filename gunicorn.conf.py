@@ -4,6 +4,7 @@ Each setting can be changed through the environment variable named beside it. Th
 settings (DATABASE_URL, SECRET_KEY, RATELIMIT_STORAGE_URI, TRUSTED_PROXIES) are read by the app.
 """
 
+import gc
 import os
 import sys
 
@@ -31,3 +32,15 @@ def on_starting(server) -> None:  # type: ignore[no-untyped-def]
         create_app()
     except ConfigurationError as error:
         sys.exit(f"feedback: {error}")
+
+
+def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
+    """Exempt the loaded app from the garbage collector's full collections, for good.
+
+    A full collection walks every object the worker holds, some 125,000 once the app is loaded:
+    about 40 ms, every few hundred requests, on whichever request it falls. Frozen, the app's own
+    objects (modules, models, templates, translations) are no longer walked, and a full
+    collection takes about 2 ms.
+    """
+    gc.collect()
+    gc.freeze()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session
 
@@ -53,7 +53,20 @@ def read_only_session() -> Iterator[Session]:
         yield session
 
 
+def end_transaction(response: Response) -> Response:
+    """End the request's transaction once its response is made, before it is sent.
+
+    On SQLite the transaction holds the write lock; held while the page goes out, the lock made
+    the next request (often the same person's) wait in SQLite's busy loop, which sleeps in steps
+    of up to 100 ms. Views commit what they keep; whatever else is left is rolled back, as the
+    teardown would. Loaded objects stay readable.
+    """
+    db.session.close()
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.after_request(end_transaction)
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":

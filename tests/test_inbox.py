@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytz
 from babel.dates import format_datetime
-from conftest import PASSWORD, login, new_case
+from conftest import PASSWORD, IsolatedClient, login, new_case, take_the_sqlite_write_lock
+from flask import request_finished
 from sqlalchemy import event, select
 
 from feedback import accounts, cases
@@ -125,6 +126,7 @@ def test_an_empty_inbox_says_so(client, staff):
 @pytest.fixture
 def small_pages(app_factory):
     app = app_factory(INBOX_PAGE_SIZE=2)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -375,3 +377,24 @@ def test_the_list_walks_indexes_and_never_sorts_the_whole_inbox(client, staff, q
         assert postgres_plan_problems(statement, parameters) == []
     else:
         assert sqlite_plan_problems(statement, parameters) == []
+
+
+def test_the_inbox_lets_go_of_the_database_before_its_page_is_sent(
+    app, client, staff, database_url
+):
+    """On SQLite a request's transaction holds the write lock: it ends before the page goes out,
+    so that the next request, a citizen's or this person's next click, does not wait for it."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite only: PostgreSQL has no database-wide write lock")
+    new_case()
+    login(client, staff["court"])
+    writers: list[str] = []
+
+    def a_writer_as_the_page_goes_out(sender, response, **extra):
+        take_the_sqlite_write_lock(database_url)
+        writers.append("went ahead")
+
+    with request_finished.connected_to(a_writer_as_the_page_goes_out, app):
+        references, _ = listed(client)
+
+    assert len(references) == 1 and writers == ["went ahead"]
