@@ -37,10 +37,10 @@ def on_starting(server) -> None:  # type: ignore[no-untyped-def]
 def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
     """Exempt the loaded app from the garbage collector's full collections, for good.
 
-    A full collection walks every object the worker holds, some 125,000 once the app is loaded:
-    about 40 ms, every few hundred requests, on whichever request it falls. Frozen, the app's own
-    objects (modules, models, templates, translations) are no longer walked, and a full
-    collection takes about 2 ms.
+    A full collection walks every object the worker holds, some 125,000 once the app has served
+    a few pages: about 40 ms, every few hundred requests, on whichever request it falls. Frozen
+    here, what the app loaded at start-up (modules, models, settings) is no longer walked, and a
+    full collection takes about 2 ms (measured with the inbox list at 1M cases).
     """
     gc.collect()
     gc.freeze()

@@ -4,8 +4,9 @@ In WAL mode readers never wait, but a transaction that reads and then writes fai
 "database is locked" if another writer committed in between, whatever the busy timeout. So
 every transaction begins IMMEDIATE: it takes the write lock up front and waits its turn.
 Reads that must neither queue behind writers nor hold them up use `read_only()`, whose
-transactions begin DEFERRED: a consistent snapshot without the write lock. PostgreSQL needs
-none of this.
+transactions begin DEFERRED: a consistent snapshot without the write lock. A request's own
+transaction ends when its response is made (`end_transaction`), not after it has been sent.
+PostgreSQL needs none of the SQLite settings.
 """
 
 from collections.abc import Iterator
