@@ -48,6 +48,21 @@ def read_only() -> Iterator[Connection]:
 
 
 @contextmanager
+def request_read() -> Iterator[Connection]:
+    """A connection for a short read on behalf of the request, such as the catalog stamp.
+
+    On PostgreSQL the request's own: one pooled connection and one transaction per request, not
+    two (each checkout pings the server, each transaction is a BEGIN and a COMMIT more). On SQLite
+    a `read_only()` one, since the request's own transaction would take the write lock.
+    """
+    if db.engine.dialect.name == "sqlite":
+        with read_only() as connection:
+            yield connection
+    else:
+        yield db.session.connection()
+
+
+@contextmanager
 def read_only_session() -> Iterator[Session]:
     """An ORM session on a `read_only()` connection, for a page that looks and changes nothing."""
     with read_only() as connection, Session(bind=connection) as session:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from conftest import body, case_count, item
 from notice_helpers import import_sample
 from public_helpers import receipt, valid_form
+from sqlalchemy import event
 
 from feedback.extensions import db
 from feedback.models import Case, ItemStatus
@@ -61,3 +62,22 @@ def test_a_notice_published_elsewhere_is_listed_and_takes_messages(app, app_fact
     reference, _ = receipt(sent)
     case = db.session.query(Case).filter_by(reference=reference).one()
     assert (case.notice_id, case.item_id) == (notice_id, first)
+
+
+def test_a_submission_reads_the_stamp_without_a_second_connection_on_postgresql(client):
+    """On PostgreSQL each pooled connection costs a ping and each transaction a BEGIN and a
+    COMMIT, so the stamp is read in the request's own; on SQLite that one would take the write
+    lock, so the stamp is read on a read-only connection of its own."""
+    client.get("/submit")
+    checkouts = []
+
+    def count(*_args):
+        checkouts.append(1)
+
+    event.listen(db.engine, "checkout", count)
+    try:
+        reference, _code = receipt(client.post("/submit", data=valid_form()))
+    finally:
+        event.remove(db.engine, "checkout", count)
+    assert reference
+    assert len(checkouts) == (2 if db.engine.dialect.name == "sqlite" else 1)

@@ -4,7 +4,7 @@ Every public page needs it and it changes a few times a year, so each worker kee
 notices in memory, loaded once down to their items and then detached from any session: they are
 read-only, and must never be added to a session (store their ids instead). The stamp row
 (catalog_stamps) is renewed by every flush that changes a notice, an item or a body, in any
-worker or command; each request reads it in a read-only transaction and reloads on a difference.
+worker or command; each request reads it (`database.request_read`) and reloads on a difference.
 """
 
 from collections.abc import Iterable
@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import Connection, event, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from feedback.database import read_only
+from feedback.database import request_read
 from feedback.models import (
     Aspect,
     Body,
@@ -59,7 +59,7 @@ class Catalog:
 def current() -> Catalog:
     """The published catalog, reloaded only when its stamp has changed since the last load."""
     held: Catalog | None = current_app.extensions.get(EXTENSION_KEY)
-    with read_only() as connection:
+    with request_read() as connection:
         stamp = connection.scalar(select(CatalogStamp.stamp)) or ""
         if held is None or held.stamp != stamp:
             held = _load(connection, stamp)
