@@ -122,6 +122,16 @@ def test_the_tracking_pages_never_fail_and_tell_nothing_on_bad_input(client):
     check()
 
 
+@pytest.mark.parametrize("path", ["/track", "/track/add", "/track/rate"])
+def test_a_nul_byte_in_the_reference_finds_nothing_and_says_so(client, path):
+    """PostgreSQL refuses a NUL in a query: the pages that look the case up before checking the
+    form (adding information, rating) once answered 500 there."""
+    _case, code = new_case()
+    response = client.post(path, data={"reference": "\x00", "code": code, "text": "补充"})
+    assert response.status_code == 200
+    assert refusal_is_explained_in_chinese(response)
+
+
 def test_missing_forged_or_stale_csrf_tokens_store_nothing_and_say_so(app_factory):
     with running(app_factory(WTF_CSRF_ENABLED=True, WTF_CSRF_TIME_LIMIT=1)) as app:
         client = app.test_client()

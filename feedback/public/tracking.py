@@ -1,5 +1,6 @@
 """What a citizen may see of a case once reference number and tracking code match."""
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -10,15 +11,21 @@ from feedback.models import Case, Event, EventKind
 
 # Compared against when no case has the reference, so that both failures take the same work.
 DECOY_HASH = "0" * 64
+# 2026-01-000001 (receipts.next_reference); anything else, such as a NUL byte that PostgreSQL
+# refuses in a query, cannot be a case's and is not looked up.
+REFERENCE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{6,}")
 
 
 def find_case(session: Session, reference: str, code: str) -> Case | None:
     """Return the case only when both the reference and the code match; otherwise None."""
-    case = session.execute(
-        select(Case)
-        .where(Case.reference == reference.strip())
-        .options(selectinload(Case.events).selectinload(Event.to_body))
-    ).scalar_one_or_none()
+    reference = reference.strip()
+    case = None
+    if REFERENCE.fullmatch(reference):
+        case = session.execute(
+            select(Case)
+            .where(Case.reference == reference)
+            .options(selectinload(Case.events).selectinload(Event.to_body))
+        ).scalar_one_or_none()
     matches = receipts.code_matches(code, case.tracking_hash if case else DECOY_HASH)
     return case if case is not None and matches else None
 
