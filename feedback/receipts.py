@@ -6,6 +6,7 @@ shown once and stored only as an HMAC keyed with a secret the database does not 
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,6 +61,14 @@ def _bump(insert: Callable[[Table], sqlite.Insert | postgresql.Insert]) -> Inser
 
 # Built once: the statement is the same for every submission, and each one needs it.
 BUMP = {"sqlite": _bump(sqlite.insert), "postgresql": _bump(postgresql.insert)}
+
+
+# What next_reference hands out: the month, then its number, 2026-01-000001.
+REFERENCE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{6,}")
+
+
+def is_reference(text: str) -> bool:
+    return REFERENCE.fullmatch(text) is not None
 
 
 def next_reference(session: Session, received_at: datetime) -> str:

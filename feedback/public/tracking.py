@@ -1,6 +1,5 @@
 """What a citizen may see of a case once reference number and tracking code match."""
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,16 +10,14 @@ from feedback.models import Case, Event, EventKind
 
 # Compared against when no case has the reference, so that both failures take the same work.
 DECOY_HASH = "0" * 64
-# 2026-01-000001 (receipts.next_reference); anything else, such as a NUL byte that PostgreSQL
-# refuses in a query, cannot be a case's and is not looked up.
-REFERENCE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{6,}")
 
 
 def find_case(session: Session, reference: str, code: str) -> Case | None:
     """Return the case only when both the reference and the code match; otherwise None."""
     reference = reference.strip()
     case = None
-    if REFERENCE.fullmatch(reference):
+    # Anything else cannot be a case's, and PostgreSQL would refuse a NUL byte in the query.
+    if receipts.is_reference(reference):
         case = session.execute(
             select(Case)
             .where(Case.reference == reference)
