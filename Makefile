@@ -30,13 +30,15 @@ serve: $(VENV)/.installed translations
 	$(FLASK) feedback init
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-# Debian packages the tests drive: Chromium (with Chinese glyphs) and a redis-server they start.
+# Debian packages the tests drive: Chromium (with Chinese glyphs), and the redis-server and nginx
+# (with openssl for its certificate) that the deployment tests start.
 test-tools:
 	@command -v chromium >/dev/null 2>&1 && fc-list | grep -q 'Noto Sans CJK' \
-		&& command -v redis-server >/dev/null 2>&1 || { \
-		echo "Installing Debian's chromium, fonts-noto-cjk and redis-server for the tests"; \
+		&& command -v redis-server >/dev/null 2>&1 && test -x /usr/sbin/nginx \
+		&& command -v openssl >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium, fonts-noto-cjk, redis-server, nginx and openssl for the tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium fonts-noto-cjk redis-server >/dev/null; }
+			chromium fonts-noto-cjk redis-server nginx openssl >/dev/null; }
 
 # Every test on SQLite, then again on PostgreSQL when it answers at POSTGRES_TEST_URL.
 test: $(VENV)/.installed translations test-tools

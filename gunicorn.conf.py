@@ -6,6 +6,7 @@ settings (DATABASE_URL, SECRET_KEY, RATELIMIT_STORAGE_URI, TRUSTED_PROXIES) are 
 
 import gc
 import os
+import subprocess
 import sys
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -23,15 +24,33 @@ loglevel = "info"  # at debug, gunicorn logs the client address of a malformed r
 
 
 def on_starting(server) -> None:  # type: ignore[no-untyped-def]
-    """Refuse to start with settings unsafe for this many workers, before any worker boots."""
-    os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)
-    from feedback import create_app
-    from feedback.config import ConfigurationError
+    """Refuse to start with settings unsafe for this many workers, before any worker boots.
 
-    try:
-        create_app()
-    except ConfigurationError as error:
-        sys.exit(f"feedback: {error}")
+    The check runs in a process of its own: had the master imported the app, every worker
+    forked after a reload (`kill -HUP`, DEPLOY.md's upgrade) would run the old release's code.
+    """
+    check = (
+        "import sys\n"
+        "from feedback import create_app\n"
+        "from feedback.config import ConfigurationError\n"
+        "try:\n"
+        "    create_app()\n"
+        "except ConfigurationError as error:\n"
+        "    sys.exit(f'feedback: {error}')\n"
+    )
+    os.environ["WEB_CONCURRENCY"] = str(server.cfg.workers)  # what the workers will read
+    if subprocess.run([sys.executable, "-c", check]).returncode:
+        sys.exit(1)
+
+
+def on_reload(server) -> None:  # type: ignore[no-untyped-def]
+    """Forget any of the app's modules the master holds, so new workers import the new release.
+
+    Releases before this one imported the app in the master at start-up (see on_starting); a
+    reload from such a master would otherwise fork workers that run the old code.
+    """
+    for name in [n for n in sys.modules if n in ("wsgi", "feedback") or n.startswith("feedback.")]:
+        del sys.modules[name]
 
 
 def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]

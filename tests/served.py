@@ -82,6 +82,12 @@ class Redis:
         except OSError:
             return False
 
+    def flush(self) -> None:
+        """Forget every counter: the limits start again from nothing."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
+            conn.sendall(b"FLUSHALL\r\n")
+            assert conn.recv(16).startswith(b"+OK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -164,10 +170,14 @@ def gunicorn(
     workers: int = 4,
     app: str = "wsgi:app",
     ready_path: str = "/healthz",
+    release: Path = ROOT,
+    workdir: Path | None = None,
 ) -> Iterator[Gunicorn]:
     """Serve `app` with gunicorn.conf.py and `workers` workers on a free loopback port.
 
-    The log is appended to, so that several servers may share one.
+    The code comes from `release` (this checkout, or another release's tree), run from
+    `workdir` (the release's own folder unless given), as a machine of its own would. The log
+    is appended to, so that several servers may share one.
     """
     port = free_port()
     environment = {
@@ -175,11 +185,12 @@ def gunicorn(
         **env,
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
+        "PYTHONPATH": str(release),
     }
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
-            cwd=ROOT,
+            [str(BIN / "gunicorn"), "-c", str(release / "gunicorn.conf.py"), app],
+            cwd=workdir or release,
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
