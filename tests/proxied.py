@@ -7,6 +7,8 @@ under the site's `Referrer-Policy: no-referrer`: it keeps cookies, sends the sit
 every POST and never a Referer.
 """
 
+import base64
+import hashlib
 import http.client
 import os
 import re
@@ -69,6 +71,21 @@ class Nginx:
     @property
     def origin(self) -> str:
         return f"https://{SITE}:{self.port}"
+
+    def certificate_pin(self) -> str:
+        """The certificate's key as Chromium's --ignore-certificate-errors-spki-list takes it."""
+        key = subprocess.run(
+            ["openssl", "x509", "-in", str(self.cert), "-noout", "-pubkey"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        der = subprocess.run(
+            ["openssl", "pkey", "-pubin", "-outform", "der"],
+            input=key,
+            capture_output=True,
+            check=True,
+        ).stdout
+        return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
     def error_log(self) -> str:
         return (self.folder / "error.log").read_text(errors="replace")

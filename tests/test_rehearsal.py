@@ -151,11 +151,16 @@ def stack(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def browser(stack: Stack) -> Iterator[Browser]:
+    """Chromium that finds the site on loopback and trusts its certificate, as a real one's."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=[*FLAGS, f"--host-resolver-rules=MAP {SITE} 127.0.0.1"],
+            args=[
+                *FLAGS,
+                f"--host-resolver-rules=MAP {SITE} 127.0.0.1",
+                f"--ignore-certificate-errors-spki-list={stack.site.certificate_pin()}",
+            ],
         )
         yield browser
         browser.close()
@@ -212,9 +217,7 @@ def test_citizens_and_a_court_manager_over_https(stack: Stack, browser: Browser,
     started = time.monotonic()
     origin = stack.site.origin
     posts = Posts()
-    phone = browser.new_context(
-        viewport=PHONE, java_script_enabled=False, locale="zh-CN", ignore_https_errors=True
-    )
+    phone = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="zh-CN")
     page = phone.new_page()
     posts.watch(page)
 
@@ -252,9 +255,7 @@ def test_citizens_and_a_court_manager_over_https(stack: Stack, browser: Browser,
     expect(page.get_by_text("待受理").first).to_be_visible()
 
     # The court's manager signs in with a password and a second factor set up on the way.
-    desk_context = browser.new_context(
-        viewport={"width": 1366, "height": 900}, locale="zh-CN", ignore_https_errors=True
-    )
+    desk_context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
     desk = desk_context.new_page()
     posts.watch(desk)
     desk.goto(f"{origin}/staff/login")
