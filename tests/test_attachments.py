@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from feedback import attachments
+from feedback import attachment_store
 from feedback.extensions import db
 from feedback.models import Attachment, Case
 
@@ -22,7 +22,9 @@ MB = 1024 * 1024
 
 @pytest.fixture
 def files_app(app_factory, tmp_path):
-    app = app_factory(ATTACHMENT_DIR=str(tmp_path / "attachments"))
+    """Files on disk, whatever the database: these tests look at the folder (the database store
+    is tested in test_attachment_store.py)."""
+    app = app_factory(ATTACHMENT_DIR=str(tmp_path / "attachments"), ATTACHMENT_STORE="disk")
     with running(app):
         yield app
 
@@ -73,10 +75,11 @@ def test_photos_are_stored_without_gps_camera_or_text_and_upright(files_app, fol
         assert b"Exif" not in data and b"tEXt" not in data and b"iTXt" not in data
         assert "身份证" not in path.name and len(path.name) == 32
         assert path.stat().st_mode & 0o077 == 0  # readable by the service alone
-    with Image.open(attachments.path_of(case.attachments[0])) as photo:
+    store = attachment_store.current()
+    with store.open(db.session, case.attachments[0]) as file, Image.open(file) as photo:
         assert photo.size == (24, 32)  # the EXIF orientation was applied before it was dropped
         assert not photo.getexif()
-    with Image.open(attachments.path_of(case.attachments[1])) as picture:
+    with store.open(db.session, case.attachments[1]) as file, Image.open(file) as picture:
         assert picture.mode == "RGBA" and not picture.text
     # Nothing of the citizen's file name is kept anywhere.
     assert "身份证" not in repr([vars(a) for a in case.attachments])
