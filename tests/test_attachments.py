@@ -5,13 +5,20 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, IsolatedClient, body, case_count
+from conftest import IsolatedClient, body, case_count
 from PIL import Image
-from public_helpers import field_error, receipt, valid_form
-from security_helpers import jpeg_with_gps, pdf, png_with_text, running, stored_files, upload
+from public_helpers import field_error, receipt
+from security_helpers import (
+    jpeg_with_gps,
+    pdf,
+    png_with_text,
+    running,
+    send_with,
+    staff_client,
+    stored_files,
+    upload,
+)
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from feedback import attachment_store
 from feedback.extensions import db
@@ -32,25 +39,6 @@ def files_app(app_factory, tmp_path):
 @pytest.fixture
 def folder(files_app) -> Path:
     return Path(files_app.config["ATTACHMENT_DIR"])
-
-
-def send_with(client, files, **overrides):
-    """Post the form with files, encoded in memory (the test client's own encoding of a large
-    body leaves a temporary file open when the server refuses it unread)."""
-    fields = MultiDict(valid_form(**overrides))
-    for stream, name in files:
-        fields.add("attachments", FileStorage(stream, name))
-    boundary, body = encode_multipart(fields)
-    return client.post(
-        "/submit", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
-
-
-def staff_client(app, username):
-    client = app.test_client()
-    response = client.post("/staff/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def the_case(reference):
