@@ -8,9 +8,10 @@
 - A PDF is checked for its %PDF- header and size and stored as it is: its properties (such as
   the author) are NOT removed, which would mean parsing untrusted PDFs in the web process. The
   form tells the citizen so.
-- Files are written under random names in ATTACHMENT_DIR (instance/attachments by default),
-  which no route serves; the citizen's file name is not kept. Only staff of the body that holds
-  the case download them (feedback.inbox.views.attachment), always as an attachment.
+- Files are kept under random names in the store ATTACHMENT_STORE names (attachment_store: the
+  database on PostgreSQL, ATTACHMENT_DIR on SQLite), which no route serves; the citizen's file
+  name is not kept. Only staff of the body that holds the case download them
+  (feedback.inbox.views.attachment), always as an attachment.
 """
 
 import io
@@ -19,7 +20,6 @@ import secrets
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
+from feedback import attachment_store
 from feedback.models import Attachment, Case
 
 # kind → (media type, file extension)
@@ -127,50 +128,22 @@ def reencode(data: bytes, kind: str) -> bytes:
         raise damaged from error
 
 
-def folder() -> Path:
-    return Path(current_app.config["ATTACHMENT_DIR"])
+def store(session: Session, case: Case, files: Sequence[CleanFile]) -> None:
+    """Add the files to the case under random names, in the configured store.
 
-
-def path_of(attachment: Attachment) -> Path:
-    return folder() / attachment.stored_name
-
-
-def store(session: Session, case: Case, files: Sequence[CleanFile]) -> list[Path]:
-    """Write the files under random names and add them to the case; return the paths written.
-
-    The caller commits, and calls `remove` with the paths if the commit fails.
+    They are kept only if the caller's transaction commits: a rollback leaves no file behind.
     """
-    written: list[Path] = []
-    if not files:
-        return written
-    target = folder()
-    target.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        for number, file in enumerate(files, start=1):
-            name = secrets.token_hex(16)
-            path = target / name
-            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            written.append(path)
-            with os.fdopen(handle, "wb") as out:
-                out.write(file.data)
-            case.attachments.append(
-                Attachment(
-                    number=number,
-                    stored_name=name,
-                    media_type=MEDIA[file.kind][0],
-                    size=len(file.data),
-                )
-            )
-        session.flush()
-    except BaseException:
-        remove(written)
-        raise
-    return written
-
-
-def remove(paths: Iterable[Path]) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
+    place = attachment_store.current()
+    for number, file in enumerate(files, start=1):
+        attachment = Attachment(
+            number=number,
+            stored_name=secrets.token_hex(16),
+            media_type=MEDIA[file.kind][0],
+            size=len(file.data),
+        )
+        case.attachments.append(attachment)
+        place.put(session, attachment, file.data)
+    session.flush()
 
 
 def download_name(case: Case, attachment: Attachment) -> str:
@@ -178,10 +151,10 @@ def download_name(case: Case, attachment: Attachment) -> str:
     return f"{case.reference}-{attachment.number}.{EXTENSION.get(attachment.media_type, 'bin')}"
 
 
-def send(case: Case, attachment: Attachment) -> Response:
+def send(session: Session, case: Case, attachment: Attachment) -> Response:
     """Send a stored file as a download, never to be shown in the browser."""
-    return send_file(
-        path_of(attachment),
+    response = send_file(
+        attachment_store.current().open(session, attachment),
         mimetype=attachment.media_type,
         as_attachment=True,
         download_name=download_name(case, attachment),
@@ -189,6 +162,8 @@ def send(case: Case, attachment: Attachment) -> Response:
         etag=False,
         max_age=0,
     )
+    response.content_length = attachment.size
+    return response
 
 
 def _display_name(name: str) -> str:

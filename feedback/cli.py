@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from feedback import accounts, attachments, audit, exports, months, retention, two_factor
+from feedback import accounts, attachment_store, audit, exports, months, retention, two_factor
 from feedback.backup import backup
 from feedback.demo_data import demo_data_command
 from feedback.extensions import db
@@ -46,6 +46,55 @@ def init_command() -> None:
     click.echo("Receiving bodies:")
     for body in bodies:
         click.echo(f"  {body.slug:<11} {body.name}  {body.phone}")
+    if waiting := _files_left_on_disk():
+        click.echo(
+            f"Warning: {waiting} files are still in {current_app.config['ATTACHMENT_DIR']}, but "
+            "attached files are kept in the database: run "
+            "`flask --app wsgi feedback move-attachments` (DEPLOY.md).",
+            err=True,
+        )
+
+
+def _files_left_on_disk() -> int:
+    """Files in ATTACHMENT_DIR while the database keeps them: left by an earlier release."""
+    folder = Path(current_app.config["ATTACHMENT_DIR"])
+    if current_app.config["ATTACHMENT_STORE"] != "database" or not folder.is_dir():
+        return 0
+    return sum(1 for path in folder.iterdir() if path.is_file())
+
+
+@group.command("move-attachments")
+def move_attachments_command() -> None:
+    """Move attached files an earlier release kept in ATTACHMENT_DIR into the database.
+
+    For a PostgreSQL deployment upgraded from a release that kept them on disk. Each file is
+    deleted from the folder once the database has it; safe to repeat, and to run while serving.
+    """
+    if current_app.config["ATTACHMENT_STORE"] != "database":
+        raise click.ClickException(
+            "ATTACHMENT_STORE is disk: attached files stay in ATTACHMENT_DIR, nothing to move."
+        )
+    disk = attachment_store.DiskStore(Path(current_app.config["ATTACHMENT_DIR"]))
+    database = attachment_store.DatabaseStore()
+    moved = 0
+    missing: list[str] = []
+    for attachment in attachment_store.not_in_database(db.session):
+        try:
+            with disk.open(db.session, attachment) as file:
+                data = file.read()
+        except FileNotFoundError:
+            missing.append(f"{attachment.case.reference}-{attachment.number}")
+            continue
+        database.put(db.session, attachment, data)
+        disk.delete(db.session, [attachment])
+        db.session.commit()
+        moved += 1
+    click.echo(f"{moved} files moved into the database.")
+    if missing:
+        raise click.ClickException(
+            f"{len(missing)} files are in neither the database nor {disk.folder}: "
+            + ", ".join(missing)
+        )
 
 
 @group.command("create-user")
@@ -151,7 +200,6 @@ def purge_command(closed_before: str, dry_run: bool) -> None:
         db.session.rollback()
     else:
         db.session.commit()
-        attachments.remove(report.paths)
     verb = "would be deleted" if dry_run else "deleted"
     bodies = ", ".join(f"{slug} {n}" for slug, n in sorted(report.by_body.items())) or "none"
     click.echo(

@@ -33,6 +33,8 @@ class Defaults:
     # Roles that must log in with a second factor (TOTP); "staff" may be added.
     TOTP_REQUIRED_ROLES: ClassVar[tuple[str, ...]] = ("manager", "admin")
     TOTP_ISSUER = "整改监督意见箱"
+    # "database" or "disk"; unset, the database's kind chooses (feedback/attachment_store.py)
+    ATTACHMENT_STORE = ""
     ATTACHMENT_DIR = ""  # filled in from ATTACHMENT_DIR or instance/attachments
     ATTACHMENT_MAX_FILES = 3
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -73,6 +75,7 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
         if key in env:
             settings[key] = env[key]
     settings["ATTACHMENT_DIR"] = env.get("ATTACHMENT_DIR") or str(instance / "attachments")
+    settings["ATTACHMENT_STORE"] = env.get("ATTACHMENT_STORE", "")
     for key in ("TOTP_REQUIRED_ROLES", "ATTACHMENT_TYPES"):
         if key in env:
             settings[key] = tuple(v.strip() for v in env[key].split(",") if v.strip())
@@ -86,6 +89,8 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
     if env.get("SECRET_KEY"):
         settings["SECRET_KEY"] = env["SECRET_KEY"]
     settings.update(overrides or {})
+    if not settings["ATTACHMENT_STORE"]:
+        settings["ATTACHMENT_STORE"] = default_store(settings["SQLALCHEMY_DATABASE_URI"])
     check(settings)
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _development_secret(instance)
@@ -93,7 +98,13 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
 
 
 def check(settings: dict[str, Any]) -> None:
-    """Refuse settings that are only safe on a developer's machine, outside development."""
+    """Refuse settings that are wrong anywhere, or only safe on a developer's machine."""
+    if settings["ATTACHMENT_STORE"] not in ("database", "disk"):
+        raise ConfigurationError(
+            f"ATTACHMENT_STORE={settings['ATTACHMENT_STORE']!r} is not a store: set it to "
+            "`database` (attached files in the database, reached by every machine that shares "
+            "it) or `disk` (in ATTACHMENT_DIR), or leave it unset."
+        )
     if settings["DEVELOPMENT"]:
         return
     if not settings.get("SECRET_KEY"):
@@ -109,6 +120,12 @@ def check(settings: dict[str, Any]) -> None:
             "client through that many times the limits: set RATELIMIT_STORAGE_URI to a shared "
             "store such as redis://127.0.0.1:6379/0, or run one worker."
         )
+
+
+def default_store(database_url: str) -> str:
+    """Where attached files go unless ATTACHMENT_STORE says: with the data on PostgreSQL, which
+    several machines may share; beside the database file on SQLite, which one machine serves."""
+    return "database" if database_url.startswith("postgresql") else "disk"
 
 
 def _development_secret(instance: Path) -> str:

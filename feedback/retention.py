@@ -2,19 +2,18 @@
 
 "Closed" means closed (已办结) or declined (不予受理), with closed_at before the date. What stays
 is an anonymous tally per month received, body, kind, outcome and rating (PurgedTally), for the
-statistics, and one audit entry per body saying how many cases went. The caller commits, and
-then removes the files (`attachments.remove`), so that a failed commit leaves every file.
+statistics, and one audit entry per body saying how many cases went. The caller commits: the
+files' bytes go with that commit (attachment_store), so that a failed commit leaves every file.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from feedback import attachments, audit, months
+from feedback import attachment_store, audit, months
 from feedback.models import AuditAction, Body, Case, Kind, PurgedTally, Status
 
 FINISHED = (Status.CLOSED, Status.DECLINED)
@@ -25,7 +24,6 @@ class PurgeReport:
     cases: int = 0
     files: int = 0
     by_body: Counter[str] = field(default_factory=Counter)  # body slug → cases
-    paths: list[Path] = field(default_factory=list)  # files to remove once committed
 
 
 def start_of(day: date) -> datetime:
@@ -53,6 +51,7 @@ def purge(session: Session, day: date, *, dry_run: bool = False) -> PurgeReport:
     """Delete the cases closed or declined before the local day (or only count them)."""
     report = PurgeReport()
     cases = purgeable(session, start_of(day))
+    files = attachment_store.current()
     bodies: dict[str, Body] = {}
     tallies: dict[tuple[str, int, Kind, Status, str], PurgedTally] = {}
     for case in cases:
@@ -62,7 +61,7 @@ def purge(session: Session, day: date, *, dry_run: bool = False) -> PurgeReport:
         bodies[case.body.slug] = case.body
         if dry_run:
             continue
-        report.paths.extend(attachments.path_of(a) for a in case.attachments)
+        files.delete(session, case.attachments)
         key = (
             months.month_of(case.received_at),
             case.body_id,

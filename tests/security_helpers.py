@@ -11,7 +11,9 @@ from conftest import PASSWORD, IsolatedClient
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from werkzeug.test import TestResponse
+from public_helpers import valid_form
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import TestResponse, encode_multipart
 
 from feedback import totp, two_factor
 from feedback.extensions import db
@@ -86,3 +88,22 @@ def upload(data: bytes, name: str) -> tuple[io.BytesIO, str]:
 
 def stored_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def send_with(client, files, **overrides):
+    """Post the form with files, encoded in memory (the test client's own encoding of a large
+    body leaves a temporary file open when the server refuses it unread)."""
+    fields = MultiDict(valid_form(**overrides))
+    for stream, name in files:
+        fields.add("attachments", FileStorage(stream, name))
+    boundary, body = encode_multipart(fields)
+    return client.post(
+        "/submit", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+
+def staff_client(app, username):
+    client = app.test_client()
+    response = client.post("/staff/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+    return client

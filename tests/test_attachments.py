@@ -5,15 +5,22 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, IsolatedClient, body, case_count
+from conftest import IsolatedClient, body, case_count
 from PIL import Image
-from public_helpers import field_error, receipt, valid_form
-from security_helpers import jpeg_with_gps, pdf, png_with_text, running, stored_files, upload
+from public_helpers import field_error, receipt
+from security_helpers import (
+    jpeg_with_gps,
+    pdf,
+    png_with_text,
+    running,
+    send_with,
+    staff_client,
+    stored_files,
+    upload,
+)
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
-from feedback import attachments
+from feedback import attachment_store
 from feedback.extensions import db
 from feedback.models import Attachment, Case
 
@@ -22,7 +29,9 @@ MB = 1024 * 1024
 
 @pytest.fixture
 def files_app(app_factory, tmp_path):
-    app = app_factory(ATTACHMENT_DIR=str(tmp_path / "attachments"))
+    """Files on disk, whatever the database: these tests look at the folder (the database store
+    is tested in test_attachment_store.py)."""
+    app = app_factory(ATTACHMENT_DIR=str(tmp_path / "attachments"), ATTACHMENT_STORE="disk")
     with running(app):
         yield app
 
@@ -30,25 +39,6 @@ def files_app(app_factory, tmp_path):
 @pytest.fixture
 def folder(files_app) -> Path:
     return Path(files_app.config["ATTACHMENT_DIR"])
-
-
-def send_with(client, files, **overrides):
-    """Post the form with files, encoded in memory (the test client's own encoding of a large
-    body leaves a temporary file open when the server refuses it unread)."""
-    fields = MultiDict(valid_form(**overrides))
-    for stream, name in files:
-        fields.add("attachments", FileStorage(stream, name))
-    boundary, body = encode_multipart(fields)
-    return client.post(
-        "/submit", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
-
-
-def staff_client(app, username):
-    client = app.test_client()
-    response = client.post("/staff/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
 
 
 def the_case(reference):
@@ -73,10 +63,11 @@ def test_photos_are_stored_without_gps_camera_or_text_and_upright(files_app, fol
         assert b"Exif" not in data and b"tEXt" not in data and b"iTXt" not in data
         assert "身份证" not in path.name and len(path.name) == 32
         assert path.stat().st_mode & 0o077 == 0  # readable by the service alone
-    with Image.open(attachments.path_of(case.attachments[0])) as photo:
+    store = attachment_store.current()
+    with store.open(db.session, case.attachments[0]) as file, Image.open(file) as photo:
         assert photo.size == (24, 32)  # the EXIF orientation was applied before it was dropped
         assert not photo.getexif()
-    with Image.open(attachments.path_of(case.attachments[1])) as picture:
+    with store.open(db.session, case.attachments[1]) as file, Image.open(file) as picture:
         assert picture.mode == "RGBA" and not picture.text
     # Nothing of the citizen's file name is kept anywhere.
     assert "身份证" not in repr([vars(a) for a in case.attachments])

@@ -4,11 +4,13 @@ import shutil
 import subprocess
 
 from conftest import new_case
+from public_helpers import receipt
+from security_helpers import jpeg_with_gps, running, send_with, staff_client, upload
 from sqlalchemy import make_url, select
 
 from feedback import receipts
 from feedback.extensions import db
-from feedback.models import Case
+from feedback.models import AttachmentContent, Case
 
 
 def restore(databases, backup_file, tmp_path) -> str:
@@ -46,6 +48,31 @@ def test_a_backup_restores_the_cases_received_before_it(
         db.session.remove()
     if databases.dialect == "postgresql":
         databases.drop(restored.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def test_a_backup_restores_the_photos_attached_before_it(app_factory, databases, tmp_path):
+    # Files are in the database on PostgreSQL; on SQLite too when ATTACHMENT_STORE says so.
+    store = {} if databases.dialect == "postgresql" else {"ATTACHMENT_STORE": "database"}
+    live = app_factory(ATTACHMENT_DIR=str(tmp_path / "live"), **store)
+    backup_file = tmp_path / "feedback.backup"
+    with running(live):
+        files = [upload(jpeg_with_gps(), "photo.jpg")]
+        reference, _ = receipt(send_with(live.test_client(), files))
+        stored = db.session.scalars(select(AttachmentContent.data)).one()
+        result = live.test_cli_runner().invoke(args=["feedback", "backup", str(backup_file)])
+        assert result.exit_code == 0, result.output
+
+    url = restore(databases, backup_file, tmp_path)
+    restored = app_factory(
+        SQLALCHEMY_DATABASE_URI=url, ATTACHMENT_DIR=str(tmp_path / "new"), **store
+    )
+    with running(restored):
+        case = db.session.execute(select(Case).where(Case.reference == reference)).scalar_one()
+        court = staff_client(restored, "court-staff")
+        response = court.get(f"/inbox/cases/{case.id}/attachments/1")
+        assert response.status_code == 200 and response.data == stored
+    if databases.dialect == "postgresql":
+        databases.drop(url)
 
 
 def test_a_backup_into_a_missing_folder_is_refused(runner, tmp_path):

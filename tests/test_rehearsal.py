@@ -493,6 +493,7 @@ def test_an_upgrade_keeps_every_case_and_loses_no_request(tmp_path):
                 while set(app.workers()) & old_workers or len(app.workers()) < 4:
                     assert time.monotonic() < deadline, "the old workers never left"
                     time.sleep(0.2)
+                operator(env, "feedback", "move-attachments", release=current)
                 time.sleep(1)
             finally:
                 traffic.stopping.set()

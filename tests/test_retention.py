@@ -32,6 +32,7 @@ def count(model):
 def history(app, staff, tmp_path):
     """Cases closed in 2025, declined in 2025, closed in 2026, and one still open."""
     app.config["ATTACHMENT_DIR"] = str(tmp_path / "files")
+    app.config["ATTACHMENT_STORE"] = "disk"  # the tests look at the folder
     contact = ContactDetails("王五", "13700000000", "")
     made = {}
     for name, closed_on in (("old", 2025), ("declined", 2025), ("recent", 2026), ("open", None)):

@@ -105,7 +105,7 @@ def attachment(case_id: int, number: int) -> Response:
         detail=attachments.download_name(case, found),
     )
     db.session.commit()
-    return attachments.send(case, found)
+    return attachments.send(db.session, case, found)
 
 
 def case_page(

