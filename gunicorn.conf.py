@@ -10,6 +10,10 @@ import subprocess
 import sys
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Serve the code of the release this file belongs to, by the path it was named with: started as
+# `-c /srv/feedback/app/gunicorn.conf.py`, a reload after the `app` link moved to a new release
+# imports the new release, while the old workers keep the files they were started from.
+chdir = os.path.dirname(os.path.abspath(__file__))
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30

@@ -185,7 +185,6 @@ def gunicorn(
         **env,
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
-        "PYTHONPATH": str(release),
     }
     with log.open("ab") as output:
         process = subprocess.Popen(

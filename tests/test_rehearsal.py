@@ -13,7 +13,6 @@ import io
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import threading
@@ -82,7 +81,6 @@ def operator(env: dict[str, str], *args: str, stdin: str = "", release: Path = R
     environment = {
         **{k: v for k, v in os.environ.items() if k not in ("FEEDBACK_ENV", "SECRET_KEY")},
         **env,
-        "PYTHONPATH": str(release),
     }
     done = subprocess.run(
         [str(BIN / "flask"), "--app", "wsgi", *args],
@@ -368,19 +366,24 @@ def test_a_submission_limit_holds_across_both_machines(stack: Stack):
 PREVIOUS_RELEASE = "d6fa1b5c58b195a3121e3658cce76f5bd291700c"
 
 
-def install_release(app: Path, files: dict[str, bytes]) -> None:
-    """Put a release's files in the app's folder in place of the last one's, as a checkout does."""
-    for old in app.iterdir():
-        if old.name != "instance":
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
+def install_release(folder: Path, files: dict[str, bytes]) -> Path:
+    """Put a release's files in a folder of its own, translations compiled, as `pip install` does."""
     for name, content in files.items():
-        (app / name).parent.mkdir(parents=True, exist_ok=True)
-        (app / name).write_bytes(content)
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(content)
     subprocess.run(
-        [str(BIN / "pybabel"), "compile", "-d", str(app / "feedback" / "translations")],
+        [str(BIN / "pybabel"), "compile", "-d", str(folder / "feedback" / "translations")],
         check=True,
         capture_output=True,
     )
+    return folder
+
+
+def switch(link: Path, release: Path) -> None:
+    """Point the app's link at a release in one step (DEPLOY.md: ln -sfn …; mv -T …)."""
+    staged = link.with_name(link.name + ".next")
+    staged.symlink_to(release)
+    staged.replace(link)
 
 
 def git(*args: str) -> bytes:
@@ -431,10 +434,12 @@ class Traffic:
 
 
 def test_an_upgrade_keeps_every_case_and_loses_no_request(tmp_path):
-    """DEPLOY.md's upgrade: new code, `feedback init`, `kill -HUP`, while citizens keep coming."""
-    current = tmp_path / "app"  # what /srv/feedback/app is to the operator
-    current.mkdir()
-    install_release(current, previous_release_files())
+    """DEPLOY.md's upgrade, while citizens keep coming: the new release beside the running one,
+    its migrations, the link switched, `kill -HUP`. The previous release is served from the link
+    as DEPLOY.md now lays it out (its own DEPLOY.md served a checkout in place)."""
+    releases = tmp_path / "releases"
+    current = tmp_path / "app"  # the link /srv/feedback/app is to the operator
+    current.symlink_to(install_release(releases / "previous", previous_release_files()))
     with empty_database("feedback_upgrade") as url, redis_server() as redis:
         env = {
             "SECRET_KEY": SECRET,
@@ -485,8 +490,9 @@ def test_an_upgrade_keeps_every_case_and_loses_no_request(tmp_path):
             try:
                 time.sleep(1)
                 # The upgrade, as DEPLOY.md gives it.
-                install_release(current, this_release_files())
-                operator(env, "feedback", "init", release=current)
+                new = install_release(releases / "new", this_release_files())
+                operator(env, "feedback", "init", release=new)
+                switch(current, new)
                 old_workers = set(app.workers())
                 app.process.send_signal(signal.SIGHUP)
                 deadline = time.monotonic() + 60
