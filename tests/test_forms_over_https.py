@@ -1,10 +1,12 @@
 """Every form, sent as a browser sends it over HTTPS behind nginx, with every protection on.
 
 nginx hands gunicorn `X-Forwarded-Proto: https`, `X-Forwarded-For` and the `Host` it was asked
-for (TRUSTED_PROXIES=1). The browser adds `Origin: https://<site>` to a form's POST and, since
-every page says `Referrer-Policy: no-referrer`, no Referer. Each form is read off its page, token
-included, and sent like that: it must work. Sent without its token, or from another site's page,
-it must be refused with a page that says so in Chinese, and nothing may be stored or changed.
+for (TRUSTED_PROXIES=1). Since every page says `Referrer-Policy: no-referrer`, the browser sends
+no Referer with a form's POST, and `Origin: null` rather than https://<site> (the Fetch standard;
+Chromium does so in tests/test_browser.py), with `Sec-Fetch-Site: same-origin`. Each form is read
+off its page, token included, and sent like that: it must work. Sent without its token, or from
+another site's page, it must be refused with a page that says so in Chinese, and nothing may be
+stored or changed.
 """
 
 import io
@@ -44,6 +46,9 @@ from feedback.models import (
 SITE = "feedback.example.gov.cn"
 ORIGIN = f"https://{SITE}"
 FOREIGN = "https://evil.example"
+# What a current browser adds to a form's POST from a page of this site, and from another site's.
+OWN_PAGE = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+OTHER_SITE = {"Origin": FOREIGN, "Sec-Fetch-Site": "cross-site"}
 
 EXPIRED = "表单已过期"
 TOKEN_REFUSED = "表单的安全令牌缺失或无效"
@@ -103,7 +108,7 @@ class Browser:
         target = form.action or self.url
         if form.method == "get":
             return self.open("GET", target, {}, query_string=data)
-        sent = {"Origin": ORIGIN, "Sec-Fetch-Site": "same-origin"} if headers is None else headers
+        sent = OWN_PAGE if headers is None else headers
         if form.enctype == "multipart/form-data":
             for name, (content, filename) in (files or {}).items():
                 data[name] = (io.BytesIO(content), filename)
@@ -702,9 +707,8 @@ def test_the_form_is_refused_without_its_token_or_from_another_site(site, name):
     assert TOKEN_REFUSED in missing.text and NOTHING_STORED in missing.text
     assert EXPIRED not in missing.text
 
-    # With the page's own token, but sent by another site's page (a browser without
-    # Sec-Fetch-Site, which then is refused on its Origin alone).
-    forged = filled.send(headers={"Origin": FOREIGN})
+    # With the page's own token, but sent by another site's page.
+    forged = filled.send(headers=OTHER_SITE)
     assert forged.status_code == 403
     assert CROSS_SITE_REFUSED in forged.text and NOTHING_STORED in forged.text
 
@@ -724,9 +728,12 @@ def test_every_view_that_takes_a_post_has_its_form_tried_here(site):
 @pytest.mark.parametrize(
     "headers",
     [
-        {"Origin": FOREIGN, "Sec-Fetch-Site": "cross-site"},
-        {"Sec-Fetch-Site": "cross-site"},  # a browser that sends no Origin
-        {"Origin": "null"},  # a sandboxed frame, or a post redirected from another site
+        OTHER_SITE,
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},  # from a no-referrer page elsewhere
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": f"https://www.{SITE}", "Sec-Fetch-Site": "same-site"},  # a sibling site
+        {"Origin": FOREIGN},  # a browser that sends no Sec-Fetch-Site
+        {"Origin": FOREIGN, "Sec-Fetch-Site": "same-origin"},  # contradicting itself
         {"Origin": f"http://{SITE}"},  # this host, but not over HTTPS
         {"Origin": f"https://{SITE}:8443"},
         {"Origin": f"https://www.{SITE}"},
@@ -744,10 +751,12 @@ def test_a_post_from_any_other_origin_is_refused_and_says_so(site, headers):
 @pytest.mark.parametrize(
     "headers",
     [
+        OWN_PAGE,
+        {"Origin": ORIGIN, "Sec-Fetch-Site": "same-origin"},  # a browser that keeps the origin
         {"Origin": f"https://{SITE}:443"},
         {"Origin": "HTTPS://Feedback.Example.gov.cn"},
-        {"Origin": ORIGIN, "Sec-Fetch-Site": "same-site"},
-        {},  # an older browser or a script sends neither: the token alone decides
+        {"Origin": "null"},  # a browser from before Sec-Fetch-Site: the token decides
+        {},  # a script: the token decides
     ],
 )
 def test_a_post_from_the_site_itself_is_taken_however_the_browser_says_so(site, headers):
@@ -757,7 +766,7 @@ def test_a_post_from_the_site_itself_is_taken_however_the_browser_says_so(site, 
 
 
 def test_a_forged_post_without_a_token_is_called_a_request_from_another_site(site):
-    refused = ready(site, "submission").send(token=False, headers={"Origin": FOREIGN})
+    refused = ready(site, "submission").send(token=False, headers=OTHER_SITE)
     assert refused.status_code == 403
     assert CROSS_SITE_REFUSED in refused.text and TOKEN_REFUSED not in refused.text
 
@@ -799,7 +808,7 @@ def test_the_refusal_is_in_english_for_an_english_reader(site):
     filled.browser.client.set_cookie("lang", "en", domain=SITE)
     missing = filled.send(token=False)
     assert "The form's security token is missing or invalid" in missing.text
-    forged = filled.send(headers={"Origin": FOREIGN})
+    forged = filled.send(headers=OTHER_SITE)
     assert "A request from another site was refused" in forged.text
 
 
