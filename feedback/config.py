@@ -40,6 +40,9 @@ class Defaults:
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     ATTACHMENT_TYPES: ClassVar[tuple[str, ...]] = ("jpeg", "png", "pdf")
     WTF_CSRF_TIME_LIMIT = 3600 * 4
+    # Flask-WTF's HTTPS check wants a same-origin Referer, which no-referrer pages never get:
+    # feedback.cross_site checks the Origin instead; the token is checked as before.
+    WTF_CSRF_SSL_STRICT = False
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_Hans_CN", "en")

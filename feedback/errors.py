@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from feedback.cross_site import CrossSiteRequest
 from feedback.extensions import db
 from feedback.models import Body
 
@@ -18,8 +19,27 @@ def render_error(error: HTTPException) -> tuple[str, int]:
     return render_template("errors/error.html", code=code, bodies=bodies), code
 
 
+# Why Flask-WTF refused a form (CSRFError.description), as the refusal page explains it: only an
+# expired token means the form expired; a token or cookie that is missing or wrong is something else.
+CSRF_REFUSALS = {
+    "The CSRF token has expired.": "expired",
+    "The CSRF token is missing.": "token",
+    "The CSRF token is invalid.": "token",
+    "The CSRF tokens do not match.": "token",
+    "The CSRF session token is missing.": "cookie",
+    # The Referer checks, should WTF_CSRF_SSL_STRICT be turned on again.
+    "The referrer header is missing.": "cross_site",
+    "The referrer does not match the host.": "cross_site",
+}
+
+
 def render_csrf_error(error: CSRFError) -> tuple[str, int]:
-    return render_template("errors/error.html", code=400, csrf=True, bodies=[]), 400
+    refusal = CSRF_REFUSALS.get(error.description or "", "token")
+    return render_template("errors/error.html", code=400, refusal=refusal, bodies=[]), 400
+
+
+def render_cross_site(error: CrossSiteRequest) -> tuple[str, int]:
+    return render_template("errors/error.html", code=403, refusal="cross_site", bodies=[]), 403
 
 
 def render_database_unavailable(error: DBAPIError) -> tuple[str, int, dict[str, str]]:
@@ -35,4 +55,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(OperationalError, render_database_unavailable)
     app.register_error_handler(InterfaceError, render_database_unavailable)
     app.register_error_handler(CSRFError, render_csrf_error)
+    app.register_error_handler(CrossSiteRequest, render_cross_site)
     app.register_error_handler(HTTPException, render_error)

@@ -208,9 +208,13 @@ def gunicorn(
                 process.wait()
 
 
+SITE = "feedback.example.gov.cn"
+
+
 @dataclass
 class Citizen:
-    """One client, known to the service by the address its proxy reports for it."""
+    """One browser on https://SITE, behind nginx: known to the service by the address nginx
+    reports for it, and posting forms as from a no-referrer page (no Referer, `Origin: null`)."""
 
     port: int
     address: str
@@ -221,11 +225,12 @@ class Citizen:
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, str]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-        headers = {"X-Forwarded-For": self.address}
+        headers = {"Host": SITE, "X-Forwarded-Proto": "https", "X-Forwarded-For": self.address}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers.update({"Origin": "null", "Sec-Fetch-Site": "same-origin"})
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()

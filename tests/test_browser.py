@@ -1,9 +1,11 @@
 """A citizen on a phone and a staff member, end to end, in a real Chromium driven by Playwright.
 
 The citizen's pages run with JavaScript disabled, as on the most restrictive phone browser; each
-step leaves a screenshot under test-output/browser/.
+step leaves a screenshot under test-output/browser/. The site is served over HTTPS with CSRF and
+rate limits on, as deployed.
 """
 
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,13 +34,21 @@ SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "browser"
 
 
 @pytest.fixture
-def live_url(app_factory) -> Iterator[str]:
-    """Serve the app on a free loopback port for the length of the test."""
-    app: Flask = app_factory()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def live_url(app_factory, tmp_path) -> Iterator[str]:
+    """Serve the app over HTTPS on a free loopback port for the length of the test, with CSRF
+    and rate limits on. Chromium then posts forms as on the real site: no Referer (the pages
+    say no-referrer) and `Origin: null`, with `Sec-Fetch-Site: same-origin`."""
+    app: Flask = app_factory(WTF_CSRF_ENABLED=True, RATELIMIT_ENABLED=True)
+    certificate, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    request = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    where = ["-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(certificate)]
+    subprocess.run([*request, *where], check=True, capture_output=True)
+    server = make_server(
+        "127.0.0.1", 0, app, threaded=True, ssl_context=(str(certificate), str(key))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield f"https://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
 
@@ -65,7 +75,9 @@ def fits_the_phone(page: Page) -> bool:
 
 
 def test_a_citizen_comments_on_an_item_and_follows_the_reply(browser: Browser, live_url: str):
-    citizen = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="zh-CN")
+    citizen = browser.new_context(
+        viewport=PHONE, java_script_enabled=False, locale="zh-CN", ignore_https_errors=True
+    )
     page = citizen.new_page()
 
     # The home page lists the items; the citizen opens the one about falsified party-day records.
@@ -101,7 +113,9 @@ def test_a_citizen_comments_on_an_item_and_follows_the_reply(browser: Browser, l
     shot(page, "4-receipt")
 
     # Staff of the inspection office log in, accept the case and reply.
-    staff = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    staff = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", ignore_https_errors=True
+    )
     desk = staff.new_page()
     desk.goto(f"{live_url}/staff/login")
     desk.fill("input[name=username]", "inspection-staff")

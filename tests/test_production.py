@@ -1,5 +1,6 @@
 """Production settings: refusing unsafe configuration, the health check, proxies, a database down."""
 
+import re
 import threading
 
 import pytest
@@ -63,9 +64,22 @@ def test_the_health_check_reports_a_limiter_storage_that_does_not_answer(app_fac
     assert response.get_json()["limiter"] == "unavailable"
 
 
+def form_token(client):
+    """The CSRF token of the submission form, as its page gives it (and its session cookie)."""
+    page = client.get("/submit").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+
+
 def test_with_the_database_down_a_citizen_gets_a_chinese_503_and_no_receipt(app_factory):
-    app = app_factory(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://127.0.0.1:1/nowhere")
-    response = post_form(app.test_client())
+    # The citizen opened the form while the database answered, and sends it once it does not.
+    before = app_factory(WTF_CSRF_ENABLED=True).test_client()
+    token = form_token(before)
+    app = app_factory(
+        WTF_CSRF_ENABLED=True, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://127.0.0.1:1/nowhere"
+    )
+    client = app.test_client()
+    client.set_cookie("session", before.get_cookie("session").value)
+    response = post_form(client, csrf_token=token)
     page = response.get_data(as_text=True)
     assert response.status_code == 503
     assert "服务暂时不可用，您提交的内容没有保存" in page
@@ -73,14 +87,20 @@ def test_with_the_database_down_a_citizen_gets_a_chinese_503_and_no_receipt(app_
 
 
 def limited_app(app_factory, proxies):
-    return app_factory(RATELIMIT_ENABLED=True, SUBMIT_LIMITS="1 per hour", TRUSTED_PROXIES=proxies)
+    return app_factory(
+        WTF_CSRF_ENABLED=True,
+        RATELIMIT_ENABLED=True,
+        SUBMIT_LIMITS="1 per hour",
+        TRUSTED_PROXIES=proxies,
+    )
 
 
 def test_behind_one_proxy_the_limit_applies_to_the_real_client(app_factory):
     client = limited_app(app_factory, proxies=1).test_client()
+    form = valid_form(csrf_token=form_token(client))
 
     def from_(forwarded):
-        return client.post("/submit", data=valid_form(), headers={"X-Forwarded-For": forwarded})
+        return client.post("/submit", data=form, headers={"X-Forwarded-For": forwarded})
 
     assert from_("203.0.113.7").status_code == 200
     assert from_("203.0.113.8").status_code == 200  # another citizen behind the same proxy
@@ -90,8 +110,9 @@ def test_behind_one_proxy_the_limit_applies_to_the_real_client(app_factory):
 
 def test_without_a_trusted_proxy_a_forged_header_changes_nothing(app_factory):
     client = limited_app(app_factory, proxies=0).test_client()
-    first = client.post("/submit", data=valid_form(), headers={"X-Forwarded-For": "203.0.113.7"})
-    second = client.post("/submit", data=valid_form(), headers={"X-Forwarded-For": "203.0.113.9"})
+    form = valid_form(csrf_token=form_token(client))
+    first = client.post("/submit", data=form, headers={"X-Forwarded-For": "203.0.113.7"})
+    second = client.post("/submit", data=form, headers={"X-Forwarded-For": "203.0.113.9"})
     assert (first.status_code, second.status_code) == (200, 429)
 
 

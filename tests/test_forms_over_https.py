@@ -1,0 +1,831 @@
+"""Every form, sent as a browser sends it over HTTPS behind nginx, with every protection on.
+
+nginx hands gunicorn `X-Forwarded-Proto: https`, `X-Forwarded-For` and the `Host` it was asked
+for (TRUSTED_PROXIES=1). Since every page says `Referrer-Policy: no-referrer`, the browser sends
+no Referer with a form's POST, and `Origin: null` rather than https://<site> (the Fetch standard;
+Chromium does so in tests/test_browser.py), with `Sec-Fetch-Site: same-origin`. Each form is read
+off its page, token included, and sent like that: it must work. Sent without its token, or from
+another site's page, it must be refused with a page that says so in Chinese, and nothing may be
+stored or changed.
+"""
+
+import io
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import PASSWORD, case_count, new_case
+from flask import Flask
+from notice_helpers import UNITS, import_sample, sample
+from page_forms import form_on
+from public_helpers import CONTENT
+from security_helpers import code_for, enrol, jpeg_with_gps, running, stored_files
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from feedback import cases
+from feedback.cases import ContactDetails
+from feedback.extensions import db
+from feedback.models import (
+    AuditAction,
+    AuditEntry,
+    Body,
+    Case,
+    EventKind,
+    Kind,
+    Notice,
+    Rating,
+    User,
+)
+
+SITE = "feedback.example.gov.cn"
+ORIGIN = f"https://{SITE}"
+FOREIGN = "https://evil.example"
+# What a current browser adds to a form's POST from a page of this site, and from another site's.
+OWN_PAGE = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+OTHER_SITE = {"Origin": FOREIGN, "Sec-Fetch-Site": "cross-site"}
+
+EXPIRED = "表单已过期"
+TOKEN_REFUSED = "表单的安全令牌缺失或无效"
+CROSS_SITE_REFUSED = "来自其他网站的请求已被拒绝"
+NOTHING_STORED = "本次提交的内容未被保存"
+
+
+class Browser:
+    """One browser on https://SITE: its cookies, the page it is on, the headers it sends."""
+
+    def __init__(self, app: Flask, address: str) -> None:
+        self.client = app.test_client()
+        self.address = address
+        self.url = "/"
+        self.html = ""
+
+    def open(self, method: str, path: str, headers: dict[str, str], **kwargs: Any) -> TestResponse:
+        # What nginx adds; base_url makes the Host header the site's name, as nginx passes it.
+        sent = {"X-Forwarded-Proto": "https", "X-Forwarded-For": self.address, **headers}
+        response = self.client.open(
+            path, method=method, base_url=f"http://{SITE}", headers=sent, **kwargs
+        )
+        assert response.status_code != 500, response.text
+        if response.status_code == 200 and response.mimetype == "text/html":
+            self.url, self.html = path, response.text  # the page the browser now shows
+        return response
+
+    def get(self, path: str) -> TestResponse:
+        return self.open("GET", path, {})
+
+    def page(self, path: str) -> str:
+        response = self.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return self.html
+
+    def follow(self, response: TestResponse) -> TestResponse:
+        """Follow redirects as the browser does, with a GET."""
+        while response.status_code in (301, 302, 303):
+            response = self.get(response.location)
+        return response
+
+    def submit(
+        self,
+        action: str,
+        typed: dict[str, str] | None = None,
+        *,
+        files: dict[str, tuple[bytes, str]] | None = None,
+        button: tuple[str, str] | None = None,
+        token: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> TestResponse:
+        """Send the current page's form that goes to `action`, as the browser would."""
+        form = form_on(self.html, action)
+        data: dict[str, Any] = form.data(typed or {}, button)
+        if not token:
+            data = {k: v for k, v in data.items() if not k.endswith("csrf_token")}
+        target = form.action or self.url
+        if form.method == "get":
+            return self.open("GET", target, {}, query_string=data)
+        sent = OWN_PAGE if headers is None else headers
+        if form.enctype == "multipart/form-data":
+            for name, (content, filename) in (files or {}).items():
+                data[name] = (io.BytesIO(content), filename)
+            return self.open("POST", target, sent, data=data, content_type=form.enctype)
+        assert not files, "files need a multipart form"
+        return self.open("POST", target, sent, data=data)
+
+
+@dataclass
+class Site:
+    """The service as deployed behind nginx: CSRF, rate limits, two-factor login, one proxy."""
+
+    app: Flask
+    secrets: dict[str, str] = field(default_factory=dict)
+    browsers: int = 0
+
+    def browser(self) -> Browser:
+        self.browsers += 1
+        return Browser(self.app, f"203.0.113.{self.browsers}")
+
+    def user(self, username: str) -> User:
+        return db.session.execute(select(User).where(User.username == username)).scalar_one()
+
+    def enrolled(self, username: str) -> str:
+        """Give the account a second factor now; return its secret."""
+        if username not in self.secrets:
+            self.secrets[username] = enrol(self.user(username))
+        return self.secrets[username]
+
+    def signed_in(self, username: str) -> Browser:
+        """A browser in which the member of staff has logged in through the login form."""
+        browser = self.browser()
+        browser.page("/staff/login")
+        typed = {"username": username, "password": PASSWORD}
+        if username == "admin" or username.endswith("-manager"):
+            typed["code"] = code_for(self.enrolled(username))
+        response = browser.follow(browser.submit("", typed))
+        assert f"· {username}" in browser.html, response.get_data(as_text=True)
+        return browser
+
+
+@pytest.fixture
+def site(app_factory: Callable[..., Flask], tmp_path: Path) -> Iterator[Site]:
+    with deployed(app_factory, tmp_path) as made:
+        yield made
+
+
+@contextmanager
+def deployed(app_factory: Callable[..., Flask], tmp_path: Path, **extra: Any) -> Iterator[Site]:
+    app = app_factory(
+        ATTACHMENT_DIR=str(tmp_path / "attachments"),
+        WTF_CSRF_ENABLED=True,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        SUBMIT_LIMITS="100 per hour",
+        LOGIN_LIMITS="100 per hour",
+        TRACK_LIMITS="100 per hour",
+        TRUSTED_PROXIES=1,
+        TOTP_REQUIRED_ROLES=("manager", "admin"),
+        **extra,
+    )
+    with running(app):
+        yield Site(app)
+
+
+def stored(app: Flask) -> dict[str, Any]:
+    """Everything the service keeps: every row of every table, and the attached files."""
+    tables = {
+        table.name: sorted(map(repr, db.session.execute(table.select()).all()))
+        for table in db.metadata.sorted_tables
+    }
+    return {**tables, "files": stored_files(Path(app.config["ATTACHMENT_DIR"]))}
+
+
+@dataclass
+class Ready:
+    """A form on the page a browser shows, filled in and not yet sent; `then` checks, on what
+    the user ends up with, that it did what it is for."""
+
+    browser: Browser
+    action: str
+    typed: dict[str, str] = field(default_factory=dict)
+    then: Callable[[TestResponse], None] = lambda response: None
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    button: tuple[str, str] | None = None
+
+    def send(self, **options: Any) -> TestResponse:
+        return self.browser.submit(
+            self.action, self.typed, files=self.files, button=self.button, **options
+        )
+
+    def endpoint(self, app: Flask) -> str:
+        """The view the form goes to, as the page's action says."""
+        form = form_on(self.browser.html, self.action)
+        path = (form.action or self.browser.url).split("?")[0]
+        method = form.method.upper()
+        return app.url_map.bind(SITE).match(path, method=method)[0]  # type: ignore[no-any-return]
+
+
+def case_on(receipt: TestResponse) -> Case:
+    found = re.search(r'id="receipt-ref"[^>]*>\s*([^<\s]+)\s*<', receipt.text)
+    assert found, receipt.text
+    return db.session.execute(select(Case).where(Case.reference == found[1])).scalar_one()
+
+
+def event_kinds(case: Case) -> list[EventKind]:
+    db.session.refresh(case)
+    return [event.kind for event in case.events]
+
+
+def citizen_form(**typed: str) -> dict[str, str]:
+    return {
+        "kind": "opinion",
+        "body": "court",
+        "subject": "关于便民工作的意见",
+        "content": CONTENT,
+        "identity": "anonymous",
+        "consent": "y",
+        **typed,
+    }
+
+
+def body(slug: str) -> Body:
+    return db.session.execute(select(Body).where(Body.slug == slug)).scalar_one()
+
+
+# Each form, filled in on its page ---------------------------------------------------------
+
+
+def submission(site: Site) -> Ready:
+    browser = site.browser()
+    browser.page("/submit")
+
+    def then(receipt: TestResponse) -> None:
+        case = case_on(receipt)
+        assert case.subject == "关于便民工作的意见" and case.body.slug == "court"
+
+    return Ready(browser, "/submit", citizen_form(), then)
+
+
+def submission_with_a_photo(site: Site) -> Ready:
+    browser = site.browser()
+    browser.page("/submit")
+
+    def then(receipt: TestResponse) -> None:
+        assert "已附 1 个" in receipt.text
+        assert len(case_on(receipt).attachments) == 1
+
+    files = {"attachments": (jpeg_with_gps(), "现场.jpg")}
+    return Ready(browser, "/submit", citizen_form(), then, files)
+
+
+def routing_confirmation(site: Site) -> Ready:
+    """The second POST: the citizen confirms the body the rules propose for a report."""
+    browser = site.browser()
+    browser.page("/submit")
+    typed = citizen_form(kind="report", body="unsure")
+    preview = browser.submit("/submit", typed)
+    assert preview.status_code == 200 and "receipt-ref" not in preview.text
+    assert 'name="confirm_routing" type="hidden" value="1"' in browser.html
+
+    def then(receipt: TestResponse) -> None:
+        case = case_on(receipt)
+        assert case.kind is Kind.REPORT and case.body.slug == "discipline"
+
+    return Ready(browser, "/submit", typed, then)
+
+
+def tracking(site: Site) -> Ready:
+    case, code = new_case(subject="门口台阶仍未修好")
+    browser = site.browser()
+    browser.page("/track")
+
+    def then(page: TestResponse) -> None:
+        assert case.reference in page.text and "门口台阶仍未修好" in page.text
+
+    return Ready(browser, "/track", {"reference": case.reference, "code": code}, then)
+
+
+def on_the_case_page(site: Site, case: Case, code: str) -> Browser:
+    browser = site.browser()
+    browser.page("/track")
+    assert browser.submit("/track", {"reference": case.reference, "code": code}).status_code == 200
+    assert case.reference in browser.html
+    return browser
+
+
+def adding_information(site: Site) -> Ready:
+    case, code = new_case()
+    browser = on_the_case_page(site, case, code)
+
+    def then(page: TestResponse) -> None:
+        assert "补充材料已添加到您的件中。" in page.text and "周三上午又去了一次。" in page.text
+        assert EventKind.SUPPLEMENT in event_kinds(case)
+
+    return Ready(browser, "/track/add", {"text": "周三上午又去了一次。"}, then)
+
+
+def rating(site: Site) -> Ready:
+    case, code = new_case()
+    staff = site.user("court-staff")
+    cases.accept(db.session, case, staff)
+    cases.close(db.session, case, staff, "经核实，已按通报整改到位。")
+    db.session.commit()
+    browser = on_the_case_page(site, case, code)
+
+    def then(page: TestResponse) -> None:
+        assert "感谢您的评价，评价已记录。" in page.text
+        db.session.refresh(case)
+        assert case.rating is Rating.SATISFIED
+
+    return Ready(browser, "/track/rate", {"rating": "satisfied"}, then)
+
+
+def staff_login(site: Site) -> Ready:
+    browser = site.browser()
+    browser.page("/staff/login")
+
+    def then(inbox: TestResponse) -> None:
+        assert browser.url == "/inbox/" and "· court-staff" in inbox.text
+
+    return Ready(browser, "", {"username": "court-staff", "password": PASSWORD}, then)
+
+
+def login_with_a_second_factor(site: Site) -> Ready:
+    secret = site.enrolled("court-manager")
+    browser = site.browser()
+    browser.page("/staff/login")
+
+    def then(inbox: TestResponse) -> None:
+        assert browser.url == "/inbox/" and "· court-manager" in inbox.text
+
+    typed = {"username": "court-manager", "password": PASSWORD, "code": code_for(secret)}
+    return Ready(browser, "", typed, then)
+
+
+def secret_on(page: str) -> str:
+    found = re.search(r'id="totp-secret">([A-Z2-7 ]+)<', page)
+    assert found, page
+    return found[1].replace(" ", "")
+
+
+def recovery_codes_shown(user: str, site: Site) -> Callable[[TestResponse], None]:
+    def then(page: TestResponse) -> None:
+        assert len(re.findall(r'<li class="code">', page.text)) == 10
+        assert site.user(user).has_two_factor
+
+    return then
+
+
+def enrolment_at_login(site: Site) -> Ready:
+    """A manager's first login: the password, then the second factor is set up."""
+    browser = site.browser()
+    browser.page("/staff/login")
+    browser.follow(browser.submit("", {"username": "court-manager", "password": PASSWORD}))
+    assert browser.url.startswith("/staff/login/enrol")
+    code = code_for(secret_on(browser.html))
+    return Ready(browser, "", {"code": code}, recovery_codes_shown("court-manager", site))
+
+
+def enrolment_by_choice(site: Site) -> Ready:
+    browser = site.signed_in("court-staff")
+    browser.page("/staff/two-factor")
+    code = code_for(secret_on(browser.html))
+    return Ready(browser, "", {"code": code}, recovery_codes_shown("court-staff", site))
+
+
+def new_recovery_codes(site: Site) -> Ready:
+    browser = site.signed_in("court-manager")
+    browser.page("/staff/two-factor")
+    code = code_for(site.secrets["court-manager"], steps_ahead=1)  # the login spent this step's
+    then = recovery_codes_shown("court-manager", site)
+    return Ready(browser, "/staff/two-factor/recovery-codes", {"code": code}, then)
+
+
+def logout(site: Site) -> Ready:
+    browser = site.signed_in("court-staff")
+
+    def then(page: TestResponse) -> None:
+        assert "您已退出登录。" in page.text
+        assert browser.get("/inbox/").status_code == 302  # to the login page
+
+    return Ready(browser, "/staff/logout", {}, then)
+
+
+def on_a_case(site: Site, accepted: bool = False, **options: Any) -> tuple[Browser, Case]:
+    case, _code = new_case(**options)
+    if accepted:
+        cases.accept(db.session, case, site.user("court-staff"))
+        db.session.commit()
+    browser = site.signed_in("court-staff")
+    browser.page(f"/inbox/cases/{case.id}")
+    return browser, case
+
+
+def inbox_step(
+    step: str, typed: dict[str, str], shows: str, recorded: EventKind, accepted: bool = False
+) -> Callable[[Site], Ready]:
+    """A step on a case of the court's inbox, by a member of its staff."""
+
+    def prepare(site: Site) -> Ready:
+        browser, case = on_a_case(site, accepted)
+
+        def then(page: TestResponse) -> None:
+            assert shows in page.text
+            assert event_kinds(case)[-1] is recorded
+
+        return Ready(browser, f"/inbox/cases/{case.id}/{step}", typed, then)
+
+    return prepare
+
+
+def transferring(site: Site) -> Ready:
+    browser, case = on_a_case(site)
+
+    def then(page: TestResponse) -> None:
+        assert "已转办，此件已移出本收件箱。" in page.text
+        db.session.refresh(case)
+        assert case.body.slug == "inspection"
+
+    typed = {"transfer-to_body": str(body("inspection").id), "transfer-reason": "属于巡察办职责。"}
+    return Ready(browser, f"/inbox/cases/{case.id}/transfer", typed, then)
+
+
+def assigning(site: Site) -> Ready:
+    browser, case = on_a_case(site)
+    manager = site.user("court-manager")
+
+    def then(page: TestResponse) -> None:
+        assert "已指派。" in page.text
+        db.session.refresh(case)
+        assert case.assignee_id == manager.id
+
+    typed = {"assign-assignee": str(manager.id)}
+    return Ready(browser, f"/inbox/cases/{case.id}/assign", typed, then)
+
+
+def revealing_the_contact(site: Site) -> Ready:
+    contact = ContactDetails(name="李四", phone="13812345678", email="")
+    browser, case = on_a_case(site, contact=contact)
+    assert "13812345678" not in browser.html
+
+    def then(page: TestResponse) -> None:
+        assert "李四" in page.text and "13812345678" in page.text
+        revealed = select(AuditEntry).where(
+            AuditEntry.case_id == case.id, AuditEntry.action == AuditAction.CONTACT_REVEALED
+        )
+        assert db.session.execute(revealed).first() is not None
+
+    return Ready(browser, f"/inbox/cases/{case.id}/contact", {}, then)
+
+
+def accounts_page(who: str) -> Callable[[Site], Ready]:
+    """A manager creates an account in the body, the administrator in any body."""
+
+    def prepare(site: Site) -> Ready:
+        browser = site.signed_in(who)
+        path = "/admin/accounts" if who == "admin" else "/inbox/accounts"
+        browser.page(path)
+        typed = {"username": "court-new", "password": "a long new password 2026", "role": "staff"}
+        if who == "admin":
+            typed["body"] = "court"
+
+        def then(page: TestResponse) -> None:
+            assert "账号 court-new 已创建。" in page.text
+            assert site.user("court-new").body.slug == "court"
+
+        return Ready(browser, path, typed, then)
+
+    return prepare
+
+
+def switching_an_account(who: str, active: bool) -> Callable[[Site], Ready]:
+    """Deactivate (active=False) or reactivate an account of the court's staff."""
+
+    def prepare(site: Site) -> Ready:
+        target = site.user("court-staff")
+        target.active = not active
+        db.session.commit()
+        browser = site.signed_in(who)
+        path = "/admin/accounts" if who == "admin" else "/inbox/accounts"
+        browser.page(path)
+
+        def then(page: TestResponse) -> None:
+            assert f"账号 court-staff 已{'启用' if active else '停用'}。" in page.text
+            assert site.user("court-staff").active is active
+
+        action = f"{path}/{target.id}/{'reactivate' if active else 'deactivate'}"
+        return Ready(browser, action, {}, then)
+
+    return prepare
+
+
+def export(site: Site) -> Ready:
+    new_case(subject="关于窗口服务的意见")
+    browser = site.signed_in("court-manager")
+    browser.page("/inbox/export")
+
+    def then(download: TestResponse) -> None:
+        assert download.headers["Content-Disposition"].startswith("attachment")
+        assert "关于窗口服务的意见" in download.get_data().decode("utf-8-sig")
+
+    return Ready(browser, "/inbox/export/download", {"format": "csv"}, then)
+
+
+def a_bodys_details(site: Site) -> Ready:
+    court = body("court")
+    browser = site.signed_in("admin")
+    browser.page(f"/admin/bodies/{court.id}")
+
+    def then(page: TestResponse) -> None:
+        assert f"{court.name} 的信息已保存。" in page.text
+        db.session.refresh(court)
+        assert court.phone == "0717-5190000"
+
+    return Ready(browser, f"/admin/bodies/{court.id}", {"phone": "0717-5190000"}, then)
+
+
+def resetting_two_factor(site: Site) -> Ready:
+    site.enrolled("court-manager")
+    target = site.user("court-manager")
+    browser = site.signed_in("admin")
+    browser.page("/admin/accounts")
+
+    def then(page: TestResponse) -> None:
+        assert "已重置 court-manager 的两步验证。" in page.text
+        assert not site.user("court-manager").has_two_factor
+
+    return Ready(browser, f"/admin/accounts/{target.id}/reset-two-factor", {}, then)
+
+
+def notice_import(upload: bool) -> Callable[[Site], Ready]:
+    def prepare(site: Site) -> Ready:
+        browser = site.signed_in("admin")
+        browser.page("/admin/notices/new")
+        text = sample("totals-mismatch")
+        typed = {"unit": UNITS["totals-mismatch"], "slug": "linye-2021"}
+        files = {"upload": (text.encode("gb18030"), "通报.txt")} if upload else {}
+        if not upload:
+            typed["text"] = text
+
+        def then(page: TestResponse) -> None:
+            assert "通报已读取。请核对、修改后发布。" in page.text and "草稿" in page.text
+            imported = select(Notice).where(Notice.slug == "linye-2021")
+            assert db.session.execute(imported).scalar_one().published_at is None
+
+        return Ready(browser, "/admin/notices/new", typed, then, files)
+
+    return prepare
+
+
+def notice_preview(publish: bool) -> Callable[[Site], Ready]:
+    """The imported draft's page: save a correction, or save it and publish."""
+
+    def prepare(site: Site) -> Ready:
+        draft = import_sample("totals-mismatch", publish=False)
+        browser = site.signed_in("admin")
+        browser.page(f"/admin/notices/{draft.id}")
+
+        def then(page: TestResponse) -> None:
+            db.session.refresh(draft)
+            assert draft.title == "县林业局巡察整改情况通报（修订）"
+            if publish:
+                assert "通报已发布，群众可以阅读并提出意见。" in page.text
+                assert draft.published_at is not None
+            else:
+                assert "修改已保存。" in page.text and draft.published_at is None
+
+        typed = {"title": "县林业局巡察整改情况通报（修订）"}
+        button = ("action", "publish" if publish else "save")
+        return Ready(browser, f"/admin/notices/{draft.id}", typed, then, button=button)
+
+    return prepare
+
+
+def deleting_a_draft(site: Site) -> Ready:
+    draft_id = import_sample("totals-mismatch", publish=False).id
+    browser = site.signed_in("admin")
+    browser.page(f"/admin/notices/{draft_id}")
+
+    def then(page: TestResponse) -> None:
+        assert "草稿已删除。" in page.text
+        db.session.expire_all()
+        assert db.session.get(Notice, draft_id) is None
+
+    return Ready(browser, f"/admin/notices/{draft_id}/discard", {}, then)
+
+
+# Each form, by the view it goes to.
+FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
+    "submission": ("public.submit", submission),
+    "submission with a photo": ("public.submit", submission_with_a_photo),
+    "routing confirmation": ("public.submit", routing_confirmation),
+    "tracking": ("public.track", tracking),
+    "adding information": ("public.add_information", adding_information),
+    "rating": ("public.rate", rating),
+    "staff login": ("auth.login", staff_login),
+    "login with a second factor": ("auth.login", login_with_a_second_factor),
+    "two-factor enrolment at login": ("auth.enrol", enrolment_at_login),
+    "two-factor enrolment by choice": ("auth.two_factor_page", enrolment_by_choice),
+    "new recovery codes": ("auth.new_recovery_codes", new_recovery_codes),
+    "logout": ("auth.logout", logout),
+    "revealing the contact": ("inbox.contact", revealing_the_contact),
+    "accepting": (
+        "inbox.accept",
+        inbox_step("accept", {}, "已受理。", EventKind.ACCEPTED),
+    ),
+    "declining": (
+        "inbox.decline",
+        inbox_step(
+            "decline",
+            {"decline-reason": "不属于本院受理范围。"},
+            "已作不予受理处理，群众可以看到理由。",
+            EventKind.DECLINED,
+        ),
+    ),
+    "transferring": ("inbox.transfer", transferring),
+    "an internal note": (
+        "inbox.note",
+        inbox_step("note", {"note-text": "已电话联系窗口。"}, "内部备注已保存。", EventKind.NOTE),
+    ),
+    "assigning": ("inbox.assign", assigning),
+    "extending": (
+        "inbox.extend",
+        inbox_step(
+            "extend",
+            {"extend-days": "20", "extend-reason": "需要调取档案。"},
+            "办理期限已延长。",
+            EventKind.EXTENDED,
+            accepted=True,
+        ),
+    ),
+    "replying and closing": (
+        "inbox.close",
+        inbox_step(
+            "close",
+            {"close-reply": "经核实，已整改到位。"},
+            "已答复并办结。",
+            EventKind.CLOSED,
+            accepted=True,
+        ),
+    ),
+    "a manager creates an account": ("inbox.accounts_page", accounts_page("court-manager")),
+    "a manager deactivates an account": (
+        "inbox.deactivate",
+        switching_an_account("court-manager", active=False),
+    ),
+    "a manager reactivates an account": (
+        "inbox.reactivate",
+        switching_an_account("court-manager", active=True),
+    ),
+    "export": ("inbox.export_download", export),
+    "a body's details": ("admin.body", a_bodys_details),
+    "the administrator creates an account": ("admin.accounts_page", accounts_page("admin")),
+    "the administrator deactivates an account": (
+        "admin.deactivate",
+        switching_an_account("admin", active=False),
+    ),
+    "the administrator reactivates an account": (
+        "admin.reactivate",
+        switching_an_account("admin", active=True),
+    ),
+    "resetting two-factor login": ("admin.reset_two_factor", resetting_two_factor),
+    "importing a pasted notice": ("notices.new", notice_import(upload=False)),
+    "importing an uploaded notice": ("notices.new", notice_import(upload=True)),
+    "saving a notice's preview": ("notices.edit", notice_preview(publish=False)),
+    "publishing a notice": ("notices.edit", notice_preview(publish=True)),
+    "deleting a draft notice": ("notices.discard", deleting_a_draft),
+}
+# Sent with GET: it changes nothing, so it carries no token and is not refused.
+GET_FORMS = {"export"}
+
+
+def ready(site: Site, name: str) -> Ready:
+    endpoint, prepare = FORMS[name]
+    filled = prepare(site)
+    assert filled.endpoint(site.app) == endpoint
+    return filled
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_the_form_works_over_https_as_a_browser_sends_it(site, name):
+    filled = ready(site, name)
+    landed = filled.browser.follow(filled.send())
+    assert landed.status_code == 200, landed.text
+    filled.then(landed)
+
+
+@pytest.mark.parametrize("name", [name for name in FORMS if name not in GET_FORMS])
+def test_the_form_is_refused_without_its_token_or_from_another_site(site, name):
+    filled = ready(site, name)
+    before = stored(site.app)
+
+    missing = filled.send(token=False)
+    assert missing.status_code == 400
+    assert TOKEN_REFUSED in missing.text and NOTHING_STORED in missing.text
+    assert EXPIRED not in missing.text
+
+    # With the page's own token, but sent by another site's page.
+    forged = filled.send(headers=OTHER_SITE)
+    assert forged.status_code == 403
+    assert CROSS_SITE_REFUSED in forged.text and NOTHING_STORED in forged.text
+
+    assert stored(site.app) == before
+
+
+def test_every_view_that_takes_a_post_has_its_form_tried_here(site):
+    rules = site.app.url_map.iter_rules()
+    posted = {rule.endpoint for rule in rules if "POST" in (rule.methods or ())}
+    tried = {endpoint for name, (endpoint, _) in FORMS.items() if name not in GET_FORMS}
+    assert posted == tried
+
+
+# How the refusals tell what happened ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        OTHER_SITE,
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},  # from a no-referrer page elsewhere
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": f"https://www.{SITE}", "Sec-Fetch-Site": "same-site"},  # a sibling site
+        {"Origin": FOREIGN},  # a browser that sends no Sec-Fetch-Site
+        {"Origin": FOREIGN, "Sec-Fetch-Site": "same-origin"},  # contradicting itself
+        {"Origin": f"http://{SITE}"},  # this host, but not over HTTPS
+        {"Origin": f"https://{SITE}:8443"},
+        {"Origin": f"https://www.{SITE}"},
+        {"Origin": f"https://{SITE}.evil.example"},
+        {"Origin": "https://feedback.example.gov.cn:notaport"},
+    ],
+)
+def test_a_post_from_any_other_origin_is_refused_and_says_so(site, headers):
+    refused = ready(site, "submission").send(headers=headers)
+    assert refused.status_code == 403
+    assert CROSS_SITE_REFUSED in refused.text and NOTHING_STORED in refused.text
+    assert case_count() == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        OWN_PAGE,
+        {"Origin": ORIGIN, "Sec-Fetch-Site": "same-origin"},  # a browser that keeps the origin
+        {"Origin": f"https://{SITE}:443"},
+        {"Origin": "HTTPS://Feedback.Example.gov.cn"},
+        {"Origin": "null"},  # a browser from before Sec-Fetch-Site: the token decides
+        {},  # a script: the token decides
+    ],
+)
+def test_a_post_from_the_site_itself_is_taken_however_the_browser_says_so(site, headers):
+    receipt = ready(site, "submission").send(headers=headers)
+    assert receipt.status_code == 200
+    assert case_on(receipt).subject == "关于便民工作的意见"
+
+
+def test_a_forged_post_without_a_token_is_called_a_request_from_another_site(site):
+    refused = ready(site, "submission").send(token=False, headers=OTHER_SITE)
+    assert refused.status_code == 403
+    assert CROSS_SITE_REFUSED in refused.text and TOKEN_REFUSED not in refused.text
+
+
+def test_an_expired_form_says_it_expired(app_factory, tmp_path):
+    with deployed(app_factory, tmp_path, WTF_CSRF_TIME_LIMIT=1) as site:
+        filled = ready(site, "submission")
+        time.sleep(2.1)
+        refused = filled.send()
+        assert refused.status_code == 400
+        assert EXPIRED in refused.text and "请返回上一页，刷新后重新提交" in refused.text
+        assert TOKEN_REFUSED not in refused.text
+        assert case_count() == 0
+
+
+def test_a_browser_that_sends_back_no_cookie_is_told_to_allow_it(site):
+    filled = ready(site, "submission")
+    filled.browser.client.delete_cookie("session", domain=SITE)
+    refused = filled.send()
+    assert refused.status_code == 400
+    assert TOKEN_REFUSED in refused.text and "允许本网站使用 Cookie" in refused.text
+    assert EXPIRED not in refused.text
+    assert case_count() == 0
+
+
+def test_a_token_from_another_browser_is_refused(site):
+    mine = ready(site, "submission")
+    theirs = site.browser()
+    theirs.page("/submit")
+    mine.browser.html = theirs.html  # a page with the other browser's token in it
+    refused = mine.send()
+    assert refused.status_code == 400
+    assert TOKEN_REFUSED in refused.text and EXPIRED not in refused.text
+    assert case_count() == 0
+
+
+def test_the_refusal_is_in_english_for_an_english_reader(site):
+    filled = ready(site, "submission")
+    filled.browser.client.set_cookie("lang", "en", domain=SITE)
+    missing = filled.send(token=False)
+    assert "The form's security token is missing or invalid" in missing.text
+    forged = filled.send(headers=OTHER_SITE)
+    assert "A request from another site was refused" in forged.text
+
+
+def test_over_https_pages_still_send_no_referrer_and_cookies_stay_secure(site):
+    browser = site.browser()
+    response = browser.get("/submit")
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Strict-Transport-Security"]  # the service knows it is on HTTPS
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_the_language_switch_works_over_https(site):
+    """The language switch is a link, not a form: it needs no token, and still works."""
+    browser = site.browser()
+    browser.page("/submit")
+    link = re.search(r'href="(/language/en\?[^"]+)"', browser.html)
+    assert link
+    switched = browser.get(link[1].replace("&amp;", "&"))
+    assert switched.status_code == 302 and "Secure" in switched.headers["Set-Cookie"]
+    assert "Send a message" in browser.follow(switched).text
