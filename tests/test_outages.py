@@ -1,0 +1,228 @@
+"""Redis or PostgreSQL stops answering: the service as deployed still answers, and in time.
+
+gunicorn with 4 workers, its own Redis (paused with SIGSTOP: it accepts connections and answers
+nothing) and, in the PostgreSQL pass, a relay to PostgreSQL that can be hung or cut. Each test
+measures how long the answers take and prints it (pytest -s shows the figures).
+"""
+
+import os
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from served import BIN, ROOT, Citizen, gunicorn
+from test_served import SECRET, anonymous_opinion
+
+NOTHING_STORED = "服务暂时不可用，您提交的内容没有保存"
+
+
+def timed(call, *args):  # type: ignore[no-untyped-def]
+    start = time.monotonic()
+    result = call(*args)
+    return time.monotonic() - start, result
+
+
+@pytest.fixture
+def limited_service(deployment, redis, tmp_path):
+    """The service with a submission limit of 2 per client, shared through Redis."""
+    env = {
+        "DATABASE_URL": deployment.url,
+        "SECRET_KEY": SECRET,
+        "RATELIMIT_STORAGE_URI": redis.url,
+        "TRUSTED_PROXIES": "1",
+        "SUBMIT_LIMITS": "2 per hour",
+    }
+    with gunicorn(env, tmp_path / "gunicorn.log", ready_path="/livez") as server:
+        yield server
+
+
+def burst(port: int, address: str, count: int) -> list[int]:
+    """One client sends `count` submissions at once, spread over the workers; their statuses."""
+    first = Citizen(port, address)
+    first.open_form()
+    copies = [Citizen(port, address, dict(first.cookies), first.token) for _ in range(count)]
+    with ThreadPoolExecutor(count) as pool:
+        answers = pool.map(Citizen.submit, copies, [anonymous_opinion(n) for n in range(count)])
+        return sorted(status for status, _ in answers)
+
+
+def test_with_redis_hung_the_site_answers_within_2_s_and_the_shared_limits_come_back(
+    limited_service, redis, deployment
+):
+    service = limited_service
+    assert burst(service.port, "203.0.113.10", 6) == [200, 200, 429, 429, 429, 429]
+    os.kill(redis.process.pid, signal.SIGSTOP)
+    try:
+        citizens = [Citizen(service.port, f"203.0.113.{20 + n}") for n in range(8)]
+        for citizen in citizens:
+            citizen.open_form()
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(
+                pool.map(
+                    lambda pair: timed(pair[0].submit, pair[1]),
+                    zip(citizens, map(anonymous_opinion, range(8)), strict=True),
+                )
+            )
+        slowest = max(seconds for seconds, _ in answers)
+        assert all(status == 200 and reference for _, (status, reference) in answers)
+        stored = {row[0] for row in deployment.query("SELECT reference FROM cases")}
+        assert {reference for _, (_, reference) in answers} <= stored
+        page_times = [timed(Citizen(service.port, "203.0.113.40").get, path) for path in ("/",) * 4]
+        ready_seconds, (ready_status, ready_body) = timed(
+            Citizen(service.port, "203.0.113.41").get, "/healthz"
+        )
+        print(
+            f"\nRedis hung: slowest of 8 submissions {slowest:.2f} s, "
+            f"slowest page {max(s for s, _ in page_times):.2f} s, readiness {ready_seconds:.2f} s"
+        )
+        assert slowest < 2
+        assert all(seconds < 2 and status == 200 for seconds, (status, _) in page_times)
+        assert ready_seconds < 2 and ready_status == 200 and '"degraded"' in ready_body
+        assert Citizen(service.port, "203.0.113.42").get("/livez")[0] == 200
+    finally:
+        os.kill(redis.process.pid, signal.SIGCONT)
+    resumed = time.monotonic()
+    assert "Rate limit storage unreachable - falling back to in-memory storage" in (
+        service.log_text()
+    )
+    # A client's limit is the same on every worker again: 2 of 8 at once, not 2 per worker.
+    n = 0
+    while (statuses := burst(service.port, f"198.51.100.{n + 1}", 8)).count(200) != 2:
+        assert time.monotonic() - resumed < 30, statuses
+        n += 1
+        time.sleep(0.5)
+    recovered = time.monotonic() - resumed
+    print(f"shared limits enforced again {recovered:.1f} s after Redis resumed")
+    assert recovered < 5
+    assert burst(service.port, "198.51.100.200", 8) == [200, 200] + [429] * 6
+    assert Citizen(service.port, "198.51.100.201").get("/healthz")[1].count('"ok"') == 3
+
+
+@pytest.fixture
+def postgres_service(deployment, redis, tmp_path):
+    if deployment.line is None:
+        pytest.skip("PostgreSQL only (TEST_POSTGRES_URL is unset): this pass runs on SQLite")
+    env = {
+        "DATABASE_URL": deployment.url,
+        "SECRET_KEY": SECRET,
+        "RATELIMIT_STORAGE_URI": redis.url,
+        "TRUSTED_PROXIES": "1",
+    }
+    with gunicorn(env, tmp_path / "gunicorn.log", ready_path="/livez") as server:
+        yield server
+
+
+def warm_every_worker(service) -> None:  # type: ignore[no-untyped-def]
+    """Leave a pooled connection in each worker, as a service that has been serving has."""
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(lambda _: Citizen(service.port, "203.0.113.9").get("/"), range(24)))
+    assert {status for status, _ in answers} == {200}
+
+
+def check_outage(service, begin, what: str, limit: float) -> None:  # type: ignore[no-untyped-def]
+    """Begin the outage, then time a submission, the readiness and the liveness."""
+    citizen = Citizen(service.port, "203.0.113.60")
+    citizen.open_form()  # before the outage, as a citizen who was writing when it began
+    begin()
+    seconds, (status, reference) = timed(citizen.submit, anonymous_opinion(1))
+    ready_seconds, (ready_status, ready_body) = timed(
+        Citizen(service.port, "203.0.113.61").get, "/healthz"
+    )
+    live_seconds, (live_status, _) = timed(Citizen(service.port, "203.0.113.62").get, "/livez")
+    print(
+        f"\nPostgreSQL {what}: submission answered {status} in {seconds:.2f} s, "
+        f"readiness {ready_status} in {ready_seconds:.2f} s, liveness {live_status} in "
+        f"{live_seconds:.2f} s"
+    )
+    assert (status, reference) == (503, None)
+    assert NOTHING_STORED in citizen.pages[-1]
+    assert seconds < limit
+    assert ready_status == 503 and '"unavailable"' in ready_body and ready_seconds < limit
+    assert live_status == 200 and live_seconds < 1
+
+
+def deployment_count(deployment) -> int:  # type: ignore[no-untyped-def]
+    return deployment.query("SELECT count(*) FROM cases")[0][0]
+
+
+def test_with_postgresql_hung_a_citizen_is_told_nothing_was_stored_within_10_s(
+    postgres_service, deployment
+):
+    """The server accepts connections and answers nothing, on open connections and new ones."""
+    warm_every_worker(postgres_service)
+    before = deployment_count(deployment)
+    check_outage(postgres_service, deployment.line.hang, "hung", limit=10)
+    # A second request in the same state: the pool holds no connection to the silent server.
+    seconds, (status, _) = timed(Citizen(postgres_service.port, "203.0.113.63").get, "/")
+    print(f"next page {status} in {seconds:.2f} s")
+    assert status == 503 and seconds < 10
+    assert "WORKER TIMEOUT" not in postgres_service.log_text()
+    assert deployment_count(deployment) == before
+
+
+def test_with_postgresql_refusing_connections_a_citizen_is_told_at_once(
+    postgres_service, deployment
+):
+    warm_every_worker(postgres_service)
+    before = deployment_count(deployment)
+    check_outage(postgres_service, deployment.line.cut, "refusing connections", limit=2)
+    assert "WORKER TIMEOUT" not in postgres_service.log_text()
+    assert deployment_count(deployment) == before
+
+
+def test_init_on_a_fresh_clone_makes_instance_and_its_database(tmp_path):
+    """Production (no FEEDBACK_ENV) with the default SQLite database under instance/."""
+    tree = tmp_path / "clone"
+    tree.mkdir()
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, files):
+        source = ROOT / os.fsdecode(name)
+        if source.is_file():
+            target = tree / os.fsdecode(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("FEEDBACK_ENV", "DATABASE_URL", "WEB_CONCURRENCY", "RATELIMIT_STORAGE_URI")
+    }
+    environment["SECRET_KEY"] = SECRET
+    result = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "feedback", "init"],
+        cwd=tree,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Receiving bodies:" in result.stdout
+    assert (tree / "instance" / "feedback.sqlite3").stat().st_size > 0
+
+
+def test_the_service_starts_while_redis_is_hung(deployment, redis, tmp_path):
+    os.kill(redis.process.pid, signal.SIGSTOP)
+    try:
+        env = {
+            "DATABASE_URL": deployment.url,
+            "SECRET_KEY": SECRET,
+            "RATELIMIT_STORAGE_URI": redis.url,
+            "TRUSTED_PROXIES": "1",
+        }
+        with gunicorn(env, tmp_path / "gunicorn.log") as service:
+            citizen = Citizen(service.port, "203.0.113.70")
+            citizen.open_form()
+            seconds, (status, reference) = timed(citizen.submit, anonymous_opinion(1))
+            print(f"\nstarted with Redis hung: first submission answered in {seconds:.2f} s")
+            assert status == 200 and reference and seconds < 2
+            ready = Citizen(service.port, "203.0.113.71").get("/healthz")
+            assert ready[0] == 200 and '"degraded"' in ready[1]
+    finally:
+        os.kill(redis.process.pid, signal.SIGCONT)
