@@ -12,10 +12,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from public_helpers import valid_form
+from public_helpers import post_form, valid_form
 from redis import Redis as RedisClient
 from served import BIN, ROOT, Citizen, gunicorn
+from sqlalchemy import create_engine, make_url, text
 from test_served import SECRET, anonymous_opinion
+
+from feedback.extensions import db
 
 NOTHING_STORED = "服务暂时不可用，您提交的内容没有保存"
 
@@ -254,3 +257,43 @@ def test_a_worker_asks_a_hung_redis_again_every_2_s(app_factory, redis):
         client.post("/submit", data=valid_form(), headers={"X-Forwarded-For": "203.0.113.80"})
         time.sleep(0.2)
     print(f"\nshared limits back {time.monotonic() - resumed:.1f} s after an 8 s outage")
+
+
+def test_a_submission_stuck_on_a_lock_is_told_nothing_was_stored(app_factory, database_url):
+    """A maintenance job holds the cases table: the statement timeout ends the wait, not gunicorn."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only (TEST_POSTGRES_URL is unset): SQLite waits for its write lock")
+    app = app_factory()
+    client = app.test_client()
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as blocker:
+            blocker.execute(text("LOCK TABLE cases IN ACCESS EXCLUSIVE MODE"))
+            seconds, response = timed(post_form, client)
+            blocker.rollback()
+    finally:
+        engine.dispose()
+    print(f"\nsubmission behind a table lock answered {response.status_code} in {seconds:.2f} s")
+    assert response.status_code == 503
+    assert NOTHING_STORED in response.get_data(as_text=True)
+    assert 3.5 < seconds < 6
+    assert client.post("/submit", data=valid_form()).status_code == 200  # and then it works
+
+
+def test_a_timeout_written_in_the_url_wins(app_factory, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only (TEST_POSTGRES_URL is unset)")
+    default = app_factory()
+    url = make_url(database_url).update_query_dict(
+        {"options": "-c statement_timeout=30s -c lock_timeout=7s", "connect_timeout": "10"}
+    )
+    explicit = app_factory(SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False))
+    shown = {}
+    for name, app in (("default", default), ("explicit", explicit)):
+        with app.app_context():
+            shown[name] = tuple(
+                db.session.execute(text(f"SHOW {setting}")).scalar()
+                for setting in ("statement_timeout", "lock_timeout")
+            )
+            db.session.remove()
+    assert shown == {"default": ("4s", "0"), "explicit": ("30s", "7s")}
