@@ -4,7 +4,18 @@ from typing import Any
 
 from flask import Flask
 
-from feedback import cli, config, cross_site, database, errors, headers, i18n, security, serving
+from feedback import (
+    cli,
+    config,
+    cross_site,
+    database,
+    errors,
+    headers,
+    i18n,
+    security,
+    serving,
+    timeouts,
+)
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -16,9 +27,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(config.shipped_dir("templates")),
     )
     app.config.from_mapping(config.load(app.instance_path, test_config))
+    timeouts.configure(app.config)
 
     db.init_app(app)
     database.init_app(app)
+    timeouts.init_app(app)
     migrate.init_app(
         app,
         db,

@@ -5,13 +5,13 @@ import logging
 from flask import request
 from flask.logging import default_handler
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from feedback.models.base import Base
+from feedback.timeouts import SharedLimiter
 
 
 def client_address() -> str:
@@ -22,7 +22,7 @@ def client_address() -> str:
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=client_address)
+limiter = SharedLimiter(key_func=client_address)
 # flask-limiter logs the key (the client address) of every breach at INFO: keep that out of the
 # logs. Its warnings (storage unreachable, falling back to memory) go to the service's log.
 limiter_log = logging.getLogger("flask-limiter")

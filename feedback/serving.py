@@ -1,11 +1,16 @@
-"""How the service sits in production: behind a known number of proxies, with a health check.
+"""How the service sits in production: behind a known number of proxies, with health checks.
+
+`/livez` says only that the process answers; `/healthz` (readiness) whether it can take a
+submission: 503 only without the database. Without Redis the limits fall back to each worker's
+memory, so the service is "degraded", not unavailable. Neither is rate-limited, and neither waits
+longer than the timeouts of feedback/timeouts.py.
 
 ProxyFix trusts exactly TRUSTED_PROXIES hops of X-Forwarded-For: with nginx in front that is 1,
 and the rate limits then apply to the real client; a client's own forged header changes nothing.
 With 0 (the default) the header is ignored altogether.
 """
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask, current_app, request
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -14,15 +19,30 @@ from feedback.extensions import db, limiter
 bp = Blueprint("serving", __name__)
 
 
+@limiter.request_filter
+def is_health_check() -> bool:
+    """Keep the health checks out of the limiter altogether: never limited, and never the
+    request that waits on a hung Redis while the limiter asks whether it is back."""
+    return request.endpoint in ("serving.livez", "serving.healthz")
+
+
+@bp.get("/livez")
+def livez() -> dict[str, str]:
+    """Say that this process serves requests; asks nothing of the database or Redis."""
+    return {"status": "ok"}
+
+
 @bp.get("/healthz")
-@limiter.exempt
 def healthz() -> tuple[dict[str, str], int]:
-    """Say whether the database and the rate-limit storage answer; 503 if either does not."""
-    checks = {"database": _database_answers(), "limiter": _limiter_answers()}
-    healthy = all(checks.values())
-    return {name: "ok" if ok else "unavailable" for name, ok in checks.items()}, (
-        200 if healthy else 503
-    )
+    """Say whether a submission can be stored now: 200 (ok or degraded) or 503 (unavailable)."""
+    database, limits = _database_answers(), _limiter_answers()
+    status = "unavailable" if not database else "ok" if limits else "degraded"
+    answer = {
+        "status": status,
+        "database": "ok" if database else "unavailable",
+        "limiter": "ok" if limits else "unavailable",
+    }
+    return answer, 503 if status == "unavailable" else 200
 
 
 def _database_answers() -> bool:

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from feedback import timeouts
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -93,6 +95,9 @@ def run_migrations_online():
             # table would cascade into (or be refused by) the tables that refer to it. The pragma
             # only takes effect outside a transaction, so it is set on the driver's connection.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        # A migration may rewrite a large table: the service's bounds on waits are for requests.
+        timeouts.lift(connection)
+        connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

@@ -13,6 +13,7 @@ from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from served import Deployment, Line, Redis, redis_server
 from sqlalchemy import make_url, select
 
 from feedback import accounts, cases, create_app
@@ -195,3 +196,25 @@ def take_the_sqlite_write_lock(database_url: str) -> None:
         other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+@pytest.fixture
+def deployment(databases: SQLiteDatabases | PostgresDatabases) -> Iterator[Deployment]:
+    """A migrated database for a served test; on PostgreSQL, reached through a relay."""
+    url = databases.copy_of_template()
+    line = None
+    if databases.dialect == "postgresql":
+        line = Line(make_url(url).port or 5432)
+        url = make_url(url).set(port=line.port).render_as_string(hide_password=False)
+    yield Deployment(url, line)
+    if line is not None:
+        line.cut()
+        url = make_url(url).set(port=line.target_port).render_as_string(hide_password=False)
+    databases.drop(url)
+
+
+@pytest.fixture
+def redis() -> Iterator[Redis]:
+    """A Redis of the test's own (served.redis_server)."""
+    with redis_server() as server:
+        yield server

@@ -18,6 +18,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import create_engine, make_url, text
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
 
@@ -95,7 +97,12 @@ class Redis:
 
 
 class Line:
-    """A TCP relay from a loopback port to a server; cutting it is the server going away."""
+    """A TCP relay from a loopback port to a server; cutting it is the server going away.
+
+    Hanging it is the server going silent: every connection, open or new, is accepted and kept,
+    and nothing more is passed on or answered (the kernel still acknowledges what is sent, as a
+    hung server's does).
+    """
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
@@ -103,6 +110,7 @@ class Line:
         self.port = self.listener.getsockname()[1]
         self.sockets: list[socket.socket] = []
         self.cut_off = False
+        self.silent = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -111,22 +119,29 @@ class Line:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            self.sockets.append(client)
+            if self.silent:
+                continue
             server = socket.create_connection(("127.0.0.1", self.target_port))
-            self.sockets += [client, server]
+            self.sockets.append(server)
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self.silent:
+                    sink.sendall(data)
         except OSError:
             return
         finally:
             for end in (source, sink):
                 with suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
+
+    def hang(self) -> None:
+        """Accept and keep every connection, open or new, and answer nothing."""
+        self.silent = True
 
     def cut(self) -> None:
         """Refuse new connections and break every open one."""
@@ -138,6 +153,25 @@ class Line:
             with suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
             end.close()
+
+
+@dataclass
+class Deployment:
+    """The database a served test's service uses, and the relay to it on PostgreSQL."""
+
+    url: str  # what the service is configured with
+    line: Line | None  # the relay to PostgreSQL, None on SQLite
+
+    def query(self, sql: str) -> list[tuple]:
+        direct = make_url(self.url)
+        if self.line is not None:
+            direct = direct.set(port=self.line.target_port)
+        engine = create_engine(direct)
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(text(sql))]
+        finally:
+            engine.dispose()
 
 
 @dataclass
