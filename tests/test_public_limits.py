@@ -38,10 +38,11 @@ def test_the_sixth_message_within_an_hour_is_refused_with_the_phone_numbers(limi
 
 def test_a_routing_preview_does_not_count(limited):
     client = limited.test_client()
-    for _ in range(5):
-        preview = post_form(client, body="unsure")
+    for n in range(5):
+        # Five different messages: the same answers again from this browser would be the same one.
+        preview = post_form(client, body="unsure", subject=f"第{n}条意见")
         assert "请确认受理机关" in preview.get_data(as_text=True)
-        receipt(post_form(client, body="unsure", confirm_routing="1"))
+        receipt(post_form(client, body="unsure", subject=f"第{n}条意见", confirm_routing="1"))
     # Five messages are stored; asking where a sixth would go still works, sending it does not.
     assert "请确认受理机关" in post_form(client, body="unsure").get_data(as_text=True)
     assert post_form(client, body="unsure", confirm_routing="1").status_code == 429

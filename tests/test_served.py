@@ -7,9 +7,14 @@ PostgreSQL pass it is a PostgreSQL database reached through a relay the test can
 import dataclasses
 import http.client
 import os
+import re
 import signal
+import sqlite3
 import subprocess
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 from public_helpers import valid_form
@@ -108,11 +113,69 @@ def test_five_of_forty_parallel_posts_from_one_client_get_through(service, deplo
     first = Citizen(service.port, "203.0.113.77")
     first.open_form()
     copies = [dataclasses.replace(first, cookies=dict(first.cookies), pages=[]) for _ in range(40)]
+    for copy in copies:  # forty forms opened in one browser (reading the form is not limited)
+        copy.open_form()
     with ThreadPoolExecutor(40) as pool:
         answers = list(pool.map(Citizen.submit, copies, [anonymous_opinion(n) for n in range(40)]))
     statuses = sorted(status for status, _ in answers)
     assert statuses == [200] * 5 + [429] * 35
     assert deployment.query("SELECT count(*) FROM cases") == [(5,)]
+
+
+@contextmanager
+def writes_held(deployment: Deployment) -> Iterator[None]:
+    """Hold back every write to the database until the block ends, as a slow moment would.
+
+    On PostgreSQL the reference counters are locked: submissions look their form up, then wait
+    for the lock, all at once. On SQLite the write lock itself is held: they wait to begin.
+    """
+    if deployment.line is None:
+        held = sqlite3.connect(make_url(deployment.url).database, isolation_level=None)
+        held.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            held.execute("ROLLBACK")
+            held.close()
+        return
+    engine = create_engine(make_url(deployment.url).set(port=deployment.line.target_port))
+    try:
+        with engine.connect() as held:
+            held.execute(text("LOCK TABLE reference_counters IN EXCLUSIVE MODE"))
+            yield
+            held.rollback()
+    finally:
+        engine.dispose()
+
+
+def waiting_for_a_lock(deployment: Deployment) -> int:
+    """How many PostgreSQL sessions wait for a lock on the deployment's database."""
+    return deployment.query(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )[0][0]
+
+
+def test_the_same_form_posted_twice_at_once_is_stored_once(service, deployment):
+    """A double click, or a reload while the first post is still running, on two workers."""
+    citizen = Citizen(service.port, "203.0.113.60")
+    citizen.open_form()
+    twin = dataclasses.replace(citizen, cookies=dict(citizen.cookies), pages=[])
+    with ThreadPoolExecutor(2) as pool, writes_held(deployment):
+        posts = [pool.submit(c.submit, anonymous_opinion(1)) for c in (citizen, twin)]
+        if deployment.line is None:
+            time.sleep(1.5)  # SQLite cannot tell who waits: its writers retry BEGIN IMMEDIATE
+        else:
+            wait_until(lambda: waiting_for_a_lock(deployment) == 2, 10, "both posts waiting")
+    answers = [post.result() for post in posts]
+    assert [status for status, _ in answers] == [200, 200]
+    assert answers[0][1] == answers[1][1]
+    assert deployment.query("SELECT reference FROM cases") == [(answers[0][1],)]
+    pages = citizen.pages + twin.pages
+    assert sum("此条反映此前已经收到" in page for page in pages) == 1
+    codes = {re.search(r'id="receipt-code"[^>]*>([^<]+)<', page)[1] for page in pages}
+    assert len(codes) == 1  # the same browser sees its code in both answers
+    assert "Traceback" not in service.log_text()
 
 
 def test_a_worker_killed_mid_load_loses_no_acknowledged_submission(service, deployment):
