@@ -226,3 +226,25 @@ def test_the_database_keeps_neither_the_token_nor_the_code_readable(guarded):
     session = guarded.session_interface.get_signing_serializer(guarded).loads(cookie.value)
     assert set(session) == {"csrf_token", "receipt_key"}
     assert code not in str(session) and form["form_token"] not in str(session)
+
+
+def test_purge_deletes_the_expired_kept_receipts(guarded):
+    browser = guarded.test_client()
+    form = open_form(browser)
+    reference, _code = receipt(post(browser, form))
+    receipt(post(browser, open_form(browser, subject="另一件事")))
+    db.session.execute(
+        update(KeptReceipt)
+        .where(
+            KeptReceipt.case_id
+            == select(Case.id).where(Case.reference == reference).scalar_subquery()
+        )
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    result = guarded.test_cli_runner().invoke(
+        args=["feedback", "purge", "--closed-before", "2020-01-01"]
+    )
+    assert "1 expired kept receipts deleted." in result.output, result.output
+    assert db.session.scalar(select(func.count()).select_from(KeptReceipt)) == 1
+    assert reference_only(post(browser, form)) == reference
