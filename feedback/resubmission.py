@@ -11,8 +11,9 @@ a citizen whose first answer never arrived lost the code. Now:
   token names one form, it proves nothing (the CSRF token does that), so any worker takes it.
 - Going back to the form re-fetches it (pages are no-store) with a new token, while the browser
   restores what was typed (Chromium does). So a post from the same browser, within KEEP, of the
-  same answers as a case it sent is the same message too. Files are not compared: the browser
-  does not restore them, and a message sent again without them is still the same message.
+  same answers as a case it sent is the same message too. The subject and the files are not
+  compared: the browser restores neither (the subject has autocomplete=off), and a message
+  sent again with its subject typed anew, or without its files, is still the same message.
 - The browser's session holds a random key. For KEEP after a submission, kept_receipts holds the
   tracking code sealed with AES-GCM, and a fingerprint of the answers, both under keys derived
   from the browser's key and SECRET_KEY. The database alone holds ciphertext and keyed hashes;
@@ -156,13 +157,12 @@ def _derive(browser_key: bytes, purpose: bytes) -> bytes:
 
 
 def _fingerprint(browser_key: bytes, submission: "Submission") -> str:
-    """A keyed hash of the answers (not the files), the same however often they are sent."""
+    """A keyed hash of the answers but the subject and files, which going back does not keep."""
     answers = {
         "notice": submission.notice.id if submission.notice else None,
         "item": submission.item.id if submission.item else None,
         "kind": submission.kind.value,
         "body": submission.chosen_body,
-        "subject": submission.subject,
         "content": submission.content,
         "contact": vars(submission.contact) if submission.contact else None,
     }

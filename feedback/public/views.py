@@ -1,7 +1,8 @@
 """The citizen's side: read the notice, send a message, keep the receipt, follow the case.
 
-No JavaScript and no secrets in URLs: the tracking code is shown once in the response to the
-submitting POST, and later travels only in POST bodies.
+No JavaScript and no secrets in URLs: the tracking code is shown in the response to the
+submitting POST (again, for a short while, to the same browser posting the same form: see
+feedback/resubmission.py), and later travels only in POST bodies.
 """
 
 from pathlib import Path
