@@ -6,11 +6,14 @@ that opens the form, keeps its cookie and posts what the page rendered.
 
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from conftest import case_count, new_case
+from databases import writes_held
+from flask.testing import FlaskClient
 from public_helpers import receipt, valid_form
 from security_helpers import jpeg_with_gps, running, stored_files
 from sqlalchemy import func, select, update
@@ -253,3 +256,22 @@ def test_purge_deletes_the_expired_kept_receipts(guarded):
     assert "1 expired kept receipts deleted." in result.output, result.output
     assert db.session.scalar(select(func.count()).select_from(KeptReceipt)) == 1
     assert reference_only(post(browser, form)) == reference
+
+
+def test_two_posts_of_one_form_with_files_at_once_store_one_case_and_one_set(guarded, database_url):
+    """A double click: both posts carry the form and its files; both wait for the database."""
+    folder = Path(guarded.config["ATTACHMENT_DIR"])
+    browser = guarded.test_client()
+    form = open_form(browser)
+    clicks = [FlaskClient(guarded, guarded.response_class) for _ in range(2)]
+    for click in clicks:  # one browser, one cookie: each post in a request of its own
+        click.set_cookie("session", browser.get_cookie("session").value)
+    photo = [(jpeg_with_gps(), "现场.jpg")]
+    with ThreadPoolExecutor(2) as pool, writes_held(database_url, waiters=2):
+        posts = [pool.submit(post, click, form, photo) for click in clicks]
+    pages = [page_of(p.result()) for p in posts]
+    assert sum(ALREADY in page for page in pages) == 1
+    assert len({receipt(p.result()) for p in posts}) == 1
+    assert case_count() == 1
+    assert len(stored_files(folder)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 1

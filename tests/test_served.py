@@ -9,14 +9,11 @@ import http.client
 import os
 import re
 import signal
-import sqlite3
 import subprocess
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import pytest
+from databases import writes_held
 from public_helpers import valid_form
 from served import BIN, ROOT, Citizen, Line, free_port, gunicorn, redis_server, wait_until
 from sqlalchemy import create_engine, make_url, text
@@ -122,51 +119,17 @@ def test_five_of_forty_parallel_posts_from_one_client_get_through(service, deplo
     assert deployment.query("SELECT count(*) FROM cases") == [(5,)]
 
 
-@contextmanager
-def writes_held(deployment: Deployment) -> Iterator[None]:
-    """Hold back every write to the database until the block ends, as a slow moment would.
-
-    On PostgreSQL the reference counters are locked: submissions look their form up, then wait
-    for the lock, all at once. On SQLite the write lock itself is held: they wait to begin.
-    """
-    if deployment.line is None:
-        held = sqlite3.connect(make_url(deployment.url).database, isolation_level=None)
-        held.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            held.execute("ROLLBACK")
-            held.close()
-        return
-    engine = create_engine(make_url(deployment.url).set(port=deployment.line.target_port))
-    try:
-        with engine.connect() as held:
-            held.execute(text("LOCK TABLE reference_counters IN EXCLUSIVE MODE"))
-            yield
-            held.rollback()
-    finally:
-        engine.dispose()
-
-
-def waiting_for_a_lock(deployment: Deployment) -> int:
-    """How many PostgreSQL sessions wait for a lock on the deployment's database."""
-    return deployment.query(
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )[0][0]
-
-
 def test_the_same_form_posted_twice_at_once_is_stored_once(service, deployment):
     """A double click, or a reload while the first post is still running, on two workers."""
     citizen = Citizen(service.port, "203.0.113.60")
     citizen.open_form()
     twin = dataclasses.replace(citizen, cookies=dict(citizen.cookies), pages=[])
-    with ThreadPoolExecutor(2) as pool, writes_held(deployment):
+    direct = make_url(deployment.url)
+    if deployment.line is not None:
+        direct = direct.set(port=deployment.line.target_port)
+    held = writes_held(direct.render_as_string(hide_password=False), waiters=2)
+    with ThreadPoolExecutor(2) as pool, held:  # the writes go first, then the posts are awaited
         posts = [pool.submit(c.submit, anonymous_opinion(1)) for c in (citizen, twin)]
-        if deployment.line is None:
-            time.sleep(1.5)  # SQLite cannot tell who waits: its writers retry BEGIN IMMEDIATE
-        else:
-            wait_until(lambda: waiting_for_a_lock(deployment) == 2, 10, "both posts waiting")
     answers = [post.result() for post in posts]
     assert [status for status, _ in answers] == [200, 200]
     assert answers[0][1] == answers[1][1]
