@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback import receipts, routing
+from feedback import receipts, resubmission, routing
 from feedback.labels import STATUS
 from feedback.models import (
     Body,
@@ -74,6 +74,7 @@ class Submission:
     content: str
     contact: ContactDetails | None  # None when anonymous (匿名)
     notice: Notice | None = None  # the notice whose form it came through; else the item's
+    form_token: str | None = None  # the one-time token of the form it came through
 
 
 def submit(session: Session, submission: Submission) -> tuple[Case, str]:
@@ -90,6 +91,9 @@ def submit(session: Session, submission: Submission) -> tuple[Case, str]:
     case = Case(
         reference=receipts.next_reference(session, now),
         tracking_hash=receipts.hash_code(code),
+        submission_hash=(
+            resubmission.token_hash(submission.form_token) if submission.form_token else None
+        ),
         notice_id=notice.id if notice else None,
         item_id=submission.item.id if submission.item else None,
         kind=submission.kind,

@@ -17,11 +17,20 @@ from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from feedback import accounts, attachment_store, audit, exports, months, retention, two_factor
+from feedback import (
+    accounts,
+    attachment_store,
+    audit,
+    exports,
+    months,
+    resubmission,
+    retention,
+    two_factor,
+)
 from feedback.backup import backup
 from feedback.demo_data import demo_data_command
 from feedback.extensions import db
-from feedback.models import AuditAction, Body, Role
+from feedback.models import AuditAction, Body, Role, utcnow
 from feedback.notices.commands import import_notice_command
 from feedback.notices.loader import load_seed
 
@@ -186,7 +195,8 @@ def reset_two_factor_command(username: str) -> None:
 def purge_command(closed_before: str, dry_run: bool) -> None:
     """Delete closed and declined cases with their contacts and files; keep anonymous counts.
 
-    Each deletion is written to the audit log of the body that held the cases.
+    Each deletion is written to the audit log of the body that held the cases. Receipts kept for
+    a citizen to see again (feedback/resubmission.py) whose time is up go too.
     """
     try:
         day = datetime.strptime(closed_before.strip(), "%Y-%m-%d").date()
@@ -198,7 +208,9 @@ def purge_command(closed_before: str, dry_run: bool) -> None:
     report = retention.purge(db.session, day, dry_run=dry_run)
     if dry_run:
         db.session.rollback()
+        expired = 0
     else:
+        expired = resubmission.forget_expired(db.session, utcnow())
         db.session.commit()
     verb = "would be deleted" if dry_run else "deleted"
     bodies = ", ".join(f"{slug} {n}" for slug, n in sorted(report.by_body.items())) or "none"
@@ -206,6 +218,8 @@ def purge_command(closed_before: str, dry_run: bool) -> None:
         f"{report.cases} closed cases {verb} (closed before {day.isoformat()}), "
         f"with {report.files} files; by body: {bodies}."
     )
+    if expired:
+        click.echo(f"{expired} expired kept receipts deleted.")
 
 
 @group.command("export")

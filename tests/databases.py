@@ -8,6 +8,10 @@ created from a migrated template in a few tens of milliseconds and dropped after
 import itertools
 import os
 import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
@@ -84,3 +88,47 @@ class PostgresDatabases:
 
     def _url(self, name: str) -> str:
         return self.admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def writes_held(url: str, waiters: int) -> Iterator[None]:
+    """Hold back every write to the database while the block runs, as a slow moment would; at
+    its end, let the writers go once `waiters` of them wait.
+
+    On PostgreSQL the reference counters are locked: submissions look their form up, then wait
+    for the lock, all at once; pg_stat_activity shows them waiting. On SQLite the write lock
+    itself is held, so they wait to begin; nothing shows them (they retry BEGIN IMMEDIATE), so
+    they are given a moment.
+    """
+    if make_url(url).get_backend_name() == "sqlite":
+        held = sqlite3.connect(make_url(url).database or "", isolation_level=None)
+        held.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            time.sleep(1.5)
+        finally:
+            held.execute("ROLLBACK")
+            held.close()
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as held:
+            held.execute(text("LOCK TABLE reference_counters IN EXCLUSIVE MODE"))
+            yield
+            deadline = time.monotonic() + 10
+            while _waiting_for_a_lock(engine) < waiters:
+                assert time.monotonic() < deadline, f"{waiters} writers did not come to wait"
+                time.sleep(0.05)
+            held.rollback()
+    finally:
+        engine.dispose()
+
+
+def _waiting_for_a_lock(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar_one()

@@ -254,6 +254,7 @@ class Citizen:
     address: str
     cookies: dict[str, str] = field(default_factory=dict)
     token: str = ""
+    form_token: str = ""  # the one-time token of the form last opened
     timeout: float = 30
     pages: list[str] = field(default_factory=list)
 
@@ -283,10 +284,12 @@ class Citizen:
         status, page = self.get("/submit")
         assert status == 200, status
         self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+        self.form_token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page)[1]
 
     def submit(self, fields: dict[str, str]) -> tuple[int, str | None]:
-        """Post the form; return the status and the reference on the receipt, if one was shown."""
-        body = urllib.parse.urlencode({**fields, "csrf_token": self.token}).encode()
+        """Post the form last opened; return the status and the receipt's reference, if shown."""
+        tokens = {"csrf_token": self.token, "form_token": self.form_token}
+        body = urllib.parse.urlencode({**fields, **tokens}).encode()
         status, page = self.request("POST", "/submit", body)
         reference = re.search(r'id="receipt-ref"[^>]*>\s*([^<\s]+)\s*<', page)
         self.pages.append(page)

@@ -142,3 +142,48 @@ def test_a_citizen_comments_on_an_item_and_follows_the_reply(browser: Browser, l
     expect(page.get_by_text("已办结").first).to_be_visible()
     assert fits_the_phone(page)
     shot(page, "7-tracking")
+
+
+def test_reloading_the_receipt_or_going_back_and_sending_again_files_one_case(
+    browser: Browser, live_url: str
+):
+    citizen = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="zh-CN")
+    page = citizen.new_page()
+    page.goto(f"{live_url}/submit")
+    page.check("input[name=kind][value=opinion]")
+    page.check("input[name=body][value=court]")
+    page.fill("input[name=subject]", "便民窗口仍未开放")
+    page.fill("textarea[name=content]", "通报说已设便民窗口，但我本周两次去都没有开放。")
+    page.check("input[name=identity][value=anonymous]")
+    page.check("input[name=consent]")
+    page.get_by_role("button").last.click()
+    reference = page.locator("#receipt-ref").inner_text().strip()
+    code = page.locator("#receipt-code").inner_text().strip()
+
+    # The answer was lost, or the citizen reloads: Chromium posts the form again.
+    page.reload()
+    expect(page.get_by_text("此条反映此前已经收到")).to_be_visible()
+    assert page.locator("#receipt-ref").inner_text().strip() == reference
+    assert page.locator("#receipt-code").inner_text().strip() == code
+    shot(page, "8-receipt-again")
+
+    # Back to the form: fetched anew, with a new token; Chromium restores the answers but the
+    # subject (autocomplete=off), which the citizen types again before sending.
+    page.go_back()
+    expect(page.locator("textarea[name=content]")).to_have_value(
+        "通报说已设便民窗口，但我本周两次去都没有开放。"
+    )
+    page.fill("input[name=subject]", "便民窗口仍未开放")
+    page.get_by_role("button").last.click()
+    expect(page.get_by_text("此条反映此前已经收到")).to_be_visible()
+    assert page.locator("#receipt-code").inner_text().strip() == code
+
+    # One case: the court's inbox lists the reference once.
+    staff = browser.new_context(locale="zh-CN")
+    desk = staff.new_page()
+    desk.goto(f"{live_url}/staff/login")
+    desk.fill("input[name=username]", "court-staff")
+    desk.fill("input[name=password]", PASSWORD)
+    desk.get_by_role("button").last.click()
+    expect(desk.get_by_text(reference)).to_have_count(1)
+    expect(desk.get_by_text("便民窗口仍未开放")).to_have_count(1)

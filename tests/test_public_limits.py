@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from conftest import case_count
 from flask import Flask
-from public_helpers import post_form, receipt, send
+from public_helpers import CONTENT, post_form, receipt, send
 
 from feedback.extensions import db
 
@@ -38,10 +38,12 @@ def test_the_sixth_message_within_an_hour_is_refused_with_the_phone_numbers(limi
 
 def test_a_routing_preview_does_not_count(limited):
     client = limited.test_client()
-    for _ in range(5):
-        preview = post_form(client, body="unsure")
+    for n in range(5):
+        # Five different messages: the same answers again from this browser would be the same one.
+        text = f"第{n}条意见：{CONTENT}"
+        preview = post_form(client, body="unsure", content=text)
         assert "请确认受理机关" in preview.get_data(as_text=True)
-        receipt(post_form(client, body="unsure", confirm_routing="1"))
+        receipt(post_form(client, body="unsure", content=text, confirm_routing="1"))
     # Five messages are stored; asking where a sixth would go still works, sending it does not.
     assert "请确认受理机关" in post_form(client, body="unsure").get_data(as_text=True)
     assert post_form(client, body="unsure", confirm_routing="1").status_code == 429

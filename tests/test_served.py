@@ -7,11 +7,13 @@ PostgreSQL pass it is a PostgreSQL database reached through a relay the test can
 import dataclasses
 import http.client
 import os
+import re
 import signal
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from databases import writes_held
 from public_helpers import valid_form
 from served import BIN, ROOT, Citizen, free_port, gunicorn, wait_until
 
@@ -69,11 +71,35 @@ def test_five_of_forty_parallel_posts_from_one_client_get_through(service, deplo
     first = Citizen(service.port, "203.0.113.77")
     first.open_form()
     copies = [dataclasses.replace(first, cookies=dict(first.cookies), pages=[]) for _ in range(40)]
+    for copy in copies:  # forty forms opened in one browser (reading the form is not limited)
+        copy.open_form()
     with ThreadPoolExecutor(40) as pool:
         answers = list(pool.map(Citizen.submit, copies, [anonymous_opinion(n) for n in range(40)]))
     statuses = sorted(status for status, _ in answers)
     assert statuses == [200] * 5 + [429] * 35
     assert deployment.query("SELECT count(*) FROM cases") == [(5,)]
+
+
+def test_the_same_form_posted_twice_at_once_is_stored_once(service, deployment):
+    """A double click, or a reload while the first post is still running, on two workers."""
+    citizen = Citizen(service.port, "203.0.113.60")
+    citizen.open_form()
+    twin = dataclasses.replace(citizen, cookies=dict(citizen.cookies), pages=[])
+    direct = make_url(deployment.url)
+    if deployment.line is not None:
+        direct = direct.set(port=deployment.line.target_port)
+    held = writes_held(direct.render_as_string(hide_password=False), waiters=2)
+    with ThreadPoolExecutor(2) as pool, held:  # the writes go first, then the posts are awaited
+        posts = [pool.submit(c.submit, anonymous_opinion(1)) for c in (citizen, twin)]
+    answers = [post.result() for post in posts]
+    assert [status for status, _ in answers] == [200, 200]
+    assert answers[0][1] == answers[1][1]
+    assert deployment.query("SELECT reference FROM cases") == [(answers[0][1],)]
+    pages = citizen.pages + twin.pages
+    assert sum("此条反映此前已经收到" in page for page in pages) == 1
+    codes = {re.search(r'id="receipt-code"[^>]*>([^<]+)<', page)[1] for page in pages}
+    assert len(codes) == 1  # the same browser sees its code in both answers
+    assert "Traceback" not in service.log_text()
 
 
 def test_a_worker_killed_mid_load_loses_no_acknowledged_submission(service, deployment):

@@ -25,6 +25,7 @@ from feedback.models.catalog import (
     Notice,
     NoticeBody,
 )
+from feedback.models.kept_receipt import KeptReceipt
 from feedback.models.retention import PurgedTally
 from feedback.models.two_factor import RecoveryCode
 
@@ -45,6 +46,7 @@ __all__ = [
     "EventKind",
     "Item",
     "ItemStatus",
+    "KeptReceipt",
     "Kind",
     "Notice",
     "NoticeBody",

@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
-from feedback import attachments, routing
+from feedback import attachments, resubmission, routing
 from feedback.cases import ContactDetails
 from feedback.i18n import body_name
 from feedback.labels import KIND, RATING
@@ -116,6 +116,18 @@ def empty_honeypot(form: FlaskForm, field: Field) -> None:
     """A person never sees this field; software that fills it gets a vague answer and nothing is stored."""
     if field.data:
         raise ValidationError(_l("Your message could not be sent. Check the form and try again."))
+
+
+def one_time_token(form: FlaskForm, field: Field) -> None:
+    """Require the token the form was rendered with; without it, give the form a new one."""
+    if not resubmission.is_form_token(field.raw_data[0] if field.raw_data else ""):
+        field.data = resubmission.new_form_token()
+        raise ValidationError(
+            _l(
+                "This form was incomplete or out of date, so nothing was sent. "
+                "Check your answers and send them again."
+            )
+        )
 
 
 class SubmissionForm(FlaskForm):
@@ -243,6 +255,10 @@ class SubmissionForm(FlaskForm):
     # shows none): WTForms would translate a default one, loading its catalog for every form.
     confirm_routing = HiddenField(label="")
     proposed_body = HiddenField(label="")
+    # Names this rendered form: posted again, it stores nothing more (feedback/resubmission.py).
+    form_token = HiddenField(
+        label="", default=resubmission.new_form_token, validators=[one_time_token]
+    )
 
     def __init__(
         self, bodies: Sequence[tuple[str, Body]], items: Iterable[Item], **kwargs: Any

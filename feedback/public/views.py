@@ -1,7 +1,8 @@
 """The citizen's side: read the notice, send a message, keep the receipt, follow the case.
 
-No JavaScript and no secrets in URLs: the tracking code is shown once in the response to the
-submitting POST, and later travels only in POST bodies.
+No JavaScript and no secrets in URLs: the tracking code is shown in the response to the
+submitting POST (again, for a short while, to the same browser posting the same form: see
+feedback/resubmission.py), and later travels only in POST bodies.
 """
 
 from urllib.parse import urlsplit
@@ -16,15 +17,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from feedback import attachments, cases, routing
+from feedback import attachments, cases, resubmission, routing
 from feedback.cases import CaseError, Submission
 from feedback.database import read_only_session
 from feedback.extensions import db, limiter
 from feedback.i18n import LANGUAGE_COOKIE
 from feedback.labels import ROUTING_REASON
-from feedback.models import Body, Case, Kind, Notice
+from feedback.models import Body, Case, Kind, Notice, Status, utcnow
 from feedback.notices import window
 from feedback.public import catalog, tracking
 from feedback.public.forms import (
@@ -101,7 +103,7 @@ def notice_page(slug: str) -> str:
 @bp.route("/n/<slug>/submit", methods=["GET", "POST"])
 @limiter.limit(submit_limits, methods=["POST"], exempt_when=is_routing_preview)
 def submit(slug: str | None) -> str | tuple[str, int]:
-    """Send a message: check it, show where the rules send it, store it, show the receipt once."""
+    """Send a message: check it, show where the rules send it, store it once, show the receipt."""
     published = catalog.current()
     notice = _submission_notice(published, slug)
     if notice is None:
@@ -117,31 +119,63 @@ def submit(slug: str | None) -> str | tuple[str, int]:
     if not form.validate_on_submit():
         return _submission_page(form, notice, slug)
     item = items[form.item_id] if form.item_id else None
+    submission = Submission(
+        kind=form.chosen_kind,
+        chosen_body=form.body.data,
+        item=item,
+        subject=form.subject.data,
+        content=form.content.data,
+        contact=form.contact(),
+        notice=notice,
+        form_token=form.form_token.data,
+    )
+    repeat = resubmission.find_repeat(db.session, submission, utcnow())
+    if repeat is not None:
+        return _already_received(repeat)
     decision = routing.route(form.chosen_kind, form.body.data, item is not None)
     if decision.decided_by_rules and not form.confirmed(decision.body):
         form.ask_confirmation(decision.body)
         proposed = notice.body_for(decision.body)
         return _submission_page(form, notice, slug, proposed=proposed, reason=decision.reason)
-    case, code = cases.submit(
-        db.session,
-        Submission(
-            kind=form.chosen_kind,
-            chosen_body=form.body.data,
-            item=item,
-            subject=form.subject.data,
-            content=form.content.data,
-            contact=form.contact(),
-            notice=notice,
-        ),
-    )
-    attachments.store(db.session, case, form.clean_files)
-    receipt = Receipt.of(case, code, notice, item, files=len(form.clean_files))
     try:
+        case, code = cases.submit(db.session, submission)
+        attachments.store(db.session, case, form.clean_files)
+        resubmission.keep(db.session, case, code, submission, case.received_at)
+        receipt = Receipt.of(case, code, notice, item, files=len(form.clean_files))
         db.session.commit()
+    except IntegrityError:
+        # Another worker stored this very form first: ours is dropped, theirs is the answer.
+        db.session.rollback()  # and the files stored with the case go too
+        repeat = resubmission.find_repeat(db.session, submission, utcnow())
+        if repeat is None:
+            raise
+        return _already_received(repeat)
     except BaseException:
         db.session.rollback()  # and the files stored with the case go too
         raise
-    return render_template("public/receipt.html", receipt=receipt)
+    return render_template(
+        "public/receipt.html", receipt=receipt, kept_minutes=resubmission.KEEP_MINUTES
+    )
+
+
+def _already_received(repeat: resubmission.Repeat) -> str:
+    """Say that this message was already received: its reference, and in the browser that sent
+    it, within the time it is kept, its tracking code and whole receipt again. Stores nothing."""
+    case = repeat.case
+    if repeat.code and case.notice and case.status is Status.RECEIVED and not case.transfers:
+        receipt = Receipt.of(case, repeat.code, case.notice, case.item, len(case.attachments))
+        return render_template(
+            "public/receipt.html",
+            receipt=receipt,
+            kept_minutes=resubmission.KEEP_MINUTES,
+            again=True,
+        )
+    return render_template(
+        "public/already_received.html",
+        reference=case.reference,
+        code=repeat.code,
+        kept_minutes=resubmission.KEEP_MINUTES,
+    )
 
 
 def _submission_notice(published: catalog.Catalog, slug: str | None) -> Notice | None:
@@ -169,6 +203,7 @@ def _submission_page(
     reason: str | None = None,
 ) -> str:
     """Show the form: with its errors, or with the body the rules propose and why."""
+    resubmission.give_browser_key()
     return render_template(
         "public/submit.html",
         form=form,
