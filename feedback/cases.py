@@ -16,6 +16,7 @@ from feedback import receipts, routing
 from feedback.labels import STATUS
 from feedback.models import (
     Body,
+    BodyRole,
     Case,
     Contact,
     Event,
@@ -23,6 +24,7 @@ from feedback.models import (
     Item,
     Kind,
     Notice,
+    NoticeBody,
     Rating,
     Status,
     User,
@@ -85,6 +87,13 @@ def submit(session: Session, submission: Submission) -> tuple[Case, str]:
     decision = routing.route(submission.kind, submission.chosen_body, submission.item is not None)
     notice = submission.notice or (submission.item.notice if submission.item else None)
     body = body_for_role(session, notice, decision.body)
+    if not routing.body_may_hold(submission.kind, body.id, stored_roles(session, notice)):
+        raise CaseError(
+            _l(
+                "This report of misconduct could not be delivered: the body it would go to is "
+                "the inspected unit of this notice. Nothing was stored; please send it again."
+            )
+        )
     now = utcnow()
     code = receipts.new_tracking_code()
     case = Case(
@@ -172,16 +181,26 @@ def body_for_role(session: Session, notice: Notice | None, role: str) -> Body:
     return session.execute(select(Body).where(Body.slug == role)).scalar_one()
 
 
-def role_of(case: Case, body: Body) -> str | None:
-    """The role a body plays for the case's notice; without a notice, its slug names it."""
-    if case.notice is not None:
-        return case.notice.role_of(body)
-    return body.slug
+def stored_roles(session: Session, notice: Notice | None) -> dict[str, int]:
+    """The id of the body in each role of the notice, as stored now; without a notice, by slug.
+
+    A notice from the public catalog is a copy that may be a moment old: the conflict rule on
+    submission is checked against the stored links instead.
+    """
+    if notice is None:
+        query = select(Body.slug, Body.id).where(Body.slug.in_([r.value for r in BodyRole]))
+    else:
+        query = select(NoticeBody.role, NoticeBody.body_id).where(NoticeBody.notice_id == notice.id)
+    return {str(role): body_id for role, body_id in session.execute(query)}
 
 
 def may_hold(case: Case, body: Body) -> bool:
     """Tell whether the body may hold this case: never the unit a report may concern."""
-    return routing.may_hold(case.kind, role_of(case, body))
+    if case.notice is not None:
+        roles = {link.role.value: link.body_id for link in case.notice.body_links}
+    else:
+        roles = {body.slug: body.id} if body.slug in set(BodyRole) else {}
+    return routing.body_may_hold(case.kind, body.id, roles)
 
 
 def add_note(session: Session, case: Case, actor: User, text: str) -> None:

@@ -122,18 +122,23 @@ def submit(slug: str | None) -> str | tuple[str, int]:
         form.ask_confirmation(decision.body)
         proposed = notice.body_for(decision.body)
         return _submission_page(form, notice, slug, proposed=proposed, reason=decision.reason)
-    case, code = cases.submit(
-        db.session,
-        Submission(
-            kind=form.chosen_kind,
-            chosen_body=form.body.data,
-            item=item,
-            subject=form.subject.data,
-            content=form.content.data,
-            contact=form.contact(),
-            notice=notice,
-        ),
-    )
+    try:
+        case, code = cases.submit(
+            db.session,
+            Submission(
+                kind=form.chosen_kind,
+                chosen_body=form.body.data,
+                item=item,
+                subject=form.subject.data,
+                content=form.content.data,
+                contact=form.contact(),
+                notice=notice,
+            ),
+        )
+    except CaseError as error:  # the notice's bodies changed since this worker read them
+        db.session.rollback()
+        form.body.errors = [*form.body.errors, str(error)]
+        return _submission_page(form, notice, slug), 409
     written = attachments.store(db.session, case, form.clean_files)
     receipt = Receipt.of(case, code, notice, item, files=len(written))
     try:
