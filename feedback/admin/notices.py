@@ -48,8 +48,7 @@ def new() -> Page:
             )
         except NoticeError as error:
             db.session.rollback()
-            field = form[error.field if error.field in form else "text"]
-            field.errors = [*field.errors, error.message]
+            form[error.field].errors = [*form[error.field].errors, error.message]
         else:
             notice = imported.notice
             audit.record(
