@@ -87,7 +87,7 @@ def submit(session: Session, submission: Submission) -> tuple[Case, str]:
     decision = routing.route(submission.kind, submission.chosen_body, submission.item is not None)
     notice = submission.notice or (submission.item.notice if submission.item else None)
     body = body_for_role(session, notice, decision.body)
-    if not routing.body_may_hold(submission.kind, body.id, stored_roles(session, notice)):
+    if not _may_receive(session, submission.kind, notice, body):
         raise CaseError(
             _l(
                 "This report of misconduct could not be delivered: the body it would go to is "
@@ -181,17 +181,24 @@ def body_for_role(session: Session, notice: Notice | None, role: str) -> Body:
     return session.execute(select(Body).where(Body.slug == role)).scalar_one()
 
 
-def stored_roles(session: Session, notice: Notice | None) -> dict[str, int]:
-    """The id of the body in each role of the notice, as stored now; without a notice, by slug.
+def _may_receive(session: Session, kind: Kind, notice: Notice | None, body: Body) -> bool:
+    """Check the conflict rule on submission against the notice's roles as stored now.
 
-    A notice from the public catalog is a copy that may be a moment old: the conflict rule on
-    submission is checked against the stored links instead.
+    A notice from the public catalog is a copy that may be a moment old. Its row is locked first,
+    FOR KEY SHARE as the case's foreign key would: an edit of its roles (FOR UPDATE, in
+    feedback/notices/editing.py) has then either committed, and its roles are read here, or
+    waits for this case and counts it. Without a notice, a body's slug names its role.
     """
+    if kind not in routing.FORBIDDEN:
+        return True
     if notice is None:
         query = select(Body.slug, Body.id).where(Body.slug.in_([r.value for r in BodyRole]))
     else:
+        lock = select(Notice.id).where(Notice.id == notice.id)
+        session.execute(lock.with_for_update(read=True, key_share=True))
         query = select(NoticeBody.role, NoticeBody.body_id).where(NoticeBody.notice_id == notice.id)
-    return {str(role): body_id for role, body_id in session.execute(query)}
+    roles = {str(role): body_id for role, body_id in session.execute(query)}
+    return routing.body_may_hold(kind, body.id, roles)
 
 
 def may_hold(case: Case, body: Body) -> bool:

@@ -6,16 +6,24 @@ reports, a submission through a catalog a moment old. Each is refused in Chinese
 changes. Transfers to the unit are refused by test_cases.py and test_inbox_case.py.
 """
 
+import contextvars
+import threading
+import time
+from collections.abc import Callable
+
 import pytest
 from conftest import body, case_count, login, new_case
+from databases import POSTGRES_URL
 from flask_migrate import upgrade
 from notice_helpers import import_sample, sample
 from public_helpers import post_form
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from test_notice_admin import edit_data, seed
 
 from feedback import cases
+from feedback.cases import Submission
 from feedback.extensions import db
 from feedback.models import (
     AuditAction,
@@ -253,3 +261,83 @@ def test_the_upgrade_stops_at_a_notice_whose_body_plays_two_roles(
             assert (
                 connection.scalar(text("SELECT version_num FROM alembic_version")) == "d4e9a2b6c8f1"
             )
+
+
+def wait_until_someone_waits_for_a_lock() -> None:
+    """Return once a connection to this test's database waits for a row lock."""
+    deadline = time.monotonic() + 10
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with db.engine.connect() as watcher:
+        while not watcher.scalar(query):
+            assert time.monotonic() < deadline, "nobody waited for the lock"
+            time.sleep(0.01)
+            watcher.rollback()
+
+
+def in_background(call: Callable[[], object]) -> tuple[threading.Thread, dict[str, object]]:
+    """Run `call` in a thread that shares the test's contexts (the app, the client)."""
+    result: dict[str, object] = {}
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=lambda: result.update(value=context.run(call)))
+    thread.start()
+    return thread, result
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="SQLite lets one writer in at a time")
+def test_a_report_sent_while_an_edit_makes_its_body_the_inspected_unit_waits_and_is_refused(
+    client,
+):
+    notice_id = seed().id
+    court, discipline, inspection = (
+        body(slug).id for slug in ("court", "discipline", "inspection")
+    )
+    db.session.commit()
+    before = case_count()
+    with db.engine.connect() as admin:  # an edit of the roles, not committed yet
+        admin.execute(text("SELECT id FROM notices WHERE id = :n FOR UPDATE"), {"n": notice_id})
+        admin.execute(text("DELETE FROM notice_bodies WHERE notice_id = :n"), {"n": notice_id})
+        admin.execute(
+            text(
+                "INSERT INTO notice_bodies (notice_id, role, body_id) VALUES "
+                "(:n, 'court', :discipline), (:n, 'discipline', :court), (:n, 'inspection', :i)"
+            ),
+            {"n": notice_id, "court": court, "discipline": discipline, "i": inspection},
+        )
+        thread, result = in_background(lambda: post_form(client, kind="report", body="discipline"))
+        wait_until_someone_waits_for_a_lock()
+        admin.commit()
+    thread.join(10)
+    assert result["value"].status_code == 409
+    assert case_count() == before
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="SQLite lets one writer in at a time")
+def test_an_edit_made_while_a_report_is_on_its_way_to_the_new_unit_waits_and_is_refused(
+    client, staff
+):
+    login(client, staff["admin"])
+    notice = seed()
+    swap = {"body_court": str(body("discipline").id), "body_discipline": str(body("court").id)}
+    data = edit_data(notice, **swap)
+    stale = catalog.current().by_slug(SEED_SLUG)
+    db.session.commit()
+    before = links(notice)
+    db.session.commit()
+    with db.engine.connect() as citizen, Session(bind=citizen) as session:
+        report = Submission(
+            Kind.REPORT, "discipline", None, "举报", "某法官收受当事人财物。", None, stale
+        )
+        cases.submit(session, report)  # stored, not committed yet
+        thread, result = in_background(
+            lambda: client.post(f"/admin/notices/{notice.id}", data=data)
+        )
+        wait_until_someone_waits_for_a_lock()
+        session.commit()
+    thread.join(10)
+    response = result["value"]
+    assert response.status_code == 400
+    assert "持有通过本通报收到的 1 件“检举控告”" in response.get_data(as_text=True)
+    assert links(notice) == before

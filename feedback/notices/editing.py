@@ -78,7 +78,13 @@ def set_bodies(session: Session, notice: Notice, chosen: Mapping[BodyRole, Body]
 def _check_held_cases(
     session: Session, notice: Notice, final: Mapping[BodyRole, Body], changed: list[BodyRole]
 ) -> None:
-    """Refuse a new role under which a body would hold cases of this notice the rules forbid it."""
+    """Refuse a new role under which a body would hold cases of this notice the rules forbid it.
+
+    The notice's row is locked first: a report on its way (feedback/cases.py locks the row FOR
+    KEY SHARE before reading the roles) is then committed, and counted here, or waits for this
+    edit and reads the new roles.
+    """
+    session.execute(select(Notice.id).where(Notice.id == notice.id).with_for_update())
     bodies = {role.value: body.id for role, body in final.items()}
     by_id = {final[role].id: (role, final[role]) for role in changed}
     held = session.execute(
