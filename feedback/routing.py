@@ -68,7 +68,7 @@ def route(kind: Kind, chosen: str, about_item: bool) -> Routing:
 
 
 def may_hold(kind: Kind, role: str | None) -> bool:
-    """Tell whether a body in this role may hold a case of this kind (checked on every transfer).
+    """Tell whether a body in this role may hold a case of this kind (cases use `body_may_hold`).
 
     A body with no role for the case's notice (None) is another unit's: no rule forbids it.
     """
