@@ -1,4 +1,4 @@
-"""The audit log: every case view, contact reveal, download, export, login and case step.
+"""The audit log: every case view, contact reveal, download, export, login, case step and notice change.
 
 `record` is the only way in; nothing here or anywhere else changes or deletes an entry, and the
 model refuses it. No entry holds an IP address or a user agent. A failed login names the account
@@ -27,6 +27,15 @@ ACCOUNT_ACTIONS = frozenset(
         AuditAction.TWO_FACTOR_RESET,
         AuditAction.RECOVERY_CODE_USED,
         AuditAction.BODY_CHANGED,
+    }
+)
+# Also the administrator's: a notice's import, edits (which body plays which role), publication.
+NOTICE_ACTIONS = frozenset(
+    {
+        AuditAction.NOTICE_IMPORTED,
+        AuditAction.NOTICE_CHANGED,
+        AuditAction.NOTICE_PUBLISHED,
+        AuditAction.NOTICE_DISCARDED,
     }
 )
 _UNSET: Any = object()
@@ -87,8 +96,8 @@ def body_log(session: Session, body_id: int, number: int, size: int) -> LogPage:
 
 
 def account_log(session: Session, number: int, size: int) -> LogPage:
-    """Sign-ins and account changes of every body, newest first, for the administrator."""
-    query = sa.select(AuditEntry).where(AuditEntry.action.in_(ACCOUNT_ACTIONS))
+    """Sign-ins, account changes and notice changes of every body, newest first, for the admin."""
+    query = sa.select(AuditEntry).where(AuditEntry.action.in_(ACCOUNT_ACTIONS | NOTICE_ACTIONS))
     return _page(session, query, number, size)
 
 

@@ -16,6 +16,7 @@ from feedback import receipts, resubmission, routing
 from feedback.labels import STATUS
 from feedback.models import (
     Body,
+    BodyRole,
     Case,
     Contact,
     Event,
@@ -23,6 +24,7 @@ from feedback.models import (
     Item,
     Kind,
     Notice,
+    NoticeBody,
     Rating,
     Status,
     User,
@@ -86,6 +88,13 @@ def submit(session: Session, submission: Submission) -> tuple[Case, str]:
     decision = routing.route(submission.kind, submission.chosen_body, submission.item is not None)
     notice = submission.notice or (submission.item.notice if submission.item else None)
     body = body_for_role(session, notice, decision.body)
+    if not _may_receive(session, submission.kind, notice, body):
+        raise CaseError(
+            _l(
+                "This report of misconduct could not be delivered: the body it would go to is "
+                "the inspected unit of this notice. Nothing was stored; please send it again."
+            )
+        )
     now = utcnow()
     code = receipts.new_tracking_code()
     case = Case(
@@ -176,16 +185,33 @@ def body_for_role(session: Session, notice: Notice | None, role: str) -> Body:
     return session.execute(select(Body).where(Body.slug == role)).scalar_one()
 
 
-def role_of(case: Case, body: Body) -> str | None:
-    """The role a body plays for the case's notice; without a notice, its slug names it."""
-    if case.notice is not None:
-        return case.notice.role_of(body)
-    return body.slug
+def _may_receive(session: Session, kind: Kind, notice: Notice | None, body: Body) -> bool:
+    """Check the conflict rule on submission against the notice's roles as stored now.
+
+    A notice from the public catalog is a copy that may be a moment old. Its row is locked first,
+    FOR KEY SHARE as the case's foreign key would: an edit of its roles (FOR UPDATE, in
+    feedback/notices/editing.py) has then either committed, and its roles are read here, or
+    waits for this case and counts it. Without a notice, a body's slug names its role.
+    """
+    if kind not in routing.FORBIDDEN:
+        return True
+    if notice is None:
+        query = select(Body.slug, Body.id).where(Body.slug.in_([r.value for r in BodyRole]))
+    else:
+        lock = select(Notice.id).where(Notice.id == notice.id)
+        session.execute(lock.with_for_update(read=True, key_share=True))
+        query = select(NoticeBody.role, NoticeBody.body_id).where(NoticeBody.notice_id == notice.id)
+    roles = {str(role): body_id for role, body_id in session.execute(query)}
+    return routing.body_may_hold(kind, body.id, roles)
 
 
 def may_hold(case: Case, body: Body) -> bool:
     """Tell whether the body may hold this case: never the unit a report may concern."""
-    return routing.may_hold(case.kind, role_of(case, body))
+    if case.notice is not None:
+        roles = {link.role.value: link.body_id for link in case.notice.body_links}
+    else:
+        roles = {body.slug: body.id} if body.slug in set(BodyRole) else {}
+    return routing.body_may_hold(case.kind, body.id, roles)
 
 
 def add_note(session: Session, case: Case, actor: User, text: str) -> None:

@@ -71,6 +71,10 @@ AUDIT = {
     AuditAction.TWO_FACTOR_RESET: _l("Reset two-factor login"),
     AuditAction.RECOVERY_CODE_USED: _l("Logged in with a recovery code"),
     AuditAction.BODY_CHANGED: _l("Changed a body's details"),
+    AuditAction.NOTICE_IMPORTED: _l("Imported a notice"),
+    AuditAction.NOTICE_CHANGED: _l("Edited a notice"),
+    AuditAction.NOTICE_PUBLISHED: _l("Published a notice"),
+    AuditAction.NOTICE_DISCARDED: _l("Deleted a draft notice"),
 }
 
 # The audit log's details that are words rather than names or months.

@@ -7,9 +7,13 @@ it goes to the discipline group that supervises the unit (cf. 《纪检监察机
 
 The rules speak in roles, not bodies: "court" is the inspected unit of a notice (a court in the
 first notice), "discipline" its discipline group, "inspection" the inspection office. Each notice
-names the body that plays each role; cases.py resolves a role to the notice's body.
+names the body that plays each role; cases.py resolves a role to the notice's body. The conflict
+rule is then held by the body's identity (`body_may_hold`): the body in a forbidden role of the
+case's notice holds no such case, whatever other role it is given there. A body that is the
+inspected unit of one notice may be the discipline group of another: the rule is per notice.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from feedback.models import Kind
@@ -64,8 +68,17 @@ def route(kind: Kind, chosen: str, about_item: bool) -> Routing:
 
 
 def may_hold(kind: Kind, role: str | None) -> bool:
-    """Tell whether a body in this role may hold a case of this kind (checked on every transfer).
+    """Tell whether a body in this role may hold a case of this kind (cases use `body_may_hold`).
 
     A body with no role for the case's notice (None) is another unit's: no rule forbids it.
     """
     return role not in FORBIDDEN.get(kind, {})
+
+
+def body_may_hold(kind: Kind, body_id: int, bodies: Mapping[str, int]) -> bool:
+    """Tell whether a body may hold a case of this kind, given the body id of each of its notice's roles.
+
+    Checked by identity, on submission and on every transfer: a body that plays a forbidden role
+    is refused even when a mapping also names it for an allowed one.
+    """
+    return all(bodies.get(role) != body_id for role in FORBIDDEN.get(kind, {}))

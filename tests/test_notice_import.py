@@ -110,8 +110,7 @@ def test_a_draft_cannot_be_published_without_a_body_for_each_role(app):
     draft = import_notice(db.session, text, "中共渔洋关镇委员会", publish=False).notice
     with pytest.raises(NoticeError):
         editing.publish(db.session, draft)
-    for role in BodyRole:
-        editing.set_body(db.session, draft, role, body(role.value))
+    editing.set_bodies(db.session, draft, {role: body(role.value) for role in BodyRole})
     editing.publish(db.session, draft)
     assert draft.published_at is not None
 
@@ -133,7 +132,7 @@ def test_replacing_a_body_made_for_the_notice_removes_it_if_unused(app):
     notice = import_sample("totals-mismatch", publish=False)
     made = notice.body_for(BodyRole.DISCIPLINE)
     made_id = made.id
-    editing.set_body(db.session, notice, BodyRole.DISCIPLINE, body("discipline"))
+    editing.set_bodies(db.session, notice, {BodyRole.DISCIPLINE: body("discipline")})
     db.session.commit()
     assert db.session.get(Body, made_id) is None
     assert notice.body_for(BodyRole.DISCIPLINE).slug == "discipline"

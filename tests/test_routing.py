@@ -48,6 +48,14 @@ def test_no_body_may_hold_a_report_about_itself():
     assert routing.may_hold(Kind.COMPLAINT, "court")
 
 
+def test_a_body_in_the_inspected_units_role_holds_no_report_whatever_else_it_plays():
+    assert not routing.body_may_hold(Kind.REPORT, 1, {"court": 1, "discipline": 1})
+    assert not routing.body_may_hold(Kind.REPORT, 1, {"discipline": 1, "court": 1})
+    assert routing.body_may_hold(Kind.REPORT, 1, {"court": 2, "discipline": 1})
+    assert routing.body_may_hold(Kind.REPORT, 3, {"court": 2, "discipline": 1})  # another unit's
+    assert routing.body_may_hold(Kind.OPINION, 1, {"court": 1, "discipline": 1})
+
+
 def test_every_reason_the_rules_can_give_has_words_for_the_citizen():
     reasons = {rule.reason for rule in routing.PROPOSALS} | {routing.CHOSEN, routing.CONFLICT}
     assert reasons == set(labels.ROUTING_REASON)

@@ -16,6 +16,7 @@ import pytest
 from databases import writes_held
 from public_helpers import valid_form
 from served import BIN, ROOT, Citizen, free_port, gunicorn, wait_until
+from sqlalchemy import make_url
 
 SECRET = "served test key " * 4
 

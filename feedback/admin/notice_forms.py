@@ -173,8 +173,11 @@ class NoticeForm(FlaskForm):
         chosen = {role: by_id.get(self[f"body_{role.value}"].data or "") for role in BodyRole}
         return {role: body for role, body in chosen.items() if body is not None}
 
-    def apply(self, session: Session, notice: Notice, bodies: list[Body]) -> None:
-        """Write the corrections into the notice, in place: no item is added, moved or removed."""
+    def apply(self, session: Session, notice: Notice, bodies: list[Body]) -> list[str]:
+        """Write the corrections into the notice, in place: no item is added, moved or removed.
+
+        Return the changes of receiving bodies, for the audit log.
+        """
         notice.title = self.title.data
         notice.unit = self.unit.data
         editing.set_window(notice, self.opens_on.data, self.closes_on.data)
@@ -186,8 +189,7 @@ class NoticeForm(FlaskForm):
                     item.title = self[f"item_{item.id}_title"].data
                     item.rectification = self[f"item_{item.id}_text"].data
                     editing.set_status(item, ItemStatus(self[f"item_{item.id}_status"].data))
-        for role, body in self.chosen_bodies(bodies).items():
-            editing.set_body(session, notice, role, body)
+        return editing.set_bodies(session, notice, self.chosen_bodies(bodies))
 
 
 def _title(label: Any, value: str) -> StringField:

@@ -11,11 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from feedback import audit
 from feedback.admin.notice_forms import ImportForm, edit_form
 from feedback.admin.views import require_admin
+from feedback.auth.session import signed_in_user
 from feedback.extensions import db
 from feedback.inbox.queries import all_bodies
-from feedback.models import ItemStatus, Notice, NoticeBody
+from feedback.models import AuditAction, ItemStatus, Notice, NoticeBody
 from feedback.notices import editing, window
 from feedback.notices.contacts import roles
 from feedback.notices.errors import NoticeError
@@ -48,9 +50,16 @@ def new() -> Page:
             db.session.rollback()
             form[error.field].errors = [*form[error.field].errors, error.message]
         else:
+            notice = imported.notice
+            audit.record(
+                db.session,
+                signed_in_user(),
+                AuditAction.NOTICE_IMPORTED,
+                detail=editing.summary(notice),
+            )
             db.session.commit()
             flash(_("The notice was read. Check it, correct it, and publish it."), "success")
-            return redirect(url_for(".edit", notice_id=imported.notice.id))
+            return redirect(url_for(".edit", notice_id=notice.id))
     return render_template("admin/notice_new.html", form=form), 400 if form.errors else 200
 
 
@@ -62,10 +71,19 @@ def edit(notice_id: int) -> Page:
     form = edit_form(notice, bodies)
     if form.validate_on_submit():
         publishing = request.form.get("action") == "publish"
+        admin = signed_in_user()
         try:
-            form.apply(db.session, notice, bodies)
-            if publishing:
-                editing.publish(db.session, notice)
+            changes = form.apply(db.session, notice, bodies)
+            audit.record(
+                db.session,
+                admin,
+                AuditAction.NOTICE_CHANGED,
+                detail=editing.summary(notice, changes),
+            )
+            if publishing and editing.publish(db.session, notice):
+                audit.record(
+                    db.session, admin, AuditAction.NOTICE_PUBLISHED, detail=editing.summary(notice)
+                )
         except NoticeError as error:
             db.session.rollback()  # nothing is saved; the page keeps what was typed
             flash(error.message, "error")
@@ -83,8 +101,10 @@ def edit(notice_id: int) -> Page:
 def discard(notice_id: int) -> Response:
     """Delete a draft that should not be published."""
     notice = db.session.get(Notice, notice_id) or abort(404)
+    detail = editing.summary(notice)
     try:
         editing.discard(db.session, notice)
+        audit.record(db.session, signed_in_user(), AuditAction.NOTICE_DISCARDED, detail=detail)
     except NoticeError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -133,7 +133,7 @@ def reset_two_factor(user_id: int) -> Response:
 
 @bp.get("/audit")
 def audit_log() -> Page:
-    """Logins and account changes of every body, newest first; nothing about any case."""
+    """Logins, account and notice changes of every body, newest first; nothing about any case."""
     number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     page = audit.account_log(db.session, number, AUDIT_PAGE_SIZE)
     return render_template(

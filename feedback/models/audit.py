@@ -28,6 +28,10 @@ class AuditAction(StrEnum):
     TWO_FACTOR_RESET = "2fa_reset"
     RECOVERY_CODE_USED = "recovery_code_used"
     BODY_CHANGED = "body_changed"
+    NOTICE_IMPORTED = "notice_imported"
+    NOTICE_CHANGED = "notice_changed"
+    NOTICE_PUBLISHED = "notice_published"
+    NOTICE_DISCARDED = "notice_discarded"
 
 
 class AuditEntry(Base):

@@ -74,9 +74,6 @@ class Notice(Base):
     def body_for(self, role: str) -> Body | None:
         return next((link.body for link in self.body_links if link.role == role), None)
 
-    def role_of(self, body: Body) -> BodyRole | None:
-        return next((link.role for link in self.body_links if link.body_id == body.id), None)
-
     def window(self, today: date) -> str:
         """Where today falls in the feedback window: "open", "not_yet" or "closed"."""
         if self.opens_on is not None and today < self.opens_on:
@@ -87,9 +84,14 @@ class Notice(Base):
 
 
 class NoticeBody(Base):
-    """Which body plays which role for a notice; one body may serve many notices."""
+    """Which body plays which role for a notice; one body may serve many notices.
+
+    One body plays one role in a notice: were the inspected unit also its discipline group, the
+    reports about the unit would reach the unit (feedback/routing.py).
+    """
 
     __tablename__ = "notice_bodies"
+    __table_args__ = (UniqueConstraint("notice_id", "body_id", name="uq_notice_bodies_one_role"),)
 
     notice_id: Mapped[int] = mapped_column(
         ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True

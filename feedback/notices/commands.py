@@ -8,10 +8,11 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from feedback import audit
 from feedback.extensions import db
 from feedback.labels import ITEM_STATUS, finding_text
-from feedback.models import Body, BodyRole, ItemStatus
-from feedback.notices import window
+from feedback.models import AuditAction, Body, BodyRole, ItemStatus
+from feedback.notices import editing, window
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import BodyPlan, check_slug, decode, import_notice, plan_bodies, read
 from feedback.notices.parser import ParsedNotice
@@ -84,9 +85,11 @@ def import_notice_command(
             if option:
                 raise click.BadParameter(str(error.message), param_hint=option) from None
             raise click.ClickException(f"{path}: {error.message}") from None
+        notice = imported.notice
+        for action in (AuditAction.NOTICE_IMPORTED, AuditAction.NOTICE_PUBLISHED):
+            audit.record(db.session, None, action, detail=editing.summary(notice))
         db.session.commit()
         _report(imported.parsed, imported.plans)
-        notice = imported.notice
         click.echo(f"Published {notice.slug}: {notice.title}")
         click.echo(
             f"Citizens comment at /n/{notice.slug}/ ; check and edit at /admin/notices/{notice.id}"

@@ -5,15 +5,20 @@ title, a text or a status where it stands, and never deletes, moves or renumbers
 functions flush; the caller commits.
 """
 
+from collections.abc import Mapping
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from feedback import routing
+from feedback.labels import BODY_ROLE, KIND
 from feedback.models import (
     Body,
     BodyRole,
+    Case,
     Item,
     ItemStatus,
     Notice,
@@ -22,7 +27,7 @@ from feedback.models import (
 )
 from feedback.notices import window
 from feedback.notices.errors import NoticeError
-from feedback.notices.loader import body_slug_stem, missing_bodies_message
+from feedback.notices.loader import body_slug_stem, check_one_role_each, missing_bodies_message
 
 
 def set_status(item: Item, status: ItemStatus) -> None:
@@ -38,27 +43,81 @@ def set_window(notice: Notice, opens_on: date | None, closes_on: date | None) ->
     notice.closes_on = closes_on
 
 
-def set_body(session: Session, notice: Notice, role: BodyRole, body: Body) -> None:
-    """Let `body` play `role` for the notice; a body made for it and now unused goes away."""
-    link = next((link for link in notice.body_links if link.role == role), None)
-    if link is None:
-        notice.body_links.append(NoticeBody(role=role, body=body))
-    elif link.body_id != body.id:
-        previous = link.body
-        link.body = body
-        session.flush()
-        _drop_if_unused(session, previous, notice.slug, role)
+def set_bodies(session: Session, notice: Notice, chosen: Mapping[BodyRole, Body]) -> list[str]:
+    """Let each chosen body play its role; return the changes, such as "court: a → b".
+
+    Refused before anything changes when one body would play two roles, or when a body would
+    take a role in which the rules forbid it cases it holds from this notice (a body holding
+    reports of misconduct cannot become the inspected unit). A body the notice's import made,
+    and now unused, goes away.
+    """
+    links = {link.role: link for link in notice.body_links}
+    final = {role: link.body for role, link in links.items()} | dict(chosen)
+    check_one_role_each(final)
+    changed = [
+        role for role, body in chosen.items() if role not in links or links[role].body_id != body.id
+    ]
+    if not changed:
+        return []
+    _check_held_cases(session, notice, final, changed)
+    previous = {role: links[role].body for role in changed if role in links}
+    for role in previous:
+        notice.body_links.remove(links[role])
+    session.flush()  # the old links go first: a swap of two bodies never holds one body twice
+    for role in changed:
+        notice.body_links.append(NoticeBody(role=role, body=final[role]))
     session.flush()
+    for role, body in previous.items():
+        _drop_if_unused(session, body, notice.slug, role)
+    return [
+        f"{role.value}: {previous[role].slug if role in previous else '—'} → {final[role].slug}"
+        for role in changed
+    ]
 
 
-def publish(session: Session, notice: Notice) -> None:
-    """Open a draft to the public; every role needs its body first."""
+def _check_held_cases(
+    session: Session, notice: Notice, final: Mapping[BodyRole, Body], changed: list[BodyRole]
+) -> None:
+    """Refuse a new role under which a body would hold cases of this notice the rules forbid it.
+
+    The notice's row is locked first: a report on its way (feedback/cases.py locks the row FOR
+    KEY SHARE before reading the roles) is then committed, and counted here, or waits for this
+    edit and reads the new roles.
+    """
+    session.execute(select(Notice.id).where(Notice.id == notice.id).with_for_update())
+    bodies = {role.value: body.id for role, body in final.items()}
+    by_id = {final[role].id: (role, final[role]) for role in changed}
+    held = session.execute(
+        select(Case.kind, Case.body_id, func.count())
+        .where(Case.notice_id == notice.id, Case.body_id.in_(list(by_id)))
+        .group_by(Case.kind, Case.body_id)
+    )
+    for kind, body_id, count in held:
+        if not routing.body_may_hold(kind, body_id, bodies):
+            role, body = by_id[body_id]
+            raise NoticeError(
+                "bodies",
+                _l(
+                    "%(body)s holds %(count)d cases of the kind “%(kind)s” received through this "
+                    "notice, which the %(role)s may not hold: choose another body for that role.",
+                    body=body.name,
+                    count=count,
+                    kind=KIND[kind],
+                    role=BODY_ROLE[role],
+                ),
+            )
+
+
+def publish(session: Session, notice: Notice) -> bool:
+    """Open a draft to the public; every role needs its body first. Tell whether it was a draft."""
     missing = [role for role in BodyRole if notice.body_for(role) is None]
     if missing:
         raise NoticeError("bodies", missing_bodies_message(missing))
-    if notice.published_at is None:
+    was_draft = notice.published_at is None
+    if was_draft:
         notice.published_at = utcnow()
     session.flush()
+    return was_draft
 
 
 def discard(session: Session, notice: Notice) -> None:
@@ -81,3 +140,9 @@ def _drop_if_unused(session: Session, body: Body, notice_slug: str, role: BodyRo
             session.delete(body)
     except IntegrityError:
         pass  # an account, a case, an event or a log entry still names it: it stays
+
+
+def summary(notice: Notice, changes: list[str] | None = None) -> str:
+    """How the audit log names a notice operation: the notice, then its bodies or what changed."""
+    parts = [f"{link.role.value}: {link.body.slug}" for link in notice.body_links]
+    return "; ".join([notice.slug, *(parts if changes is None else changes)])

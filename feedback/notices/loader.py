@@ -7,6 +7,7 @@ contacts in the closing paragraph) and stores the tree. `load_seed` imports the 
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from importlib.resources import files
@@ -138,7 +139,29 @@ def plan_bodies(
             plans.append(BodyPlan(role, contact, existing, "matched"))
         else:
             plans.append(BodyPlan(role, contact, None, "new"))
+    check_one_role_each({plan.role: plan.body for plan in plans if plan.body is not None})
     return plans
+
+
+def check_one_role_each(bodies: Mapping[BodyRole, Body]) -> None:
+    """Refuse a body named for two roles of one notice: the unit would receive reports about itself."""
+    seen: dict[int, BodyRole] = {}
+    for role in BodyRole:
+        body = bodies.get(role)
+        if body is None:
+            continue
+        if body.id in seen:
+            raise NoticeError(
+                "bodies",
+                _l(
+                    "%(body)s cannot be both %(first)s and %(second)s: one body plays one role "
+                    "in a notice, or reports about the inspected unit would reach the unit itself.",
+                    body=body.name,
+                    first=BODY_ROLE[seen[body.id]],
+                    second=BODY_ROLE[role],
+                ),
+            )
+        seen[body.id] = role
 
 
 def check_slug(session: Session, slug: str) -> None:

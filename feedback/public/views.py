@@ -143,6 +143,10 @@ def submit(slug: str | None) -> str | tuple[str, int]:
         resubmission.keep(db.session, case, code, submission, case.received_at)
         receipt = Receipt.of(case, code, notice, item, files=len(form.clean_files))
         db.session.commit()
+    except CaseError as error:  # the notice's bodies changed since this worker read them
+        db.session.rollback()
+        form.body.errors = [*form.body.errors, str(error)]
+        return _submission_page(form, notice, slug), 409
     except IntegrityError:
         # Another worker stored this very form first: ours is dropped, theirs is the answer.
         db.session.rollback()  # and the files stored with the case go too
