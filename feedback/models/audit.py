@@ -28,6 +28,12 @@ class AuditAction(StrEnum):
     TWO_FACTOR_RESET = "2fa_reset"
     RECOVERY_CODE_USED = "recovery_code_used"
     BODY_CHANGED = "body_changed"
+    PASSWORD_RESET = "password_reset"
+    ACCOUNT_MOVED = "account_moved"
+    CHANGE_REQUESTED = "change_requested"  # an account change waits for a manager's approval
+    CHANGE_APPROVED = "change_approved"
+    CHANGE_REJECTED = "change_rejected"
+    CHANGE_UNAPPROVED = "change_unapproved"  # made without approval: no active manager to ask
 
 
 class AuditEntry(Base):
