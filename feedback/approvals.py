@@ -205,7 +205,9 @@ class Overview:
 def overview(session: Session, manager: User, history: int = 50) -> Overview:
     """The approvals page of a manager's body."""
 
-    def listed(where: sa.ColumnElement[bool], newest_first: bool, limit: int | None = None):
+    def listed(
+        where: sa.ColumnElement[bool], newest_first: bool, limit: int | None = None
+    ) -> list[AccountRequest]:
         order = AccountRequest.id.desc() if newest_first else AccountRequest.id
         query = sa.select(AccountRequest).options(
             joinedload(AccountRequest.from_body), joinedload(AccountRequest.body)

@@ -250,6 +250,7 @@ def accounts_page() -> Page:
         "inbox/accounts.html",
         form=form,
         users=queries.body_accounts(db.session, current_user.body_id),
+        requests=approvals.pending_by_account(db.session),
     ), 400 if form.errors else 200
 
 
