@@ -178,7 +178,16 @@ def move(session: Session, by: Actor, user: User, to: Body) -> Change:
 def approve(session: Session, manager: User, request_id: int) -> AccountRequest:
     """Make the change a request asks for, as an active manager of its body."""
     request = _open_request(session, manager, request_id)
-    _apply(session, request.requested_by, request.kind, request.account, request.body, request)
+    account = request.account
+    assert account is not None  # _open_request saw to it
+    _apply(
+        session,
+        request.requested_by,
+        request.kind,
+        account,
+        request.body,
+        password_hash=request.password_hash,
+    )
     approvals.decide(request, manager, RequestState.APPROVED)
     audit.record(
         session,
@@ -276,13 +285,10 @@ def _apply(
     kind: RequestKind,
     user: User,
     body: Body | None,
-    request: AccountRequest | None = None,
     *,
     password_hash: str | None = None,
 ) -> None:
     """Change the account as `kind` says, and write the change to the audit log."""
-    if request is not None:
-        password_hash = request.password_hash
     name = user.username
     match kind:
         case RequestKind.CREATE | RequestKind.REACTIVATE:
@@ -303,7 +309,7 @@ def _apply(
             user.body = body
             user.rotate_session_token()
             moved = f"{name}: {left.slug if left else '—'} → {body.slug}"
-            for log in {left, body} - {None}:
+            for log in (left, body) if left is not None else (body,):
                 audit.record(session, by, AuditAction.ACCOUNT_MOVED, body=log, detail=moved)
     session.flush()
 

@@ -96,8 +96,15 @@ def test_a_rejected_account_is_gone(client, staff):
     form = {"username": "court-clerk", "password": PASSWORD, "role": "manager", "body": "court"}
     client.post("/admin/accounts", data=form)
     client.post("/staff/logout")
+    assert not can_log_in(client, "court-clerk")  # a failed login names the waiting account
+    assert actions(action=AuditAction.LOGIN_FAILED)[-1] == (
+        AuditAction.LOGIN_FAILED,
+        "court-clerk",
+        "inactive",
+    )
     as_manager_decide(client, staff["court-manager"], "reject")
     assert account("court-clerk") is None
+    assert actions(action=AuditAction.LOGIN_FAILED)[-1][1] == "court-clerk"  # the log keeps it
     assert not can_log_in(client, "court-clerk")
     rejected = requests()[-1]
     assert (rejected.state, rejected.username, rejected.decided_by_name) == (
@@ -322,3 +329,18 @@ def test_a_manager_acts_within_their_body_only_and_the_admins_accounts_need_no_o
         accounts.move(db.session, staff["court-manager"], staff["court"], body("inspection"))
     second_admin = accounts.create(db.session, None, "admin2", PASSWORD, Role.ADMIN, None)
     assert second_admin.account.active and not second_admin.waiting
+
+
+def test_a_manager_who_activates_a_waiting_account_has_approved_it(client, staff):
+    login(client, staff["admin"])
+    form = {"username": "court-clerk", "password": PASSWORD, "role": "staff", "body": "court"}
+    client.post("/admin/accounts", data=form)
+    client.post("/staff/logout")
+    login(client, staff["court-manager"])
+    assert "等待批准: 创建账号" in client.get("/inbox/accounts").text
+    client.post(f"/inbox/accounts/{account('court-clerk').id}/reactivate")
+    assert BANNER not in client.get("/inbox/").text
+    assert account("court-clerk").active
+    assert [(r.state, r.decided_by_name) for r in requests() if r.username == "court-clerk"] == [
+        (RequestState.APPROVED, "court-manager")
+    ]
