@@ -1,4 +1,9 @@
-"""Staff accounts: creation with the rules every account obeys, and password checks."""
+"""Staff accounts: every change to one, with the rules accounts obey, and signing in.
+
+Each operation writes its own audit entry and flushes; the caller commits. Changes that open a
+way to an account in a body follow the approval rule of feedback.approvals: made by anyone but
+that body's manager, they wait for a manager's approval (`Change.request`).
+"""
 
 from dataclasses import dataclass
 from functools import cache
@@ -9,8 +14,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from feedback import two_factor
-from feedback.models import Body, Role, User
+from feedback import approvals, audit, two_factor
+from feedback.approvals import Actor, Route
+from feedback.models import (
+    AccountRequest,
+    AuditAction,
+    Body,
+    RequestKind,
+    RequestState,
+    Role,
+    User,
+)
 
 MIN_PASSWORD_LENGTH = 12
 MIN_DISTINCT_CHARACTERS = 5
@@ -19,7 +33,20 @@ HASH_METHOD_PREFIX = "scrypt:"
 
 
 class AccountError(Exception):
-    """An account that may not be created as asked."""
+    """A change to an account that may not be made as asked."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What an account operation did: made the change, or asked a manager for it."""
+
+    account: User | None
+    request: AccountRequest | None = None  # waiting for a manager: nothing changed yet
+    unapproved: bool = False  # made without approval: the body had no active manager
+
+    @property
+    def waiting(self) -> bool:
+        return self.request is not None
 
 
 def find(session: Session, username: str) -> User | None:
@@ -31,9 +58,13 @@ def exists(session: Session, username: str) -> bool:
 
 
 def create(
-    session: Session, username: str, password: str, role: Role, body_slug: str | None
-) -> User:
-    """Create an account: the admin belongs to no body, everyone else to exactly one."""
+    session: Session, by: Actor, username: str, password: str, role: Role, body_slug: str | None
+) -> Change:
+    """Create an account: the admin belongs to no body, everyone else to exactly one.
+
+    Made by someone other than the body's manager, the account is created inactive and waits
+    for a manager's approval (feedback.approvals); it cannot log in until then.
+    """
     if exists(session, username):
         raise AccountError(_l("The user %(name)s exists already.", name=username))
     check_password(password, username)
@@ -47,12 +78,23 @@ def create(
         body = session.execute(select(Body).where(Body.slug == body_slug)).scalar_one_or_none()
         if body is None:
             raise AccountError(_l("There is no body called %(slug)s.", slug=body_slug))
+    _within_reach(by, body)
+    way = approvals.route(session, by, body)
     user = User(
-        username=username, password_hash=generate_password_hash(password), role=role, body=body
+        username=username,
+        password_hash=generate_password_hash(password),
+        role=role,
+        body=body,
+        active=way is not Route.ASK,
     )
     session.add(user)
     session.flush()
-    return user
+    audit.record(session, by, AuditAction.ACCOUNT_CREATED, body=body, detail=f"{username} ({role})")
+    if way is Route.ASK:
+        return Change(user, request=approvals.ask(session, by, RequestKind.CREATE, user, body))
+    if way is Route.UNAPPROVED:
+        approvals.made_unapproved(session, by, RequestKind.CREATE, user, body)
+    return Change(user, unapproved=way is Route.UNAPPROVED)
 
 
 def check_password(password: str, username: str = "") -> None:
@@ -85,14 +127,200 @@ def common_passwords() -> frozenset[str]:
     )
 
 
-def set_active(actor: User, user: User, active: bool) -> None:
-    """Deactivate or reactivate an account: the admin any, a manager their body's, not their own."""
-    within_reach = actor.role is Role.ADMIN or (actor.is_manager and user.body_id == actor.body_id)
-    if not within_reach:
-        raise LookupError(user.id)
-    if user.id == actor.id:
+def set_active(session: Session, by: Actor, user: User, active: bool) -> Change:
+    """Deactivate or reactivate an account: the admin any, a manager their body's, not their own.
+
+    Deactivating is done at once; reactivating follows the approval rule (feedback.approvals).
+    """
+    _within_reach(by, user.body)
+    if by is not None and user.id == by.id:
         raise AccountError(_l("You cannot deactivate or reactivate your own account."))
-    user.active = active
+    if not active:
+        user.active = False
+        audit.record(
+            session, by, AuditAction.ACCOUNT_DEACTIVATED, body=user.body, detail=user.username
+        )
+        return Change(user)
+    return _change(session, by, RequestKind.REACTIVATE, user, user.body)
+
+
+def reset_password(session: Session, by: Actor, user: User, password: str) -> Change:
+    """Give an account a new password; until a manager approves, the old one still works."""
+    check_password(password, user.username)
+    _within_reach(by, user.body)
+    return _change(
+        session,
+        by,
+        RequestKind.RESET_PASSWORD,
+        user,
+        user.body,
+        password_hash=generate_password_hash(password),
+    )
+
+
+def reset_two_factor(session: Session, by: Actor, user: User) -> Change:
+    """Forget an account's second factor (a lost phone): it sets one up at its next login."""
+    _within_reach(by, user.body)
+    return _change(session, by, RequestKind.RESET_TWO_FACTOR, user, user.body)
+
+
+def move(session: Session, by: Actor, user: User, to: Body) -> Change:
+    """Move an account to another body; the managers of the body it joins decide."""
+    if by is not None and by.role is not Role.ADMIN:
+        raise LookupError(user.id)
+    if user.role is Role.ADMIN:
+        raise AccountError(_l("The administrator belongs to no body."))
+    if user.body_id == to.id:
+        raise AccountError(_l("%(name)s belongs to this body already.", name=user.username))
+    return _change(session, by, RequestKind.MOVE, user, to, from_body=user.body)
+
+
+def approve(session: Session, manager: User, request_id: int) -> AccountRequest:
+    """Make the change a request asks for, as an active manager of its body."""
+    request = _open_request(session, manager, request_id)
+    account = request.account
+    assert account is not None  # _open_request saw to it
+    _apply(
+        session,
+        request.requested_by,
+        request.kind,
+        account,
+        request.body,
+        password_hash=request.password_hash,
+    )
+    approvals.decide(request, manager, RequestState.APPROVED)
+    audit.record(
+        session,
+        manager,
+        AuditAction.CHANGE_APPROVED,
+        body=request.body,
+        detail=approvals.detail(request),
+    )
+    return request
+
+
+def reject(session: Session, manager: User, request_id: int) -> AccountRequest:
+    """Refuse a request: nothing changes, and an account created for it is deleted."""
+    request = _open_request(session, manager, request_id)
+    account = request.account
+    approvals.decide(request, manager, RequestState.REJECTED)
+    if request.kind is RequestKind.CREATE and account is not None:
+        request.account = None
+        session.flush()
+        session.delete(account)
+    audit.record(
+        session,
+        manager,
+        AuditAction.CHANGE_REJECTED,
+        body=request.body,
+        detail=approvals.detail(request),
+    )
+    return request
+
+
+def _open_request(session: Session, manager: User, request_id: int) -> AccountRequest:
+    """A pending request of the manager's body whose account is still as it was asked."""
+    request = approvals.for_manager(session, manager, request_id)
+    if request is None:
+        raise LookupError(request_id)
+    if request.state is not RequestState.PENDING:
+        raise AccountError(
+            _l(
+                "This request was decided already, by %(name)s.",
+                name=request.decided_by_name or "—",
+            )
+        )
+    account = request.account
+    where = request.from_body_id if request.kind is RequestKind.MOVE else request.body_id
+    if account is None or account.body_id != where:
+        raise AccountError(
+            _l("The account has changed since this request was made: reject it, and ask again.")
+        )
+    return request
+
+
+def _change(
+    session: Session,
+    by: Actor,
+    kind: RequestKind,
+    user: User,
+    body: Body | None,
+    *,
+    from_body: Body | None = None,
+    password_hash: str | None = None,
+) -> Change:
+    """Make a change now, or ask the body's managers for it (feedback.approvals)."""
+    way = approvals.route(session, by, body)
+    if way is Route.ASK:
+        assert body is not None
+        for waiting in approvals.pending(session, user):
+            if waiting.kind in (kind, RequestKind.CREATE):
+                raise AccountError(
+                    _l(
+                        "A change to %(name)s already waits for the approval of a manager of "
+                        "%(body)s.",
+                        name=user.username,
+                        body=waiting.body.name,
+                    )
+                )
+        request = approvals.ask(
+            session, by, kind, user, body, from_body=from_body, password_hash=password_hash
+        )
+        return Change(user, request=request)
+    _apply(session, by, kind, user, body, password_hash=password_hash)
+    if way is Route.UNAPPROVED:
+        assert body is not None
+        approvals.made_unapproved(session, by, kind, user, body)
+    elif by is not None and kind is RequestKind.REACTIVATE:
+        # The body's manager activates the account: what waited for that is settled.
+        for waiting in approvals.pending(session, user):
+            if waiting.kind in (RequestKind.CREATE, RequestKind.REACTIVATE):
+                approvals.decide(waiting, by, RequestState.APPROVED)
+    return Change(user, unapproved=way is Route.UNAPPROVED)
+
+
+def _apply(
+    session: Session,
+    by: Actor,
+    kind: RequestKind,
+    user: User,
+    body: Body | None,
+    *,
+    password_hash: str | None = None,
+) -> None:
+    """Change the account as `kind` says, and write the change to the audit log."""
+    name = user.username
+    match kind:
+        case RequestKind.CREATE | RequestKind.REACTIVATE:
+            user.active = True
+            if kind is RequestKind.REACTIVATE:
+                audit.record(session, by, AuditAction.ACCOUNT_REACTIVATED, body=body, detail=name)
+        case RequestKind.RESET_PASSWORD:
+            assert password_hash is not None
+            user.password_hash = password_hash
+            user.rotate_session_token()  # its sessions end
+            audit.record(session, by, AuditAction.PASSWORD_RESET, body=body, detail=name)
+        case RequestKind.RESET_TWO_FACTOR:
+            two_factor.reset(session, user)
+            audit.record(session, by, AuditAction.TWO_FACTOR_RESET, body=body, detail=name)
+        case RequestKind.MOVE:
+            assert body is not None
+            left = user.body
+            user.body = body
+            user.rotate_session_token()
+            moved = f"{name}: {left.slug if left else '—'} → {body.slug}"
+            for log in (left, body) if left is not None else (body,):
+                audit.record(session, by, AuditAction.ACCOUNT_MOVED, body=log, detail=moved)
+    session.flush()
+
+
+def _within_reach(by: Actor, body: Body | None) -> None:
+    """Let the administrator and the command line act on any account, a manager on their body's."""
+    if by is None or by.role is Role.ADMIN:
+        return
+    if by.is_manager and body is not None and by.body_id == body.id:
+        return
+    raise LookupError(body.id if body else None)
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

@@ -117,16 +117,30 @@ def create_user_command(body_slug: str | None, username: str, role: str) -> None
     else:
         password = sys.stdin.readline().rstrip("\n")
     try:
-        user = accounts.create(db.session, username, password, Role(role), body_slug)
+        change = accounts.create(db.session, None, username, password, Role(role), body_slug)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
-    audit.record(db.session, None, AuditAction.ACCOUNT_CREATED, body=user.body, detail=username)
     db.session.commit()
-    click.echo(
-        f"Created {user.role.value} {user.username}" + (f" of {body_slug}" if body_slug else "")
-    )
+    user = change.account
+    assert user is not None
+    if change.waiting:
+        click.echo(
+            f"Created {user.role.value} {username} of {body_slug}, inactive: it can log in once a "
+            f"manager of {body_slug} approves request #{change.request.id} (their next page shows it)."
+        )
+        return
+    click.echo(f"Created {user.role.value} {username}" + (f" of {body_slug}" if body_slug else ""))
+    _say_if_unapproved(change, body_slug)
     if two_factor.required(user):
         click.echo("It sets up two-factor login (an authenticator app) at its first login.")
+
+
+def _say_if_unapproved(change: accounts.Change, body_slug: str | None) -> None:
+    if change.unapproved:
+        click.echo(
+            f"{body_slug} has no active manager to approve this: it was done without approval, "
+            "is in the body's audit log and will be shown to its managers."
+        )
 
 
 @group.command("demo-accounts")
@@ -143,9 +157,12 @@ def demo_accounts_command() -> None:
             click.echo(f"  {username:<18} exists already (its password was printed when made)")
             continue
         password = secrets.token_urlsafe(12)
-        user = accounts.create(db.session, username, password, role, body_slug)
+        change = accounts.create(db.session, None, username, password, role, body_slug)
+        user = change.account
+        assert user is not None
         click.echo(
             f"  {username:<18} {password}   ({role.value}{', ' + body_slug if body_slug else ''})"
+            + (" — waits for the approval of a manager of the body" if change.waiting else "")
         )
         if two_factor.required(user):
             secret, _codes = two_factor.enrol_now(db.session, user)
@@ -178,10 +195,21 @@ def reset_two_factor_command(username: str) -> None:
     user = accounts.find(db.session, username)
     if user is None:
         raise click.ClickException(f"There is no account {username}.")
-    two_factor.reset(db.session, user)
-    audit.record(db.session, None, AuditAction.TWO_FACTOR_RESET, body=user.body, detail=username)
+    body_slug = user.body.slug if user.body else None
+    try:
+        change = accounts.reset_two_factor(db.session, None, user)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
+    if change.waiting:
+        click.echo(
+            f"Asked the managers of {body_slug} to approve request #{change.request.id}: the "
+            f"second factor of {username} is reset once one of them approves (their next page "
+            "shows it)."
+        )
+        return
     click.echo(f"Two-factor login of {username} is reset; it sets it up again at its next login.")
+    _say_if_unapproved(change, body_slug)
 
 
 @group.command("purge")

@@ -10,6 +10,8 @@ from feedback.models import (
     ItemStatus,
     Kind,
     Rating,
+    RequestKind,
+    RequestState,
     Role,
     Status,
 )
@@ -75,6 +77,30 @@ AUDIT = {
     AuditAction.NOTICE_CHANGED: _l("Edited a notice"),
     AuditAction.NOTICE_PUBLISHED: _l("Published a notice"),
     AuditAction.NOTICE_DISCARDED: _l("Deleted a draft notice"),
+    AuditAction.PASSWORD_RESET: _l("Reset a password"),
+    AuditAction.ACCOUNT_MOVED: _l("Moved an account to another body"),
+    AuditAction.CHANGE_REQUESTED: _l("Asked a manager to approve an account change"),
+    AuditAction.CHANGE_APPROVED: _l("Approved an account change"),
+    AuditAction.CHANGE_REJECTED: _l("Rejected an account change"),
+    AuditAction.CHANGE_UNAPPROVED: _l(
+        "Changed an account without a manager's approval (the body had no active manager)"
+    ),
+}
+
+# What an account request asks for (feedback.approvals).
+REQUEST_KIND = {
+    RequestKind.CREATE: _l("Create the account"),
+    RequestKind.REACTIVATE: _l("Reactivate the account"),
+    RequestKind.RESET_PASSWORD: _l("Set a new password"),
+    RequestKind.RESET_TWO_FACTOR: _l("Reset two-factor login"),
+    RequestKind.MOVE: _l("Move the account into this body"),
+}
+
+REQUEST_STATE = {
+    RequestState.PENDING: _l("Waiting for approval"),
+    RequestState.APPROVED: _l("Approved"),
+    RequestState.REJECTED: _l("Rejected"),
+    RequestState.UNAPPROVED: _l("Done without approval"),
 }
 
 # The audit log's details that are words rather than names or months.
@@ -145,6 +171,15 @@ NOTICE_FINDING = {
     "long_title": _l("The heading “%(heading)s…” is long: check where its title ends."),
     "no_contacts": _l("No phone numbers of receiving bodies were found at the end of the notice."),
 }
+
+
+def audit_detail(detail: str) -> str:
+    """An audit entry's detail in the reader's language, where it is made of known words."""
+    number, _sep, rest = detail.partition(" ")
+    kind, _sep, name = rest.partition(" ")
+    if number.startswith("#") and kind in RequestKind.__members__.values():
+        return f"{number} {REQUEST_KIND[RequestKind(kind)]}: {name}"
+    return str(AUDIT_DETAIL.get(detail, detail))
 
 
 def finding_text(finding: Finding) -> str:

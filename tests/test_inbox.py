@@ -175,7 +175,10 @@ def fresh_request(client, url):
 def user(username):
     """The account of that name, creating a court staff account if there is none yet."""
     found = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    return found or accounts.create(db.session, username, PASSWORD, Role.STAFF, "court")
+    if found is not None:
+        return found
+    manager = user("court-manager")
+    return accounts.create(db.session, manager, username, PASSWORD, Role.STAFF, "court").account
 
 
 def make_cases(n, start):

@@ -155,7 +155,7 @@ def test_a_report_about_a_new_unit_reaches_its_discipline_group_which_cannot_pas
     notice = import_sample("totals-mismatch")
     discipline = notice.body_for(BodyRole.DISCIPLINE)
     court = notice.body_for(BodyRole.COURT)
-    accounts.create(db.session, "linye-jijian", PASSWORD, Role.STAFF, discipline.slug)
+    accounts.create(db.session, None, "linye-jijian", PASSWORD, Role.STAFF, discipline.slug)
     db.session.commit()
     response = client.post(
         f"/n/{notice.slug}/submit",

@@ -155,10 +155,17 @@ def test_staff_may_set_up_a_second_factor_of_their_own_accord(client, staff):
 
 
 def test_the_admin_resets_a_lost_second_factor(client, staff):
-    enrol(staff["court-manager"])
+    secret = enrol(staff["court-manager"])
     login(client, staff["admin"])
     response = client.post(f"/admin/accounts/{staff['court-manager'].id}/reset-two-factor")
     assert response.status_code == 302
+    # The court has an active manager: the reset waits for a manager's approval (issue 13).
+    db.session.expire_all()
+    assert db.session.get(User, staff["court-manager"].id).has_two_factor
+    client.post("/staff/logout")
+    assert log_in(client, staff["court-manager"], code_for(secret)).status_code == 302
+    request_id = re.search(r"/inbox/approvals/(\d+)/approve", client.get("/inbox/approvals").text)
+    client.post(f"/inbox/approvals/{request_id[1]}/approve")
     db.session.expire_all()
     assert not db.session.get(User, staff["court-manager"].id).has_two_factor
     assert len(entries(AuditAction.TWO_FACTOR_RESET)) == 1

@@ -1,4 +1,4 @@
-"""The administrator's forms: a body's details and time limits, and new accounts of any body."""
+"""The administrator's forms: a body's details and time limits, and the accounts of any body."""
 
 from typing import Any
 
@@ -15,7 +15,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from feedback.inbox.forms import LENGTH, REQUIRED, AccountForm
+from feedback.inbox.forms import LENGTH, REQUIRED, AccountForm, new_password
 from feedback.labels import ROLE
 from feedback.models import Body, Role
 from feedback.text import NoControlCharacters, strip
@@ -111,3 +111,18 @@ class AdminAccountForm(AccountForm):
             raise ValidationError(_l("An administrator belongs to no body."))
         if self.role.data != Role.ADMIN.value and not field.data:
             raise ValidationError(_l("Staff and managers belong to a body: choose one."))
+
+
+class PasswordResetForm(FlaskForm):
+    """A new password for an account (it waits for a manager's approval in a managed body)."""
+
+    password = new_password(_l("New password"))
+
+
+class MoveForm(FlaskForm):
+    """Another body for an account (its managers approve)."""
+
+    body = SelectField(_l("Move to"), validators=[InputRequired(REQUIRED)])
+
+    def offer_bodies(self, bodies: list[Body], current: Body | None) -> None:
+        self.body.choices = [SelectChoice(b.slug, b.name) for b in bodies if b != current]

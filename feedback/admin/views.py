@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from feedback import accounts, audit, two_factor
-from feedback.admin.forms import AdminAccountForm, BodyForm
+from feedback import accounts, approvals, audit
+from feedback.admin.forms import AdminAccountForm, BodyForm, MoveForm, PasswordResetForm
 from feedback.auth.session import signed_in_user
-from feedback.auth.views import switch_account
+from feedback.auth.views import announce, switch_account
 from feedback.extensions import db, login_manager
 from feedback.inbox.queries import all_bodies
 from feedback.models import AuditAction, Body, Item, Notice, Role, User
@@ -64,15 +64,17 @@ def body(body_id: int) -> Page:
 
 @bp.route("/accounts", methods=["GET", "POST"])
 def accounts_page() -> Page:
-    """List every account, by body, and create new ones."""
+    """List every account, by body, with the changes waiting for approval; create new ones."""
     bodies = all_bodies(db.session)
     form = AdminAccountForm()
     form.offer_bodies(bodies)
     if form.validate_on_submit():
+        name = form.username.data
         try:
-            accounts.create(
+            change = accounts.create(
                 db.session,
-                form.username.data,
+                signed_in_user(),
+                name,
                 form.password.data,
                 Role(form.role.data),
                 form.body.data or None,
@@ -81,16 +83,8 @@ def accounts_page() -> Page:
             db.session.rollback()
             form.username.errors.append(str(error))
         else:
-            created = accounts.find(db.session, form.username.data)
-            audit.record(
-                db.session,
-                signed_in_user(),
-                AuditAction.ACCOUNT_CREATED,
-                body=created.body if created else None,
-                detail=f"{form.username.data} ({form.role.data})",
-            )
             db.session.commit()
-            flash(_("The account %(name)s is created.", name=form.username.data), "success")
+            announce(change, _("The account %(name)s is created.", name=name))
             return redirect(url_for(".accounts_page"))
     users = db.session.execute(
         select(User)
@@ -98,8 +92,81 @@ def accounts_page() -> Page:
         .order_by(User.body_id.is_(None).desc(), User.body_id, User.active.desc(), User.username)
     ).scalars()
     return render_template(
-        "admin/accounts.html", form=form, users=list(users)
+        "admin/accounts.html",
+        form=form,
+        users=list(users),
+        requests=approvals.pending_by_account(db.session),
     ), 400 if form.errors else 200
+
+
+def account_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/accounts/<int:user_id>")
+def account(user_id: int) -> Page:
+    """One account: its waiting requests, a new password, another body."""
+    return account_page(account_or_404(user_id))
+
+
+def account_page(
+    user: User,
+    password_form: PasswordResetForm | None = None,
+    move_form: MoveForm | None = None,
+) -> Page:
+    move_form = move_form or MoveForm(formdata=None)
+    move_form.offer_bodies(all_bodies(db.session), user.body)
+    status = 400 if (password_form and password_form.errors) or move_form.errors else 200
+    return render_template(
+        "admin/account.html",
+        user=user,
+        requests=approvals.pending(db.session, user),
+        password_form=password_form or PasswordResetForm(formdata=None),
+        move_form=move_form,
+    ), status
+
+
+@bp.post("/accounts/<int:user_id>/password")
+def reset_password(user_id: int) -> Page:
+    """Set a new password; in a body with a manager, it waits for the manager's approval."""
+    user = account_or_404(user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            change = accounts.reset_password(db.session, signed_in_user(), user, form.password.data)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            name = user.username
+            db.session.commit()
+            announce(change, _("The password of %(name)s is changed.", name=name))
+            return redirect(url_for(".account", user_id=user_id))
+    return account_page(user, password_form=form)
+
+
+@bp.post("/accounts/<int:user_id>/move")
+def move(user_id: int) -> Page:
+    """Move an account to another body, once a manager of that body approves."""
+    user = account_or_404(user_id)
+    form = MoveForm()
+    form.offer_bodies(all_bodies(db.session), user.body)
+    if form.validate_on_submit():
+        to = db.session.execute(select(Body).where(Body.slug == form.body.data)).scalar_one()
+        try:
+            change = accounts.move(db.session, signed_in_user(), user, to)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.body.errors.append(str(error))
+        else:
+            name, body_name = user.username, to.name
+            db.session.commit()
+            announce(change, _("%(name)s is moved to %(body)s.", name=name, body=body_name))
+            return redirect(url_for(".account", user_id=user_id))
+    return account_page(user, move_form=form)
 
 
 @bp.post("/accounts/<int:user_id>/deactivate")
@@ -115,19 +182,16 @@ def reactivate(user_id: int) -> Response:
 @bp.post("/accounts/<int:user_id>/reset-two-factor")
 def reset_two_factor(user_id: int) -> Response:
     """Forget an account's second factor (a lost phone): it sets one up at its next login."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    two_factor.reset(db.session, user)
-    audit.record(
-        db.session,
-        signed_in_user(),
-        AuditAction.TWO_FACTOR_RESET,
-        body=user.body,
-        detail=user.username,
-    )
-    db.session.commit()
-    flash(_("Two-factor login of %(name)s is reset.", name=user.username), "success")
+    user = account_or_404(user_id)
+    try:
+        change = accounts.reset_two_factor(db.session, signed_in_user(), user)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        name = user.username
+        db.session.commit()
+        announce(change, _("Two-factor login of %(name)s is reset.", name=name))
     return redirect(url_for(".accounts_page"))
 
 

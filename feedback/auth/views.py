@@ -195,19 +195,43 @@ def switch_account(user_id: int, *, active: bool) -> Response:
     try:
         if user is None:
             raise LookupError(user_id)
-        accounts.set_active(signed_in_user(), user, active)
+        change = accounts.set_active(db.session, signed_in_user(), user, active)
     except LookupError:
         abort(404)
     except accounts.AccountError as error:
+        db.session.rollback()
         flash(str(error), "error")
     else:
-        action = AuditAction.ACCOUNT_REACTIVATED if active else AuditAction.ACCOUNT_DEACTIVATED
-        audit.record(db.session, signed_in_user(), action, body=user.body, detail=user.username)
+        name = user.username
         db.session.commit()
-        flash(
-            _("The account %(name)s is active.", name=user.username)
+        announce(
+            change,
+            _("The account %(name)s is active.", name=name)
             if active
-            else _("The account %(name)s is deactivated.", name=user.username),
-            "success",
+            else _("The account %(name)s is deactivated.", name=name),
         )
     return redirect(url_for(".accounts_page"))
+
+
+def announce(change: accounts.Change, done: str) -> None:
+    """Say what an account operation did: made the change, asked a manager, or did it unasked."""
+    if change.request is not None:
+        flash(
+            _(
+                "Request sent: it takes effect once a manager of %(body)s approves it; "
+                "they see it on their next page.",
+                body=change.request.body.name,
+            ),
+            "success",
+        )
+        return
+    flash(done, "success")
+    if change.unapproved and change.account is not None and change.account.body is not None:
+        flash(
+            _(
+                "%(body)s has no active manager to approve this: it was done without approval, "
+                "is written to its audit log and will be shown to its managers.",
+                body=change.account.body.name,
+            ),
+            "warning",
+        )

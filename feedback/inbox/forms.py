@@ -181,6 +181,22 @@ def step_form(
     return form
 
 
+def new_password(label: Any = None) -> PasswordField:
+    """A new password: long enough here; accounts.check_password refuses the guessable."""
+    return PasswordField(
+        label or _l("Password"),
+        validators=[
+            InputRequired(REQUIRED),
+            Length(
+                accounts.MIN_PASSWORD_LENGTH,
+                200,
+                _l("A password needs at least %(min)d characters."),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 class AccountForm(FlaskForm):
     """A new account of the manager's own body."""
 
@@ -197,18 +213,7 @@ class AccountForm(FlaskForm):
         ],
         render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            InputRequired(REQUIRED),
-            Length(
-                accounts.MIN_PASSWORD_LENGTH,
-                200,
-                _l("A password needs at least %(min)d characters."),
-            ),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password = new_password()
     role = SelectField(
         _l("Role"),
         choices=[SelectChoice(r.value, ROLE[r]) for r in (Role.STAFF, Role.MANAGER)],
@@ -239,4 +244,19 @@ class ExportForm(FlaskForm):
         _l("Format"),
         choices=[SelectChoice("csv", "CSV"), SelectChoice("xlsx", _l("Excel (xlsx)"))],
         default="csv",
+    )
+
+
+class DecisionForm(FlaskForm):
+    """Approve or reject an account request: a button, and the CSRF token."""
+
+
+class AcknowledgeForm(FlaskForm):
+    """A manager has seen the changes made without approval, up to the last one shown."""
+
+    up_to = IntegerField(
+        validators=[
+            InputRequired(_l("Reload the page and try again.")),
+            NumberRange(min=1, message=_l("Reload the page and try again.")),
+        ]
     )

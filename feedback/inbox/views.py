@@ -11,9 +11,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from feedback import accounts, attachments, audit, cases, exports, months
+from feedback import accounts, approvals, attachments, audit, cases, exports, months
 from feedback.auth.session import signed_in_user
-from feedback.auth.views import switch_account
+from feedback.auth.views import announce, switch_account
 from feedback.cases import CaseError
 from feedback.extensions import db
 from feedback.inbox import listing, queries
@@ -26,6 +26,8 @@ from feedback.inbox.access import (
 )
 from feedback.inbox.forms import (
     AccountForm,
+    AcknowledgeForm,
+    DecisionForm,
     ExportForm,
     InboxFilterForm,
     step_form,
@@ -227,10 +229,12 @@ def accounts_page() -> Page:
     """List the body's accounts and create new ones (managers only)."""
     form = AccountForm()
     if form.validate_on_submit():
+        name = form.username.data
         try:
-            accounts.create(
+            change = accounts.create(
                 db.session,
-                form.username.data,
+                signed_in_user(),
+                name,
                 form.password.data,
                 Role(form.role.data),
                 current_user.body.slug,
@@ -239,19 +243,14 @@ def accounts_page() -> Page:
             db.session.rollback()
             form.username.errors.append(str(error))
         else:
-            audit.record(
-                db.session,
-                signed_in_user(),
-                AuditAction.ACCOUNT_CREATED,
-                detail=f"{form.username.data} ({form.role.data})",
-            )
             db.session.commit()
-            flash(_("The account %(name)s is created.", name=form.username.data), "success")
+            announce(change, _("The account %(name)s is created.", name=name))
             return redirect(url_for(".accounts_page"))
     return render_template(
         "inbox/accounts.html",
         form=form,
         users=queries.body_accounts(db.session, current_user.body_id),
+        requests=approvals.pending_by_account(db.session),
     ), 400 if form.errors else 200
 
 
@@ -265,6 +264,77 @@ def deactivate(user_id: int) -> Page:
 @manager_only
 def reactivate(user_id: int) -> Page:
     return switch_account(user_id, active=True)
+
+
+@bp.get("/approvals")
+@manager_only
+def approvals_page() -> Page:
+    """The changes to the body's accounts that wait for a manager, and those made unasked."""
+    return approvals_view(200)
+
+
+def approvals_view(status: int) -> Page:
+    overview = approvals.overview(db.session, signed_in_user())
+    last_unapproved = overview.unapproved[-1].id if overview.unapproved else 0
+    return render_template(
+        "inbox/approvals.html",
+        overview=overview,
+        decision=DecisionForm(formdata=None),
+        acknowledge=AcknowledgeForm(formdata=None, data={"up_to": last_unapproved}),
+    ), status
+
+
+def decide(request_id: int, run: Callable[..., Any], done: str) -> Page:
+    """Approve or reject a request of the body; anything else is explained and changes nothing."""
+    if not DecisionForm().validate_on_submit():
+        flash(_("Reload the page and try again."), "error")
+        return approvals_view(400)
+    try:
+        request = run(db.session, signed_in_user(), request_id)
+    except LookupError:
+        db.session.rollback()
+        flash(_("There is no such request for this body."), "error")
+        return approvals_view(404)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return approvals_view(409)
+    name = request.username
+    db.session.commit()
+    flash(done % {"name": name}, "success")
+    return redirect(url_for(".approvals_page"))
+
+
+@bp.post("/approvals/<int:request_id>/approve")
+@manager_only
+def approve(request_id: int) -> Page:
+    return decide(request_id, accounts.approve, _("Approved: the change to %(name)s is made."))
+
+
+@bp.post("/approvals/<int:request_id>/reject")
+@manager_only
+def reject(request_id: int) -> Page:
+    return decide(request_id, accounts.reject, _("Rejected: nothing changes for %(name)s."))
+
+
+@bp.post("/approvals/acknowledge")
+@manager_only
+def acknowledge() -> Page:
+    """Stop showing this manager the changes made without approval, up to the last one shown."""
+    form = AcknowledgeForm()
+    if not form.validate_on_submit():
+        flash(_("Reload the page and try again."), "error")
+        return approvals_view(400)
+    approvals.acknowledge(db.session, signed_in_user(), form.up_to.data)
+    db.session.commit()
+    flash(_("Noted: these changes are no longer shown to you."), "success")
+    return redirect(url_for(".approvals_page"))
+
+
+@bp.app_context_processor
+def waiting_approvals() -> dict[str, Any]:
+    """What the banner of a manager's pages shows, counted only when the page asks."""
+    return {"waiting_approvals": lambda: approvals.waiting(db.session, signed_in_user())}
 
 
 @bp.get("/export")

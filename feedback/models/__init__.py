@@ -1,6 +1,12 @@
 """The database models, one module per family."""
 
 from feedback.models.account import Role, User
+from feedback.models.account_request import (
+    AccountRequest,
+    Acknowledgement,
+    RequestKind,
+    RequestState,
+)
 from feedback.models.attachment import Attachment, AttachmentContent
 from feedback.models.audit import AuditAction, AuditEntry
 from feedback.models.base import Base, utcnow
@@ -30,6 +36,8 @@ from feedback.models.retention import PurgedTally
 from feedback.models.two_factor import RecoveryCode
 
 __all__ = [
+    "AccountRequest",
+    "Acknowledgement",
     "Aspect",
     "Attachment",
     "AttachmentContent",
@@ -54,6 +62,8 @@ __all__ = [
     "Rating",
     "RecoveryCode",
     "ReferenceCounter",
+    "RequestKind",
+    "RequestState",
     "Role",
     "Status",
     "User",

@@ -32,6 +32,12 @@ class AuditAction(StrEnum):
     NOTICE_CHANGED = "notice_changed"
     NOTICE_PUBLISHED = "notice_published"
     NOTICE_DISCARDED = "notice_discarded"
+    PASSWORD_RESET = "password_reset"
+    ACCOUNT_MOVED = "account_moved"
+    CHANGE_REQUESTED = "change_requested"  # an account change waits for a manager's approval
+    CHANGE_APPROVED = "change_approved"
+    CHANGE_REJECTED = "change_rejected"
+    CHANGE_UNAPPROVED = "change_unapproved"  # made without approval: no active manager to ask
 
 
 class AuditEntry(Base):

@@ -1,7 +1,7 @@
 """submission tokens: a form is stored once; its receipt is kept sealed for a short while
 
 Revision ID: f2a7c4e9b1d3
-Revises: d4e9a2b6c8f1
+Revises: f7c3a1e5b9d2
 Create Date: 2026-12-05 08:00:00
 
 Each case records a keyed hash of the one-time token of the form it came from (unique; empty
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f2a7c4e9b1d3'
-down_revision = 'd4e9a2b6c8f1'
+down_revision = 'f7c3a1e5b9d2'
 branch_labels = None
 depends_on = None
 

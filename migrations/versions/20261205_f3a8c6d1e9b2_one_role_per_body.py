@@ -1,7 +1,7 @@
 """one role per body in a notice: the inspected unit cannot also be its discipline group
 
 Revision ID: f3a8c6d1e9b2
-Revises: d4e9a2b6c8f1
+Revises: f2a7c4e9b1d3
 Create Date: 2026-12-05 08:00:00
 
 A body named in two roles of one notice received the reports of misconduct about itself. The
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f3a8c6d1e9b2'
-down_revision = 'd4e9a2b6c8f1'
+down_revision = 'f2a7c4e9b1d3'
 branch_labels = None
 depends_on = None
 
