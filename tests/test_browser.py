@@ -147,7 +147,9 @@ def test_a_citizen_comments_on_an_item_and_follows_the_reply(browser: Browser, l
 def test_reloading_the_receipt_or_going_back_and_sending_again_files_one_case(
     browser: Browser, live_url: str
 ):
-    citizen = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="zh-CN")
+    citizen = browser.new_context(
+        viewport=PHONE, java_script_enabled=False, locale="zh-CN", ignore_https_errors=True
+    )
     page = citizen.new_page()
     page.goto(f"{live_url}/submit")
     page.check("input[name=kind][value=opinion]")
@@ -179,7 +181,7 @@ def test_reloading_the_receipt_or_going_back_and_sending_again_files_one_case(
     assert page.locator("#receipt-code").inner_text().strip() == code
 
     # One case: the court's inbox lists the reference once.
-    staff = browser.new_context(locale="zh-CN")
+    staff = browser.new_context(locale="zh-CN", ignore_https_errors=True)
     desk = staff.new_page()
     desk.goto(f"{live_url}/staff/login")
     desk.fill("input[name=username]", "court-staff")

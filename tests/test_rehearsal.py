@@ -500,6 +500,8 @@ def test_an_upgrade_keeps_every_case_and_loses_no_request(tmp_path):
                     assert time.monotonic() < deadline, "the old workers never left"
                     time.sleep(0.2)
                 operator(env, "feedback", "move-attachments", release=current)
+                # The new workers run the new release: the previous one had no /livez.
+                assert site.get("/livez")[0] == 200
                 time.sleep(1)
             finally:
                 traffic.stopping.set()
