@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from databases import writes_held
-from public_helpers import valid_form
+from public_helpers import CONTENT, valid_form
 from served import BIN, ROOT, Citizen, free_port, gunicorn, wait_until
 from sqlalchemy import make_url
 
@@ -27,7 +27,14 @@ def address(n: int) -> str:
 
 
 def anonymous_opinion(n: int) -> dict[str, str]:
-    return valid_form(subject=f"第{n}位群众的意见", identity="anonymous", name="", phone="")
+    """The n-th of many different messages (one browser's same text again is the same one)."""
+    return valid_form(
+        subject=f"第{n}位群众的意见",
+        content=f"第{n}位群众：{CONTENT}",
+        identity="anonymous",
+        name="",
+        phone="",
+    )
 
 
 @pytest.fixture
