@@ -4,7 +4,18 @@ from typing import Any
 
 from flask import Flask
 
-from feedback import cli, config, cross_site, database, errors, headers, i18n, security, serving
+from feedback import (
+    cli,
+    config,
+    cross_site,
+    database,
+    errors,
+    headers,
+    i18n,
+    request_checks,
+    security,
+    serving,
+)
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -26,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         render_as_batch=True,
         compare_type=True,
     )
+    request_checks.init_app(app)  # before anything reads the request
     cross_site.init_app(app)  # before the token check: a forged post is called what it is
     csrf.init_app(app)
     limiter.init_app(app)
