@@ -40,6 +40,7 @@ from feedback.models import (
     Kind,
     Notice,
     Rating,
+    RecoveryCode,
     User,
 )
 
@@ -190,8 +191,8 @@ class Ready:
 
     browser: Browser
     action: str
-    typed: dict[str, str] = field(default_factory=dict)
-    then: Callable[[TestResponse], None] = lambda response: None
+    typed: dict[str, str]
+    then: Callable[[TestResponse], None]
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     button: tuple[str, str] | None = None
 
@@ -380,7 +381,15 @@ def new_recovery_codes(site: Site) -> Ready:
     browser = site.signed_in("court-manager")
     browser.page("/staff/two-factor")
     code = code_for(site.secrets["court-manager"], steps_ahead=1)  # the login spent this step's
-    then = recovery_codes_shown("court-manager", site)
+    hashes = select(RecoveryCode.code_hash).where(
+        RecoveryCode.user_id == site.user("court-manager").id
+    )
+    old = set(db.session.execute(hashes).scalars())
+
+    def then(page: TestResponse) -> None:
+        recovery_codes_shown("court-manager", site)(page)
+        assert not old & set(db.session.execute(hashes).scalars())
+
     return Ready(browser, "/staff/two-factor/recovery-codes", {"code": code}, then)
 
 
