@@ -33,10 +33,6 @@ HOST_LENGTH = 253 + 6
 BAD_HOST = "feedback.bad_host"
 
 
-class UnsoundForm(BadRequest):
-    """A form body that cannot be read as the browser would have sent it."""
-
-
 class StrictFormParser(FormDataParser):
     """Read a form, refusing a malformed body and parts without a name instead of dropping them."""
 
@@ -53,9 +49,9 @@ class StrictFormParser(FormDataParser):
         try:
             stream, form, files = super().parse(stream, mimetype, content_length, options)
         except ValueError as error:  # a missing boundary, a part without headers, bad UTF-8 …
-            raise UnsoundForm() from error
+            raise BadRequest() from error
         if any(not name for name in (*form.keys(), *files.keys())):
-            raise UnsoundForm()
+            raise BadRequest()
         return stream, form, files
 
 
