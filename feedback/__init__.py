@@ -12,6 +12,7 @@ from feedback import (
     errors,
     headers,
     i18n,
+    request_checks,
     security,
     serving,
     timeouts,
@@ -39,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         render_as_batch=True,
         compare_type=True,
     )
+    request_checks.init_app(app)  # before anything reads the request
     cross_site.init_app(app)  # before the token check: a forged post is called what it is
     csrf.init_app(app)
     limiter.init_app(app)

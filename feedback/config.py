@@ -50,6 +50,9 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     INBOX_PAGE_SIZE = 50
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # A request body must have arrived within this many seconds (below gunicorn's worker timeout,
+    # 60 s, which kills the worker): a body that stops arriving gets the 400 page.
+    REQUEST_BODY_SECONDS = 30
     # When Redis, say, stops answering, limits fall back to each worker's memory (and a warning is
     # logged) rather than refusing citizens: see DEPLOY.md.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
@@ -82,7 +85,12 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
     for key in ("TOTP_REQUIRED_ROLES", "ATTACHMENT_TYPES"):
         if key in env:
             settings[key] = tuple(v.strip() for v in env[key].split(",") if v.strip())
-    for key in ("SESSION_IDLE_MINUTES", "ATTACHMENT_MAX_FILES", "ATTACHMENT_MAX_BYTES"):
+    for key in (
+        "SESSION_IDLE_MINUTES",
+        "ATTACHMENT_MAX_FILES",
+        "ATTACHMENT_MAX_BYTES",
+        "REQUEST_BODY_SECONDS",
+    ):
         if key in env:
             settings[key] = int(env[key])
     settings["SESSION_COOKIE_SECURE"] = env.get("SESSION_COOKIE_SECURE", "") in ("1", "true")
