@@ -137,7 +137,8 @@ def reset_two_factor_command(username: str) -> None:
 def purge_command(closed_before: str, dry_run: bool) -> None:
     """Delete closed and declined cases with their contacts and files; keep anonymous counts.
 
-    Each deletion is written to the audit log of the body that held the cases.
+    Each deletion is written to the audit log of the body that held the cases. The database is
+    then scrubbed so that its files no longer hold the deleted text (DEPLOY.md, "Retention").
     """
     try:
         day = datetime.strptime(closed_before.strip(), "%Y-%m-%d").date()
@@ -158,6 +159,11 @@ def purge_command(closed_before: str, dry_run: bool) -> None:
         f"{report.cases} closed cases {verb} (closed before {day.isoformat()}), "
         f"with {report.files} files; by body: {bodies}."
     )
+    if not dry_run and not retention.scrub(db.engine):
+        raise click.ClickException(
+            "The cases are deleted, but the database is busy and may still hold their text in "
+            "its files: run the same command again when the service is quieter."
+        )
 
 
 @group.command("export")
