@@ -95,7 +95,8 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _development_secret(instance)
     # What is stored is keyed from DATA_KEY (feedback/keys.py); until it is set, from SECRET_KEY.
-    settings.setdefault("DATA_KEY", settings["SECRET_KEY"])
+    if not settings.get("DATA_KEY"):
+        settings["DATA_KEY"] = settings["SECRET_KEY"]
     # Flask checks sessions against the fallbacks itself; Flask-WTF's CSRF tokens take a list of
     # keys, the one to sign with last, as Flask gives them to its own signer.
     settings["WTF_CSRF_SECRET_KEY"] = [*settings["SECRET_KEY_FALLBACKS"], settings["SECRET_KEY"]]
