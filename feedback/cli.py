@@ -224,7 +224,8 @@ def purge_command(closed_before: str, dry_run: bool) -> None:
     """Delete closed and declined cases with their contacts and files; keep anonymous counts.
 
     Each deletion is written to the audit log of the body that held the cases. Receipts kept for
-    a citizen to see again (feedback/resubmission.py) whose time is up go too.
+    a citizen to see again (feedback/resubmission.py) whose time is up go too. The database is
+    then scrubbed so that its files no longer hold the deleted text (DEPLOY.md, "Retention").
     """
     try:
         day = datetime.strptime(closed_before.strip(), "%Y-%m-%d").date()
@@ -248,6 +249,11 @@ def purge_command(closed_before: str, dry_run: bool) -> None:
     )
     if expired:
         click.echo(f"{expired} expired kept receipts deleted.")
+    if not dry_run and not retention.scrub(db.engine):
+        raise click.ClickException(
+            "The cases are deleted, but the database is busy and may still hold their text in "
+            "its files: run the same command again when the service is quieter."
+        )
 
 
 @group.command("export")

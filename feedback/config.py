@@ -99,22 +99,41 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
     settings["WORKERS"] = int(env.get("WEB_CONCURRENCY", "1"))
     if env.get("SECRET_KEY"):
         settings["SECRET_KEY"] = env["SECRET_KEY"]
+    if env.get("DATA_KEY"):
+        settings["DATA_KEY"] = env["DATA_KEY"]
+    settings["SECRET_KEY_FALLBACKS"] = [
+        k.strip() for k in env.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+    ]
     settings.update(overrides or {})
     if not settings["ATTACHMENT_STORE"]:
         settings["ATTACHMENT_STORE"] = default_store(settings["SQLALCHEMY_DATABASE_URI"])
     check(settings)
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _development_secret(instance)
+    # What is stored is keyed from DATA_KEY (feedback/keys.py); until it is set, from SECRET_KEY.
+    if not settings.get("DATA_KEY"):
+        settings["DATA_KEY"] = settings["SECRET_KEY"]
+    # Flask checks sessions against the fallbacks itself; Flask-WTF's CSRF tokens take a list of
+    # keys, the one to sign with last, as Flask gives them to its own signer.
+    settings["WTF_CSRF_SECRET_KEY"] = [*settings["SECRET_KEY_FALLBACKS"], settings["SECRET_KEY"]]
     return settings
 
 
 def check(settings: dict[str, Any]) -> None:
-    """Refuse settings that are wrong anywhere, or only safe on a developer's machine."""
+    """Refuse settings that are wrong anywhere, or only safe on a developer's machine, and a
+    rotation of SECRET_KEY that would take the stored keys along with it."""
     if settings["ATTACHMENT_STORE"] not in ("database", "disk"):
         raise ConfigurationError(
             f"ATTACHMENT_STORE={settings['ATTACHMENT_STORE']!r} is not a store: set it to "
             "`database` (attached files in the database, reached by every machine that shares "
             "it) or `disk` (in ATTACHMENT_DIR), or leave it unset."
+        )
+    if settings["SECRET_KEY_FALLBACKS"] and not settings.get("DATA_KEY"):
+        raise ConfigurationError(
+            "SECRET_KEY_FALLBACKS is set but DATA_KEY is not: tracking codes, recovery codes and "
+            "two-factor secrets are keyed with the SECRET_KEY they were made under, and would "
+            "no longer match. Set DATA_KEY to the SECRET_KEY the service ran with before this "
+            "rotation, as DEPLOY.md says."
         )
     if settings["DEVELOPMENT"]:
         return
@@ -122,7 +141,7 @@ def check(settings: dict[str, Any]) -> None:
         raise ConfigurationError(
             "SECRET_KEY is not set. Outside development (FEEDBACK_ENV=development) the service "
             "needs a long random SECRET_KEY, the same for every worker: it signs sessions and "
-            "CSRF tokens and keys the tracking codes. Generate one with "
+            "CSRF tokens (and keys the tracking codes unless DATA_KEY is set). Generate one with "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
     if settings["WORKERS"] > 1 and settings["RATELIMIT_STORAGE_URI"].startswith("memory://"):

@@ -1,4 +1,6 @@
-"""Per-connection settings for SQLite: WAL, a busy timeout, foreign keys, and writers in line.
+"""Per-connection settings for SQLite: WAL, a busy timeout, foreign keys, deleted content
+overwritten with zeros (secure_delete: a purged case leaves no text in free pages), and writers
+in line.
 
 In WAL mode readers never wait, but a transaction that reads and then writes fails at once with
 "database is locked" if another writer committed in between, whatever the busy timeout. So
@@ -35,6 +37,7 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

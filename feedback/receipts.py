@@ -1,22 +1,20 @@
 """Reference numbers (受理编号) and secret tracking codes (查询码) for the citizen's receipt.
 
 The reference is readable and sequential per month; the tracking code is 100 random bits,
-shown once and stored only as an HMAC keyed with a secret the database does not hold.
+shown once and stored only as an HMAC keyed from DATA_KEY, which the database does not hold.
 """
 
-import hashlib
-import hmac
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import Insert, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from feedback import keys
 from feedback.models import Body, Case, Item, Kind, Notice, ReferenceCounter
 from feedback.months import month_of
 
@@ -38,12 +36,11 @@ def normalise_code(code: str) -> str:
 
 
 def hash_code(code: str) -> str:
-    key = hashlib.sha256(b"tracking-code:" + current_app.config["SECRET_KEY"].encode()).digest()
-    return hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()
+    return keys.keyed_hash(keys.Purpose.TRACKING_CODE, normalise_code(code))
 
 
 def code_matches(code: str, stored_hash: str) -> bool:
-    return hmac.compare_digest(hash_code(code), stored_hash)
+    return keys.hash_matches(keys.Purpose.TRACKING_CODE, normalise_code(code), stored_hash)
 
 
 def _bump(insert: Callable[[Table], sqlite.Insert | postgresql.Insert]) -> Insert:

@@ -4,19 +4,53 @@
 is an anonymous tally per month received, body, kind, outcome and rating (PurgedTally), for the
 statistics, and one audit entry per body saying how many cases went. The caller commits: the
 files' bytes go with that commit (attachment_store), so that a failed commit leaves every file.
+The caller then scrubs the database (`scrub`), so that the deleted text cannot be read back from
+its files.
 """
 
+import sqlite3
+import time
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from feedback import attachment_store, audit, months
-from feedback.models import AuditAction, Body, Case, Kind, PurgedTally, Status
+from feedback.models import (
+    Attachment,
+    AttachmentContent,
+    AuditAction,
+    Body,
+    Case,
+    Contact,
+    Event,
+    Kind,
+    PurgedTally,
+    Status,
+)
 
 FINISHED = (Status.CLOSED, Status.DECLINED)
+# What a purge deletes rows from: PostgreSQL rewrites these tables afterwards (`scrub`).
+PURGED_TABLES = tuple(
+    model.__table__.name for model in (Case, Event, Contact, Attachment, AttachmentContent)
+)
+# How long the scrub waits for the service's requests to let go of a table (or of SQLite's log),
+# and on PostgreSQL for the transactions begun before it to end.
+SCRUB_WAIT_SECONDS = 10
+# Whether a transaction older than a transaction id is still running, in any database (its id is
+# in every snapshot), or holds a snapshot in this one (a backup, say): VACUUM would keep for it
+# the rows deleted before. The id is an xid8; backend_xmin, an xid, is its low 32 bits.
+OLDER_TRANSACTIONS = """
+SELECT pg_snapshot_xmin(pg_current_snapshot()) <= %(now)s::xid8 OR EXISTS (
+    SELECT FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid()
+    AND age(backend_xmin) >= age((%(now)s::text::numeric %% 4294967296)::text::xid)
+)
+"""
 
 
 @dataclass
@@ -84,6 +118,40 @@ def purge(session: Session, day: date, *, dry_run: bool = False) -> PurgeReport:
             )
         session.flush()
     return report
+
+
+def scrub(engine: Engine) -> bool:
+    """Leave no deleted text in the database's files; False if it must be run again later.
+
+    SQLite overwrites deleted content with zeros as it goes (secure_delete, database.py), but
+    earlier versions of the pages stay in the write-ahead log: it is checkpointed and emptied
+    here, once no reader needs it. PostgreSQL keeps deleted rows in its pages (VACUUM marks the
+    space free without clearing it): VACUUM FULL rewrites the purged tables without them,
+    locking each table while it copies it. It keeps rows that a transaction begun before the
+    purge may still read, so it waits first until none is left (`_older_transactions`).
+    Neither reaches the disk's free blocks, PostgreSQL's WAL archive or earlier backups.
+    """
+    if engine.dialect.name == "sqlite":
+        path = engine.url.database or ""
+        with closing(sqlite3.connect(path, timeout=SCRUB_WAIT_SECONDS)) as connection:
+            busy, _frames, _copied = connection.execute(
+                "PRAGMA wal_checkpoint(TRUNCATE)"
+            ).fetchone()
+        return busy == 0
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        now = connection.exec_driver_sql("SELECT pg_current_xact_id()::text").scalar_one()
+        deadline = time.monotonic() + SCRUB_WAIT_SECONDS
+        while connection.exec_driver_sql(OLDER_TRANSACTIONS, {"now": now}).scalar_one():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        # Waiting longer for a lock would hold up every request queued behind the VACUUM.
+        connection.exec_driver_sql(f"SET lock_timeout = '{SCRUB_WAIT_SECONDS}s'")
+        try:
+            connection.exec_driver_sql(f"VACUUM FULL {', '.join(PURGED_TABLES)}")
+        except OperationalError:
+            return False
+    return True
 
 
 def _tally(

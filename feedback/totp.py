@@ -73,23 +73,3 @@ def uri(secret: str, account: str, issuer: str) -> str:
         quote_via=quote,
     )
     return f"otpauth://totp/{label}?{query}"
-
-
-def seal(secret: str, key: str) -> str:
-    """Hide a secret from whoever reads only the database: XOR with HMAC(key, nonce)."""
-    nonce = secrets.token_bytes(16)
-    data = secret.encode("ascii")
-    pad = hmac.new(_derived(key), nonce, hashlib.sha256).digest()
-    assert len(data) <= len(pad)
-    return nonce.hex() + ":" + bytes(a ^ b for a, b in zip(data, pad, strict=False)).hex()
-
-
-def unseal(sealed: str, key: str) -> str:
-    nonce_hex, _, data_hex = sealed.partition(":")
-    data = bytes.fromhex(data_hex)
-    pad = hmac.new(_derived(key), bytes.fromhex(nonce_hex), hashlib.sha256).digest()
-    return bytes(a ^ b for a, b in zip(data, pad, strict=False)).decode("ascii")
-
-
-def _derived(key: str) -> bytes:
-    return hashlib.sha256(b"totp-secret:" + key.encode()).digest()

@@ -1,21 +1,20 @@
 """Two-factor sign-in: enrolment with a TOTP app, checking a code, recovery codes, a reset.
 
-The TOTP secret is stored sealed with a key derived from SECRET_KEY; recovery codes are stored
-only as keyed hashes and each works once. A code already used (its time step) is refused.
-Every function flushes; the caller commits.
+The TOTP secret is stored sealed (AES-GCM, bound to its account) with a key derived from
+DATA_KEY; recovery codes are stored only as keyed hashes and each works once. A code already
+used (its time step) is refused. Every function flushes; the caller commits.
 """
 
-import hashlib
-import hmac
 import secrets
 import time
 from enum import StrEnum
 
+from cryptography.exceptions import InvalidTag
 from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from feedback import totp
+from feedback import keys, totp
 from feedback.models import RecoveryCode, User, utcnow
 from feedback.receipts import ALPHABET
 
@@ -33,24 +32,20 @@ def required(user: User) -> bool:
     return user.role.value in current_app.config["TOTP_REQUIRED_ROLES"]
 
 
-def _key() -> str:
-    return current_app.config["SECRET_KEY"]
-
-
 def pending_secret(user: User) -> str:
     """The secret being enrolled: made and stored (sealed) the first time, then the same."""
     if user.has_two_factor:
         raise ValueError("two-factor login is already set up")
     if user.totp_secret is None:
-        user.totp_secret = totp.seal(totp.new_secret(), _key())
-    return totp.unseal(user.totp_secret, _key())
+        user.totp_secret = _seal(user, totp.new_secret())
+    return _secret(user)
 
 
 def confirm(session: Session, user: User, code: str) -> list[str] | None:
     """Finish enrolment with a first code from the app; return the new recovery codes, or None."""
     if user.has_two_factor or user.totp_secret is None:
         return None
-    found = totp.matching_step(totp.unseal(user.totp_secret, _key()), code)
+    found = totp.matching_step(_secret(user), code)
     if found is None:
         return None
     user.totp_enabled_at = utcnow()
@@ -62,17 +57,26 @@ def verify(session: Session, user: User, code: str) -> Factor | None:
     """Check a TOTP code (once per time step) or an unused recovery code, and spend it."""
     if not user.has_two_factor or user.totp_secret is None:
         return None
-    found = totp.matching_step(totp.unseal(user.totp_secret, _key()), code)
+    try:
+        secret = _secret(user)
+    except InvalidTag:
+        current_app.logger.error(
+            "The two-factor secret of account %d does not open: it was altered or copied from "
+            "another account, or DATA_KEY is not the key it was sealed with.",
+            user.id,
+        )
+        return None
+    found = totp.matching_step(secret, code)
     if found is not None:
         if user.totp_last_step is not None and found <= user.totp_last_step:
             return None  # replayed, or older than one already used
         user.totp_last_step = found
         return Factor.TOTP
-    wanted = _hash(user, code)
+    typed = _text(user, code)
     for stored in session.execute(
         select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     ).scalars():
-        if hmac.compare_digest(stored.code_hash, wanted):
+        if keys.hash_matches(keys.Purpose.RECOVERY_CODE, typed, stored.code_hash):
             stored.used_at = utcnow()
             session.flush()
             return Factor.RECOVERY_CODE
@@ -83,7 +87,13 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
     """Replace the account's recovery codes with fresh ones; shown once, kept as hashes."""
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = [_new_code() for _ in range(RECOVERY_CODES)]
-    session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash(user, code)) for code in codes)
+    session.add_all(
+        RecoveryCode(
+            user_id=user.id,
+            code_hash=keys.keyed_hash(keys.Purpose.RECOVERY_CODE, _text(user, code)),
+        )
+        for code in codes
+    )
     session.flush()
     return codes
 
@@ -110,7 +120,7 @@ def reset(session: Session, user: User) -> None:
 def enrol_now(session: Session, user: User) -> tuple[str, list[str]]:
     """Set up two-factor login at once, for the command line; return the secret and codes."""
     secret = totp.new_secret()
-    user.totp_secret = totp.seal(secret, _key())
+    user.totp_secret = _seal(user, secret)
     user.totp_enabled_at = utcnow()
     user.totp_last_step = None
     return secret, new_recovery_codes(session, user)
@@ -120,7 +130,7 @@ def current_code(user: User) -> str:
     """The code the account's app shows now (for the development command demo-code)."""
     if user.totp_secret is None:
         raise ValueError("no two-factor secret")
-    return totp.code_at(totp.unseal(user.totp_secret, _key()), time.time())
+    return totp.code_at(_secret(user), time.time())
 
 
 def normalise(code: str) -> str:
@@ -133,6 +143,20 @@ def _new_code() -> str:
     return f"{symbols[:RECOVERY_GROUP]}-{symbols[RECOVERY_GROUP:]}"
 
 
-def _hash(user: User, code: str) -> str:
-    key = hashlib.sha256(b"recovery-code:" + _key().encode()).digest()
-    return hmac.new(key, f"{user.id}:{normalise(code)}".encode(), hashlib.sha256).hexdigest()
+def _text(user: User, code: str) -> str:
+    """What a recovery code's hash is made of: the account as well, so a hash moved is no use."""
+    return f"{user.id}:{normalise(code)}"
+
+
+def _seal(user: User, secret: str) -> str:
+    return keys.seal(keys.Purpose.TWO_FACTOR_SECRET, secret, _bound_to(user))
+
+
+def _secret(user: User) -> str:
+    assert user.totp_secret is not None
+    return keys.unseal(keys.Purpose.TWO_FACTOR_SECRET, user.totp_secret, _bound_to(user))
+
+
+def _bound_to(user: User) -> str:
+    """The sealed secret opens only in its own account's row."""
+    return f"user:{user.id}"

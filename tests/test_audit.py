@@ -3,9 +3,10 @@ recorded — who, when, what, which case — and managers and the admin read the
 
 import pytest
 from conftest import PASSWORD, body, login, new_case
+from security_helpers import pdf
 from sqlalchemy import select
 
-from feedback import audit
+from feedback import attachments, audit, months
 from feedback.cases import ContactDetails
 from feedback.extensions import db
 from feedback.models import AuditAction, AuditEntry, Kind
@@ -142,3 +143,34 @@ def test_entries_are_never_changed_or_deleted(app, staff):
     with pytest.raises(PermissionError):
         db.session.commit()
     db.session.rollback()
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_a_link_followed_from_another_site_opens_and_records_nothing(
+    app, client, staff, tmp_path, site
+):
+    app.config["ATTACHMENT_DIR"] = str(tmp_path / "files")
+    case, _ = new_case(subject="别的网站打开的案件")
+    attachments.store(db.session, case, [attachments.CleanFile("pdf", pdf(b"attached"))])
+    db.session.commit()
+    login(client, staff["court-manager"])
+    month = months.month_of(case.received_at)
+    before = len(log())
+    for path in (
+        f"/inbox/cases/{case.id}",
+        f"/inbox/cases/{case.id}/attachments/1",
+        f"/inbox/export/download?month={month}&format=csv",
+    ):
+        response = client.get(path, headers={"Sec-Fetch-Site": site, "Sec-Fetch-Mode": "navigate"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 403 and "Content-Disposition" not in response.headers
+        assert "别的网站打开的案件" not in page and "attached" not in page
+        assert "来自其他网站的链接" in page and f'href="{path.replace("&", "&amp;")}"' in page
+    assert len(log()) == before
+    # The page's own link is followed from this site (or the address typed): now it opens.
+    for fetch_site in ("same-origin", "none"):
+        response = client.get(f"/inbox/cases/{case.id}", headers={"Sec-Fetch-Site": fetch_site})
+        assert response.status_code == 200 and "别的网站打开的案件" in response.get_data(
+            as_text=True
+        )
+    assert [e.action for e in log()[before:]] == [AuditAction.CASE_VIEWED] * 2

@@ -11,10 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, new_case
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
+
+from feedback.extensions import db
+from feedback.models import AuditAction, AuditEntry
 
 pytestmark = pytest.mark.browser
 
@@ -189,3 +193,42 @@ def test_reloading_the_receipt_or_going_back_and_sending_again_files_one_case(
     desk.get_by_role("button").last.click()
     expect(desk.get_by_text(reference)).to_have_count(1)
     expect(desk.get_by_text("便民窗口仍未开放")).to_have_count(1)
+
+
+def test_a_case_linked_from_another_site_opens_only_from_the_inbox(
+    browser: Browser, live_url: str, app_factory
+):
+    app = app_factory()
+    with app.app_context():
+        case, _ = new_case(subject="别的网站链接到的案件")
+        case_id = case.id
+
+    def views() -> int:
+        with app.app_context():
+            return db.session.scalar(
+                select(func.count()).where(AuditEntry.action == AuditAction.CASE_VIEWED)
+            )
+
+    staff = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", ignore_https_errors=True
+    )
+    desk = staff.new_page()
+    desk.goto(f"{live_url}/staff/login")
+    desk.fill("input[name=username]", "court-staff")
+    desk.fill("input[name=password]", PASSWORD)
+    desk.get_by_role("button").last.click()
+    expect(desk.get_by_text(case.reference)).to_be_visible()
+
+    # A page on another site links to the case; the staff member's browser follows the link.
+    link = f'<a id="go" href="{live_url}/inbox/cases/{case_id}">link</a>'
+    staff.route("http://elsewhere.example/", lambda route: route.fulfill(body=link))
+    desk.goto("http://elsewhere.example/")
+    desk.click("#go")
+    expect(desk.get_by_role("heading", name="来自其他网站的链接")).to_be_visible()
+    expect(desk.get_by_text("别的网站链接到的案件")).to_have_count(0)
+    shot(desk, "staff-linked-from-elsewhere")
+    assert views() == 0
+
+    desk.get_by_role("link", name="打开", exact=True).click()
+    expect(desk.get_by_text("别的网站链接到的案件")).to_be_visible()
+    assert views() == 1

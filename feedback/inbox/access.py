@@ -2,14 +2,14 @@
 
 A case is visible only to staff of the body that holds it; to anyone else it does not exist
 (404, never 403). The administrator reads no case at all. Managers alone run the body's accounts
-and exports.
+and exports. What is written to the audit log when read opens only from this site's own pages.
 """
 
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from flask import abort
+from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -21,6 +21,29 @@ from feedback.models import Attachment, AuditAction, Case, Contact, Notice
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+# Sec-Fetch-Site of a request that another site started: a link followed, a form sent, a script.
+ANOTHER_SITE = ("cross-site", "same-site")
+
+
+def from_this_site(view: Callable[P, R]) -> Callable[P, R | tuple[str, int]]:
+    """Serve an audited GET only if it was opened from this site's pages, or typed in.
+
+    The session cookie (SameSite=Lax) goes along with a link followed from any site, so another
+    site could open a case in a staff member's name and have it written to the audit log. Such a
+    request gets a page with a link instead, and nothing is opened or recorded. Every current
+    browser sends Sec-Fetch-Site (Safari since 16.4); a request without it is served.
+    """
+
+    @wraps(view)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R | tuple[str, int]:
+        if request.headers.get("Sec-Fetch-Site") in ANOTHER_SITE:
+            target = request.full_path.rstrip("?")
+            return render_template("inbox/from_elsewhere.html", target=target), 403
+        return view(*args, **kwargs)
+
+    return guarded
 
 
 def require_case_reader() -> Response | None:

@@ -20,6 +20,7 @@ from feedback.inbox import listing, queries
 from feedback.inbox.access import (
     body_case,
     case_attachment,
+    from_this_site,
     manager_only,
     require_case_reader,
     reveal_contact,
@@ -71,6 +72,7 @@ def index() -> Page:
 
 
 @bp.get("/cases/<int:case_id>")
+@from_this_site
 def case(case_id: int) -> Page:
     """Show everything the citizen sent, the deadline, the timeline and the steps now possible.
 
@@ -95,6 +97,7 @@ def contact(case_id: int) -> Page:
 
 
 @bp.get("/cases/<int:case_id>/attachments/<int:number>")
+@from_this_site
 def attachment(case_id: int, number: int) -> Response:
     """Download a file the citizen attached, as an attachment, never shown inline."""
     case = body_case(case_id)
@@ -347,6 +350,7 @@ def export() -> Page:
 
 @bp.get("/export/download")
 @manager_only
+@from_this_site
 def export_download() -> Page:
     """Download the body's month, once the month is valid."""
     form = ExportForm(formdata=request.args)

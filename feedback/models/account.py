@@ -28,8 +28,8 @@ class User(UserMixin, Base):
     body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Two-factor sign-in (TOTP): the secret, sealed with a key from SECRET_KEY; set while enrolling,
-    # in force once totp_enabled_at is set. The last time step used refuses a replayed code.
+    # Two-factor sign-in (TOTP): the secret, sealed with a key from DATA_KEY (keys.py); set while
+    # enrolling, in force once totp_enabled_at is set. The last time step used refuses a replayed code.
     totp_secret: Mapped[str | None] = mapped_column(String(120))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
