@@ -37,6 +37,8 @@ class Defaults:
     ATTACHMENT_MAX_FILES = 3
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     ATTACHMENT_TYPES: ClassVar[tuple[str, ...]] = ("jpeg", "png", "pdf")
+    # Pixels of all the pictures of one message together, as their headers declare them.
+    ATTACHMENT_MAX_PIXELS = 40_000_000
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -76,7 +78,12 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
     for key in ("TOTP_REQUIRED_ROLES", "ATTACHMENT_TYPES"):
         if key in env:
             settings[key] = tuple(v.strip() for v in env[key].split(",") if v.strip())
-    for key in ("SESSION_IDLE_MINUTES", "ATTACHMENT_MAX_FILES", "ATTACHMENT_MAX_BYTES"):
+    for key in (
+        "SESSION_IDLE_MINUTES",
+        "ATTACHMENT_MAX_FILES",
+        "ATTACHMENT_MAX_BYTES",
+        "ATTACHMENT_MAX_PIXELS",
+    ):
         if key in env:
             settings[key] = int(env[key])
     settings["SESSION_COOKIE_SECURE"] = env.get("SESSION_COOKIE_SECURE", "") in ("1", "true")
