@@ -88,7 +88,6 @@ def submit(session: Session, submission: Submission) -> tuple[Case, str]:
     now = utcnow()
     code = receipts.new_tracking_code()
     case = Case(
-        reference=receipts.next_reference(session, now),
         tracking_hash=receipts.hash_code(code),
         notice_id=notice.id if notice else None,
         item_id=submission.item.id if submission.item else None,
@@ -105,7 +104,7 @@ def submit(session: Session, submission: Submission) -> tuple[Case, str]:
     )
     if submission.contact:
         case.contact = Contact(**vars(submission.contact))
-    session.add(case)
+    receipts.add_with_reference(session, case)
     _record(session, case, EventKind.SUBMITTED, public=True, at=now)
     return case, code
 

@@ -11,7 +11,6 @@ from feedback.models.case import (
     EventKind,
     Kind,
     Rating,
-    ReferenceCounter,
     Status,
 )
 from feedback.models.catalog import (
@@ -50,7 +49,6 @@ __all__ = [
     "PurgedTally",
     "Rating",
     "RecoveryCode",
-    "ReferenceCounter",
     "Role",
     "Status",
     "User",

@@ -155,12 +155,3 @@ class Event(Base):
     body: Mapped[Body] = relationship(foreign_keys=[body_id])
     to_body: Mapped[Body | None] = relationship(foreign_keys=[to_body_id])
     actor: Mapped[User | None] = relationship()
-
-
-class ReferenceCounter(Base):
-    """The last reference number handed out in a month; one row per month, bumped atomically."""
-
-    __tablename__ = "reference_counters"
-
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 2026-11
-    last: Mapped[int] = mapped_column(default=0)
