@@ -26,7 +26,7 @@ class Defaults:
     # Failed logins per account, whatever the client: each tier locks the account for longer.
     ACCOUNT_LOGIN_LIMITS = "5 per 15 minutes;10 per hour;20 per day"
     TRACK_LIMITS = "30 per hour"
-    # Look-ups per reference number, whatever the client: guessing one case's code is bounded.
+    # Wrong codes per reference number, whatever the client; the right code always opens the case.
     TRACK_REFERENCE_LIMITS = "10 per hour;30 per day"
     SESSION_IDLE_MINUTES = 30
     SESSION_COOKIE_SECURE = False  # also Secure whenever the request came over HTTPS
