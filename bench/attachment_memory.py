@@ -126,6 +126,14 @@ def worst_files() -> list[tuple[str, list[tuple[str, bytes]]]]:
             [("k.png", png(Image.new("P", (side, side), 3), transparency=3, exif=upright_exif()))],
         ),
         (
+            "JPEG 48 MP photo, EXIF turned (decoded at 1/2)",
+            [("l.jpg", jpeg(Image.new("RGB", (8000, 6000), (90, 120, 150)), exif=upright_exif()))],
+        ),
+        (
+            "JPEG grey 12000x12000 (decoded at 1/4)",
+            [("m.jpg", jpeg(Image.new("L", (12000, 12000), 128), quality=5))],
+        ),
+        (
             "JPEG CMYK progressive 4:4:4 10 MP",
             [
                 (

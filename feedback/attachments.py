@@ -4,8 +4,9 @@
   types in ATTACHMENT_TYPES are taken, at most ATTACHMENT_MAX_FILES of ATTACHMENT_MAX_BYTES each.
 - Every POST of the form pays only for cheap checks (`check_all`): sizes, magic bytes, and an
   image's header, which Pillow reads without decoding the pixels. A picture whose decoding would
-  need more than DECODE_BUDGET bytes, or pictures whose pixels add up to more than
-  ATTACHMENT_MAX_PIXELS, are refused there, before anything is decoded. A routing preview, which
+  need more than DECODE_BUDGET bytes (a JPEG even at an eighth of its width and height), or
+  pictures whose pixels add up to more than ATTACHMENT_MAX_PIXELS, are refused there, before
+  anything is decoded. A routing preview, which
   stores nothing and asks for the files again, therefore costs no decoding.
 - Only the POST that stores the message decodes (`clean_all`), one picture at a time: images are
   encoded again from their pixels alone, so EXIF (GPS, camera, time), XMP, ICC profiles and PNG
@@ -52,6 +53,7 @@ DECODE_BUDGET = 160 * 1024 * 1024
 # coefficients while it decodes.
 BYTES_PER_PIXEL = 8
 COEFFICIENT_BYTES = 2
+JPEG_REDUCTIONS = (1, 2, 4, 8)  # the scales libjpeg decodes at directly
 # Pillow keeps a PNG's text chunks in memory while it reads the header (64 MB by default); we
 # drop them anyway.
 PngImagePlugin.MAX_TEXT_MEMORY = 4 * 1024 * 1024
@@ -68,7 +70,8 @@ class CheckedFile:
 
     kind: str  # a key of MEDIA
     data: bytes
-    pixels: int  # as its header declares; 0 for a PDF
+    pixels: int  # the pixels it decodes to, from its header; 0 for a PDF
+    reduce: int = 1  # a JPEG too large for the budget is decoded at 1/2, 1/4 or 1/8 of its size
 
 
 @dataclass(frozen=True)
@@ -126,12 +129,19 @@ def check(upload: FileStorage) -> CheckedFile:
         raise AttachmentError(
             _l("Attach photos (JPG or PNG) or PDF documents only; %(name)s is not one.", name=name)
         )
-    pixels = 0 if kind == "pdf" else _declared_pixels(data, kind, name)
-    return CheckedFile(kind=kind, data=data, pixels=pixels)
+    if kind == "pdf":
+        return CheckedFile(kind=kind, data=data, pixels=0)
+    pixels, reduce = _decoding(data, kind, name)
+    return CheckedFile(kind=kind, data=data, pixels=pixels, reduce=reduce)
 
 
-def _declared_pixels(data: bytes, kind: str, name: str) -> int:
-    """Read a picture's header alone; refuse it if decoding it would cost too much memory."""
+def _decoding(data: bytes, kind: str, name: str) -> tuple[int, int]:
+    """Read a picture's header alone: the pixels it will decode to, and by what it is reduced.
+
+    A JPEG too large to decode in full within the budget is decoded at a half, a quarter or an
+    eighth of its width and height, which libjpeg does at little cost (a 48-megapixel photo is
+    stored at 12); anything that still does not fit is refused.
+    """
     too_large = AttachmentError(
         _l(
             "The picture %(name)s is too large to be read. Send a smaller photo, such as one "
@@ -143,33 +153,40 @@ def _declared_pixels(data: bytes, kind: str, name: str) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the budget decides
             with Image.open(io.BytesIO(data), formats=[kind.upper()]) as opened:
-                pixels = opened.width * opened.height
-                cost = pixels * BYTES_PER_PIXEL
+                width, height = opened.size
+                coefficients = 0
                 if opened.info.get("progressive"):
-                    cost += pixels * COEFFICIENT_BYTES * len(opened.getbands())
+                    coefficients = width * height * COEFFICIENT_BYTES * len(opened.getbands())
     except Image.DecompressionBombError as error:
         raise too_large from error
     except (OSError, SyntaxError, ValueError) as error:
         raise _damaged() from error
-    if cost > DECODE_BUDGET:
-        raise too_large
-    return pixels
+    for reduce in JPEG_REDUCTIONS if kind == "jpeg" else (1,):
+        pixels = -(-width // reduce) * -(-height // reduce)
+        if pixels * BYTES_PER_PIXEL + coefficients <= DECODE_BUDGET:
+            return pixels, reduce
+    raise too_large
 
 
 def clean_all(files: Iterable[CheckedFile]) -> list[CleanFile]:
     """Decode and re-encode the pictures, one at a time, when the message is stored."""
     return [
-        CleanFile(kind=f.kind, data=f.data if f.kind == "pdf" else reencode(f.data, f.kind))
+        CleanFile(
+            kind=f.kind, data=f.data if f.kind == "pdf" else reencode(f.data, f.kind, f.reduce)
+        )
         for f in files
     ]
 
 
-def reencode(data: bytes, kind: str) -> bytes:
-    """Decode an image and encode its pixels again, with no metadata at all."""
+def reencode(data: bytes, kind: str, reduce: int = 1) -> bytes:
+    """Decode an image (a JPEG reduced by `reduce`) and encode its pixels again, with no metadata."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # check() weighed the header against the budget; Pillow's own threshold is not ours.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[kind.upper()]) as opened:
+                if reduce > 1:
+                    opened.draft(None, (opened.width // reduce, opened.height // reduce))
                 opened.load()
                 image = _upright_in_wanted_mode(opened, kind)
                 # save() writes only what the image's info and its own arguments hold: with

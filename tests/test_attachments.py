@@ -276,3 +276,11 @@ def test_a_preview_only_reads_headers_and_the_message_decodes_the_picture(files_
     assert "无法读取" in field_error(html, "attachments")
     assert "张三" in html  # what was typed is kept
     assert case_count() == 0 and stored_files(folder) == []
+
+
+def test_a_photo_too_large_to_decode_in_full_is_stored_at_half_its_size(files_app, folder):
+    out = io.BytesIO()
+    Image.new("L", (8000, 6000), 128).save(out, "JPEG", quality=50)  # 48 megapixels
+    reference, _ = receipt(send_with(files_app.test_client(), [upload(out.getvalue(), "a.jpg")]))
+    with Image.open(attachments.path_of(the_case(reference).attachments[0])) as photo:
+        assert photo.size == (4000, 3000)
