@@ -98,7 +98,6 @@ def submit(session: Session, submission: Submission) -> tuple[Case, str]:
     now = utcnow()
     code = receipts.new_tracking_code()
     case = Case(
-        reference=receipts.next_reference(session, now),
         tracking_hash=receipts.hash_code(code),
         submission_hash=(
             resubmission.token_hash(submission.form_token) if submission.form_token else None
@@ -118,7 +117,7 @@ def submit(session: Session, submission: Submission) -> tuple[Case, str]:
     )
     if submission.contact:
         case.contact = Contact(**vars(submission.contact))
-    session.add(case)
+    receipts.add_with_reference(session, case)
     _record(session, case, EventKind.SUBMITTED, public=True, at=now)
     return case, code
 

@@ -26,7 +26,7 @@ class Defaults:
     # Failed logins per account, whatever the client: each tier locks the account for longer.
     ACCOUNT_LOGIN_LIMITS = "5 per 15 minutes;10 per hour;20 per day"
     TRACK_LIMITS = "30 per hour"
-    # Look-ups per reference number, whatever the client: guessing one case's code is bounded.
+    # Wrong codes per reference number, whatever the client; the right code always opens the case.
     TRACK_REFERENCE_LIMITS = "10 per hour;30 per day"
     SESSION_IDLE_MINUTES = 30
     SESSION_COOKIE_SECURE = False  # also Secure whenever the request came over HTTPS
@@ -39,6 +39,8 @@ class Defaults:
     ATTACHMENT_MAX_FILES = 3
     ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     ATTACHMENT_TYPES: ClassVar[tuple[str, ...]] = ("jpeg", "png", "pdf")
+    # Pixels of all the pictures of one message together, as their headers declare them.
+    ATTACHMENT_MAX_PIXELS = 40_000_000
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     # Flask-WTF's HTTPS check wants a same-origin Referer, which no-referrer pages never get:
     # feedback.cross_site checks the Origin instead; the token is checked as before.
@@ -90,6 +92,7 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
         "ATTACHMENT_MAX_FILES",
         "ATTACHMENT_MAX_BYTES",
         "REQUEST_BODY_SECONDS",
+        "ATTACHMENT_MAX_PIXELS",
     ):
         if key in env:
             settings[key] = int(env[key])

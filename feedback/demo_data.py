@@ -10,8 +10,8 @@ recent cases are still waiting for acceptance.
 
 Speed: cases, contacts and events are written with Core bulk inserts (executemany), ids assigned
 here, a batch at a time, one transaction per batch; a million cases take a few minutes. Running
-it again adds more cases: reference numbers continue each month's counter (reference_counters)
-in the same transaction, so a later real submission never collides with a generated one.
+it again adds more cases: reference numbers are drawn at random, as for real cases
+(receipts.py), avoiding the numbers each month already has.
 
 Tracking codes: every case of one run shares ONE tracking code (only its hash is stored, as for
 real cases); the command prints it, so that any generated case can be looked up at /track.
@@ -26,7 +26,7 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from feedback import receipts, routing
@@ -41,7 +41,6 @@ from feedback.models import (
     Kind,
     Notice,
     Rating,
-    ReferenceCounter,
     Role,
     Status,
     User,
@@ -387,24 +386,28 @@ class Batch:
         connection.execute(insert(Event.__table__), self.events)
 
 
-def _next_numbers(connection: Connection, months: set[str]) -> dict[str, int]:
-    rows = connection.execute(
-        select(ReferenceCounter.month, ReferenceCounter.last).where(
-            ReferenceCounter.month.in_(months)
-        )
-    )
-    return {month: last for month, last in rows}
+class References:
+    """Random reference numbers, as receipts.py draws them, never one a month already has."""
 
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.taken: dict[str, set[str]] = {}
 
-def _save_counters(connection: Connection, known: dict[str, int], last: dict[str, int]) -> None:
-    """Bring each month's counter to the last number handed out (the upsert of receipts.py)."""
-    for month, number in last.items():
-        if month in known:
-            connection.execute(
-                update(ReferenceCounter).where(ReferenceCounter.month == month).values(last=number)
+    def new(self, connection: Connection, month: str) -> str:
+        taken = self.taken.get(month)
+        if taken is None:
+            rows = connection.execute(
+                select(Case.reference).where(Case.reference.startswith(f"{month}-"))
             )
-        else:
-            connection.execute(insert(ReferenceCounter).values(month=month, last=number))
+            taken = self.taken[month] = set(rows.scalars())
+        space = 10**receipts.REFERENCE_DIGITS
+        if len(taken) > space // 2:
+            raise click.ClickException(f"{month} has too many cases for random references")
+        while True:
+            reference = f"{month}-{self.rng.randrange(space):0{receipts.REFERENCE_DIGITS}d}"
+            if reference not in taken:
+                taken.add(reference)
+                return reference
 
 
 def _next_id(connection: Connection, column: Any) -> int:
@@ -430,6 +433,7 @@ def generate(
     span = (now - start).total_seconds()
     tracking_hash = receipts.hash_code(tracking_code)
     summary = Summary()
+    references = References(rng)
     done = 0
     while done < count:
         size = min(BATCH, count - done)
@@ -438,17 +442,12 @@ def generate(
         event_id = _next_id(connection, Event.id)
         times = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(size))
         month_names = [month_of(t) for t in times]
-        known = _next_numbers(connection, set(month_names))
-        last = dict(known)
         batch = Batch(world, rng, now, tracking_hash)
         for offset, (received_at, month) in enumerate(zip(times, month_names, strict=True)):
-            number = last.get(month, 0) + 1
-            last[month] = number
-            batch.add(case_id + offset, f"{month}-{number:06d}", received_at)
+            batch.add(case_id + offset, references.new(connection, month), received_at)
         for offset, row in enumerate(batch.events):
             row["id"] = event_id + offset
         batch.insert(connection)
-        _save_counters(connection, known, {m: n for m, n in last.items() if known.get(m) != n})
         session.commit()
         done += size
         summary.cases += size

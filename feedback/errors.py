@@ -1,22 +1,59 @@
-"""Error pages in the visitor's language; the 429 page names the other ways in."""
+"""Error pages in the visitor's language; the 429 page says what was limited, how long to wait
+(also as Retry-After) and names the other ways in."""
 
-from flask import Flask, current_app, render_template
+import math
+import time
+
+from flask import Flask, current_app, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from feedback.cross_site import CrossSiteRequest
-from feedback.extensions import db
+from feedback.extensions import db, limiter
+from feedback.i18n import waiting_time
 from feedback.models import Body
 
+# What a limit on each endpoint counts, for the 429 page's words.
+LIMITED = {
+    "public.submit": "submissions",
+    "public.track": "lookups",
+    "public.add_information": "lookups",
+    "public.rate": "lookups",
+    "auth.login": "logins",
+    "auth.enrol": "logins",
+}
 
-def render_error(error: HTTPException) -> tuple[str, int]:
+
+def render_error(error: HTTPException) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     code = error.code or 500
-    bodies = (
-        db.session.execute(select(Body).order_by(Body.id)).scalars().all() if code == 429 else []
+    if code == 429:
+        return render_too_many(error)
+    return render_template("errors/error.html", code=code, bodies=[]), code
+
+
+def render_too_many(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    """Say what was limited and for how long; the phone numbers are the way in meanwhile."""
+    wait = _seconds_to_wait(error)
+    bodies = db.session.execute(select(Body).order_by(Body.id)).scalars().all()
+    page = render_template(
+        "errors/error.html",
+        code=429,
+        bodies=bodies,
+        limited=LIMITED.get(request.endpoint or "", "requests"),
+        wait=waiting_time(wait),
     )
-    return render_template("errors/error.html", code=code, bodies=bodies), code
+    return page, 429, {"Retry-After": str(wait)}
+
+
+def _seconds_to_wait(error: HTTPException) -> int:
+    """Until the limit that was hit lets the client in again."""
+    current = limiter.current_limit if isinstance(error, RateLimitExceeded) else None
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 # Why Flask-WTF refused a form (CSRFError.description), as the refusal page explains it: only an

@@ -1,10 +1,12 @@
 """Language: Chinese first, English a click away; the choice is kept in a cookie."""
 
+import math
+from datetime import timedelta
 from typing import Any
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale, get_translations
+from flask_babel import format_timedelta, get_locale, get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
@@ -37,6 +39,14 @@ def body_name(body: Body, short: bool = False) -> str:
     if is_english():
         return body.name_en
     return body.short_name if short else body.name
+
+
+def waiting_time(seconds: int) -> str:
+    """How long to wait, rounded up, in the visitor's language: 59 分钟, 90 分钟, 2 小时, 24 小时."""
+    minutes = math.ceil(seconds / 60)
+    if minutes > 90:
+        minutes = math.ceil(minutes / 60) * 60
+    return format_timedelta(timedelta(minutes=minutes), granularity="minute", threshold=2)
 
 
 def page_translations() -> dict[str, Any]:

@@ -1,21 +1,23 @@
 """Reference numbers (受理编号) and secret tracking codes (查询码) for the citizen's receipt.
 
-The reference is readable and sequential per month; the tracking code is 100 random bits,
-shown once and stored only as an HMAC keyed from DATA_KEY, which the database does not hold.
+The reference is readable: the month, then a random number (2026-01-472913). Random, not a
+counter: one series for all bodies would let any body, or anyone who received two receipts,
+count the cases sent elsewhere. The cases table's unique constraint keeps references unique; a
+number already taken is drawn again. The tracking code is 100 random bits, shown once and
+stored only as an HMAC keyed from DATA_KEY, which the database does not hold.
 """
 
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Insert, Table, bindparam
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedback import keys
-from feedback.models import Body, Case, Item, Kind, Notice, ReferenceCounter
+from feedback.models import Body, Case, Item, Kind, Notice
 from feedback.months import month_of
 
 # Crockford's base32: no I, L, O or U, so a code read aloud over the phone survives.
@@ -43,37 +45,43 @@ def code_matches(code: str, stored_hash: str) -> bool:
     return keys.hash_matches(keys.Purpose.TRACKING_CODE, normalise_code(code), stored_hash)
 
 
-def _bump(insert: Callable[[Table], sqlite.Insert | postgresql.Insert]) -> Insert:
-    """Add one to the month's counter (1 if the month is new) and return it, in one statement."""
-    counters = ReferenceCounter.__table__
-    return (
-        insert(counters)
-        .values(month=bindparam("month"), last=1)
-        .on_conflict_do_update(
-            index_elements=[counters.c.month], set_={"last": counters.c.last + 1}
-        )
-        .returning(counters.c.last)
-    )
-
-
-# Built once: the statement is the same for every submission, and each one needs it.
-BUMP = {"sqlite": _bump(sqlite.insert), "postgresql": _bump(postgresql.insert)}
-
-
-# What next_reference hands out: the month, then its number, 2026-01-000001.
+# What new_reference hands out: the month, then its number, 2026-01-472913.
 REFERENCE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{6,}")
+REFERENCE_DIGITS = 6
+# Draws before giving up; with a month's numbers a tenth taken, 20 draws all fail once in 10^20.
+REFERENCE_DRAWS = 20
 
 
 def is_reference(text: str) -> bool:
     return REFERENCE.fullmatch(text) is not None
 
 
-def next_reference(session: Session, received_at: datetime) -> str:
-    """Hand out the month's next number, atomically, in one statement on SQLite and PostgreSQL."""
-    month = month_of(received_at)
-    connection = session.connection()
-    number = connection.execute(BUMP[connection.dialect.name], {"month": month}).scalar_one()
-    return f"{month}-{number:06d}"
+def draw_number() -> int:
+    return secrets.randbelow(10**REFERENCE_DIGITS)
+
+
+def new_reference(received_at: datetime) -> str:
+    return f"{month_of(received_at)}-{draw_number():0{REFERENCE_DIGITS}d}"
+
+
+def add_with_reference(session: Session, case: Case) -> None:
+    """Add a new case under a random reference of its month, drawn again while it is taken.
+
+    Each try is a savepoint: the unique constraint, not a prior look, decides, so two
+    submissions drawing the same number at once cannot both keep it.
+    """
+    for _ in range(REFERENCE_DRAWS):
+        case.reference = new_reference(case.received_at)
+        try:
+            with session.begin_nested():
+                session.add(case)
+        except IntegrityError:
+            taken = select(Case.id).where(Case.reference == case.reference)
+            if session.execute(taken).first() is None:
+                raise  # another constraint failed: drawing again would not help
+            continue
+        return
+    raise RuntimeError(f"no free reference number in {month_of(case.received_at)}")
 
 
 @dataclass(frozen=True)

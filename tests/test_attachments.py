@@ -223,3 +223,55 @@ def test_a_decompression_bomb_is_refused(files_app):
     )
     assert "无法读取" in field_error(html, "attachments")
     assert case_count() == 0
+
+
+def test_a_picture_too_large_to_decode_is_refused_by_its_header_as_preview_and_message(
+    files_app, folder
+):
+    # The file: 49 megapixels, 190 KB. It used to be decoded, even for a preview.
+    out = io.BytesIO()
+    Image.new("1", (7000, 7000)).save(out, "PNG")
+    client = files_app.test_client()
+    for overrides in ({"body": "unsure"}, {}):
+        html = send_with(client, [upload(out.getvalue(), "big.png")], **overrides).get_data(
+            as_text=True
+        )
+        assert "图片 big.png 过大，无法读取" in field_error(html, "attachments")
+        assert 'name="confirm_routing" type="hidden" value="1"' not in html
+    assert case_count() == 0 and stored_files(folder) == []
+
+
+def test_pictures_over_the_budget_of_one_message_are_refused(app_factory, tmp_path):
+    with running(
+        app_factory(ATTACHMENT_DIR=str(tmp_path / "files"), ATTACHMENT_MAX_PIXELS=1_000_000)
+    ) as app:
+        out = io.BytesIO()
+        Image.new("RGB", (600, 600), "white").save(out, "PNG")  # 0.36 megapixels each
+        files = [upload(out.getvalue(), f"{n}.png") for n in range(3)]
+        html = send_with(app.test_client(), files).get_data(as_text=True)
+        assert "所附图片合计过大" in field_error(html, "attachments")
+        assert "最多 1 百万像素" in html
+        assert case_count() == 0 and stored_files(tmp_path / "files") == []
+
+
+def test_a_preview_only_reads_headers_and_the_message_decodes_the_picture(files_app, folder):
+    out = io.BytesIO()
+    Image.effect_noise((400, 400), 64).convert("RGB").save(out, "PNG")
+    damaged = out.getvalue()[:2000]  # a sound header, then the pixels cut short
+    client = files_app.test_client()
+    preview = send_with(client, [upload(damaged, "a.png")], body="unsure").get_data(as_text=True)
+    assert 'name="confirm_routing" type="hidden" value="1"' in preview  # nothing was decoded
+    html = send_with(
+        client, [upload(damaged, "a.png")], body="unsure", confirm_routing="1"
+    ).get_data(as_text=True)
+    assert "无法读取" in field_error(html, "attachments")
+    assert "张三" in html  # what was typed is kept
+    assert case_count() == 0 and stored_files(folder) == []
+
+
+def test_a_photo_too_large_to_decode_in_full_is_stored_at_half_its_size(files_app, folder):
+    out = io.BytesIO()
+    Image.new("L", (8000, 6000), 128).save(out, "JPEG", quality=50)  # 48 megapixels
+    reference, _ = receipt(send_with(files_app.test_client(), [upload(out.getvalue(), "a.jpg")]))
+    with Image.open(attachments.path_of(the_case(reference).attachments[0])) as photo:
+        assert photo.size == (4000, 3000)

@@ -1,21 +1,26 @@
 """The case state machine: each step, its event, its time limit, and the steps it refuses."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
 from conftest import body, new_case
+from sqlalchemy import select
 
 from feedback import cases, receipts
 from feedback.cases import CaseError
 from feedback.extensions import db
-from feedback.models import EventKind, Kind, Rating, Status
+from feedback.models import Case, EventKind, Kind, Rating, Status
+from feedback.months import month_of
+from feedback.public import tracking
 
 
 def test_a_submission_gets_a_monthly_reference_a_hashed_code_and_its_first_event(app):
     case, code = new_case()
     second, _ = new_case()
-    assert case.reference.endswith("-000001")
-    assert second.reference.endswith("-000002")
+    assert receipts.is_reference(case.reference) and receipts.is_reference(second.reference)
+    assert case.reference[:7] == second.reference[:7] == month_of(case.received_at)
+    assert case.reference != second.reference
     assert code not in case.tracking_hash
     assert receipts.code_matches(code.lower().replace("-", " "), case.tracking_hash)
     assert [e.kind for e in case.events] == [EventKind.SUBMITTED]
@@ -90,3 +95,28 @@ def test_a_case_is_assigned_only_within_its_body(app, staff):
     assert case.assignee == staff["court"]
     with pytest.raises(CaseError):
         cases.assign(db.session, case, staff["court-manager"], staff["inspection"])
+
+
+def test_references_do_not_count_the_cases_of_other_bodies(app):
+    """Consecutive numbers would let a body, or anyone with two receipts, count what went elsewhere."""
+    numbers = []
+    for chosen in ("court", "discipline", "inspection", "court", "discipline", "inspection"):
+        case, _ = new_case(chosen=chosen)
+        numbers.append(int(case.reference.rsplit("-", 1)[1]))
+    assert all(b - a != 1 for a, b in itertools.pairwise(numbers))
+
+
+def test_a_reference_already_taken_is_drawn_again(app, monkeypatch):
+    first, _ = new_case()
+    taken = int(first.reference.rsplit("-", 1)[1])
+    draws = iter([taken, taken, (taken + 1) % 10**6])
+    monkeypatch.setattr(receipts, "draw_number", lambda: next(draws))
+    second, code = new_case(chosen="discipline")
+    assert second.reference == f"{first.reference[:7]}-{(taken + 1) % 10**6:06d}"
+    assert next(draws, None) is None  # both taken draws were refused by the constraint
+    db.session.expire_all()
+    assert {c.reference for c in db.session.execute(select(Case)).scalars()} == {
+        first.reference,
+        second.reference,
+    }
+    assert tracking.find_case(db.session, second.reference, code) is not None

@@ -108,3 +108,14 @@ def test_an_unknown_language_is_not_found(client):
     assert response.status_code == 404
     assert "Set-Cookie" not in response.headers
     assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_the_429_page_for_messages_says_when_to_send_again(limited):
+    client = limited.test_client()
+    for _ in range(5):
+        post_form(client, subject="")
+    refused = post_form(client)
+    wait = int(refused.headers["Retry-After"])
+    assert 3000 < wait <= 3601  # the first limit, 5 per hour, opens again within the hour
+    html = "".join(refused.get_data(as_text=True).split())
+    assert f"{-(-wait // 60)}分钟后可再次提交" in html

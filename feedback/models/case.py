@@ -161,7 +161,10 @@ class Event(Base):
 
 
 class ReferenceCounter(Base):
-    """The last reference number handed out in a month; one row per month, bumped atomically."""
+    """Retired: the previous release numbered each month's cases from this row; references are
+    now drawn at random (receipts.add_with_reference). The table stays for one release, so that
+    the previous release keeps filing cases while an upgrade is under way (DEPLOY.md); the
+    release after this one drops it."""
 
     __tablename__ = "reference_counters"
 

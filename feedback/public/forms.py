@@ -25,6 +25,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from feedback import attachments, resubmission, routing
+from feedback.attachments import CleanFile
 from feedback.cases import ContactDetails
 from feedback.i18n import body_name
 from feedback.labels import KIND, RATING
@@ -265,7 +266,7 @@ class SubmissionForm(FlaskForm):
     ) -> None:
         """Offer the notice's bodies by role (court, discipline, inspection) and its items."""
         super().__init__(**kwargs)
-        self.clean_files: list[attachments.CleanFile] = []
+        self.checked_files: list[attachments.CheckedFile] = []
         self.kind.choices = [SelectChoice(kind.value, label) for kind, label in KIND.items()]
         self.body.choices = [SelectChoice(role, body_name(b, short=True)) for role, b in bodies]
         self.body.choices.append(SelectChoice(routing.UNSURE, _l("Not sure")))
@@ -280,11 +281,19 @@ class SubmissionForm(FlaskForm):
         ]
 
     def validate_attachments(self, field: Field) -> None:
-        """Check the files by their content and clean them; keep them for storing."""
+        """Check the files by their content, without decoding them; keep them for storing."""
         try:
-            self.clean_files = attachments.clean_all(field.data or [])
+            self.checked_files = attachments.check_all(field.data or [])
         except attachments.AttachmentError as error:
             raise ValidationError(str(error)) from None
+
+    def clean_files(self) -> list[CleanFile] | None:
+        """Decode and clean the files, for storing; None, with the reason beside the field, if not."""
+        try:
+            return attachments.clean_all(self.checked_files)
+        except attachments.AttachmentError as error:
+            self.attachments.errors = [str(error)]
+            return None
 
     @property
     def chosen_kind(self) -> Kind:

@@ -1,12 +1,27 @@
-"""What a citizen may see of a case once reference number and tracking code match."""
+"""What a citizen may see of a case once reference number and tracking code match, and how
+wrong codes for one reference number are counted.
 
+Wrong pairs are counted per reference number, from any client (TRACK_REFERENCE_LIMITS), in the
+rate limiter's storage only. Past that limit a wrong pair gets a 429 and a time to wait, but the
+pair is still checked and the right one still opens the case: a lock that the right code could
+not pass would let anyone shut a citizen out of their own case (SECURITY.md says why that gives
+a guesser nothing).
+"""
+
+import math
+import time
 from dataclasses import dataclass
 
+from flask import current_app
+from limits import RateLimitItem, parse_many
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from feedback import keys, receipts
+from feedback.extensions import limiter
 from feedback.models import Case, Event, EventKind
+
+SCOPE = "track-reference"
 
 # Compared against when no case has the reference, so that both failures take the same work.
 DECOY_HASH = keys.HASH_PREFIX + "A" * 43
@@ -25,6 +40,27 @@ def find_case(session: Session, reference: str, code: str) -> Case | None:
         ).scalar_one_or_none()
     matches = receipts.code_matches(code, case.tracking_hash if case else DECOY_HASH)
     return case if case is not None and matches else None
+
+
+def reference_key(reference: str) -> str:
+    """The counter's key: the reference as typed, known or not, so that a limit reveals nothing."""
+    return "".join(reference.split()).upper()[:40]
+
+
+def count_failure(reference: str) -> int | None:
+    """Count a wrong pair against its reference; return the seconds to wait if it is over its limit."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    key = reference_key(reference)
+    over = [tier for tier in _tiers() if not limiter.limiter.hit(tier, SCOPE, key)]
+    if not over:
+        return None
+    reset = max(limiter.limiter.get_window_stats(tier, SCOPE, key).reset_time for tier in over)
+    return max(1, math.ceil(reset - time.time()))
+
+
+def _tiers() -> list[RateLimitItem]:
+    return parse_many(current_app.config["TRACK_REFERENCE_LIMITS"])
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from feedback import attachments, cases, resubmission, routing
 from feedback.cases import CaseError, Submission
 from feedback.database import read_only_session
 from feedback.extensions import db, limiter
-from feedback.i18n import LANGUAGE_COOKIE
+from feedback.i18n import LANGUAGE_COOKIE, waiting_time
 from feedback.labels import ROUTING_REASON
 from feedback.models import Body, Case, Kind, Notice, Status, utcnow
 from feedback.notices import window
@@ -39,6 +39,8 @@ from feedback.receipts import Receipt
 
 bp = Blueprint("public", __name__)
 
+Page = str | tuple[str, int] | tuple[str, int, dict[str, str]]
+
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
@@ -48,15 +50,6 @@ def submit_limits() -> str:
 
 def track_limits() -> str:
     return current_app.config["TRACK_LIMITS"]
-
-
-def track_reference_limits() -> str:
-    return current_app.config["TRACK_REFERENCE_LIMITS"]
-
-
-def posted_reference() -> str:
-    """Key the second tracking limit by the reference number asked about, known or not."""
-    return "ref:" + "".join((request.form.get("reference") or "").split()).upper()[:40]
 
 
 @bp.url_value_preprocessor
@@ -137,11 +130,14 @@ def submit(slug: str | None) -> str | tuple[str, int]:
         form.ask_confirmation(decision.body)
         proposed = notice.body_for(decision.body)
         return _submission_page(form, notice, slug, proposed=proposed, reason=decision.reason)
+    files = form.clean_files()  # only now, when the message is stored, are pictures decoded
+    if files is None:
+        return _submission_page(form, notice, slug)
     try:
         case, code = cases.submit(db.session, submission)
-        attachments.store(db.session, case, form.clean_files)
+        attachments.store(db.session, case, files)
         resubmission.keep(db.session, case, code, submission, case.received_at)
-        receipt = Receipt.of(case, code, notice, item, files=len(form.clean_files))
+        receipt = Receipt.of(case, code, notice, item, files=len(files))
         db.session.commit()
     except CaseError as error:  # the notice's bodies changed since this worker read them
         db.session.rollback()
@@ -223,10 +219,7 @@ def _submission_page(
 
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.shared_limit(track_limits, scope="track", methods=["POST"])
-@limiter.shared_limit(
-    track_reference_limits, scope="track-reference", key_func=posted_reference, methods=["POST"]
-)
-def track() -> str:
+def track() -> Page:
     """Look a case up by reference number and tracking code; a wrong pair tells nothing more."""
     form = TrackingForm()
     if not form.validate_on_submit():
@@ -240,10 +233,7 @@ def track() -> str:
 
 @bp.post("/track/add")
 @limiter.shared_limit(track_limits, scope="track", methods=["POST"])
-@limiter.shared_limit(
-    track_reference_limits, scope="track-reference", key_func=posted_reference, methods=["POST"]
-)
-def add_information() -> str | tuple[str, int]:
+def add_information() -> Page:
     """补充材料: add information to an open case, after checking the pair again."""
     form = SupplementForm()
     case = tracking.find_case(db.session, form.reference.data or "", form.code.data or "")
@@ -262,10 +252,7 @@ def add_information() -> str | tuple[str, int]:
 
 @bp.post("/track/rate")
 @limiter.shared_limit(track_limits, scope="track", methods=["POST"])
-@limiter.shared_limit(
-    track_reference_limits, scope="track-reference", key_func=posted_reference, methods=["POST"]
-)
-def rate() -> str | tuple[str, int]:
+def rate() -> Page:
     """评价: rate the outcome of a closed case once, after checking the pair again."""
     form = RatingForm()
     case = tracking.find_case(db.session, form.reference.data or "", form.code.data or "")
@@ -282,11 +269,23 @@ def rate() -> str | tuple[str, int]:
     return _case_page(case, form.code.data, done=_("Thank you: your rating was recorded."))
 
 
-def _not_found(form: TrackingForm) -> str:
+def _not_found(form: TrackingForm) -> Page:
+    """Say that no case matches; past the reference's limit on wrong codes, say how long to wait."""
+    wait = tracking.count_failure(form.reference.data or "")
+    if wait is None:
+        form.code.errors = [
+            _("No case was found. Check the reference number and the tracking code, and try again.")
+        ]
+        return render_template("public/track.html", form=form)
     form.code.errors = [
-        _("No case was found. Check the reference number and the tracking code, and try again.")
+        _(
+            "Too many wrong tracking codes were entered for this reference number recently. "
+            "Check the code on your receipt: the right code still opens the case. "
+            "Other codes can be tried again in %(wait)s.",
+            wait=waiting_time(wait),
+        )
     ]
-    return render_template("public/track.html", form=form)
+    return render_template("public/track.html", form=form), 429, {"Retry-After": str(wait)}
 
 
 def _case_page(
