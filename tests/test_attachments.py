@@ -273,5 +273,6 @@ def test_a_photo_too_large_to_decode_in_full_is_stored_at_half_its_size(files_ap
     out = io.BytesIO()
     Image.new("L", (8000, 6000), 128).save(out, "JPEG", quality=50)  # 48 megapixels
     reference, _ = receipt(send_with(files_app.test_client(), [upload(out.getvalue(), "a.jpg")]))
-    with Image.open(attachments.path_of(the_case(reference).attachments[0])) as photo:
+    stored = the_case(reference).attachments[0]
+    with attachment_store.current().open(db.session, stored) as file, Image.open(file) as photo:
         assert photo.size == (4000, 3000)
