@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from feedback import attachment_store, audit, months
+from feedback import attachment_store, audit, months, timeouts
 from feedback.models import (
     Attachment,
     AttachmentContent,
@@ -145,6 +145,7 @@ def scrub(engine: Engine) -> bool:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.1)
+        timeouts.lift(connection)  # rewriting a large table takes longer than a request may
         # Waiting longer for a lock would hold up every request queued behind the VACUUM.
         connection.exec_driver_sql(f"SET lock_timeout = '{SCRUB_WAIT_SECONDS}s'")
         try:

@@ -28,10 +28,11 @@ from security_helpers import code_for, enrol, jpeg_with_gps, running, stored_fil
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from feedback import cases
+from feedback import accounts, cases
 from feedback.cases import ContactDetails
 from feedback.extensions import db
 from feedback.models import (
+    AccountRequest,
     AuditAction,
     AuditEntry,
     Body,
@@ -41,6 +42,9 @@ from feedback.models import (
     Notice,
     Rating,
     RecoveryCode,
+    RequestKind,
+    RequestState,
+    Role,
     User,
 )
 
@@ -482,8 +486,12 @@ def accounts_page(who: str) -> Callable[[Site], Ready]:
             typed["body"] = "court"
 
         def then(page: TestResponse) -> None:
-            assert "账号 court-new 已创建。" in page.text
-            assert site.user("court-new").body.slug == "court"
+            new = site.user("court-new")
+            assert new.body.slug == "court"
+            if who == "admin":  # the court has a manager, who approves it first
+                assert REQUESTED in page.text and not new.active
+            else:
+                assert "账号 court-new 已创建。" in page.text and new.active
 
         return Ready(browser, path, typed, then)
 
@@ -502,6 +510,10 @@ def switching_an_account(who: str, active: bool) -> Callable[[Site], Ready]:
         browser.page(path)
 
         def then(page: TestResponse) -> None:
+            if who == "admin" and active:  # the court's manager approves a reactivation first
+                assert REQUESTED in page.text
+                assert site.user("court-staff").active is False
+                return
             assert f"账号 court-staff 已{'启用' if active else '停用'}。" in page.text
             assert site.user("court-staff").active is active
 
@@ -543,10 +555,90 @@ def resetting_two_factor(site: Site) -> Ready:
     browser.page("/admin/accounts")
 
     def then(page: TestResponse) -> None:
-        assert "已重置 court-manager 的两步验证。" in page.text
-        assert not site.user("court-manager").has_two_factor
+        assert REQUESTED in page.text  # the court's manager approves it first
+        assert site.user("court-manager").has_two_factor
 
     return Ready(browser, f"/admin/accounts/{target.id}/reset-two-factor", {}, then)
+
+
+def a_new_password(site: Site) -> Ready:
+    target = site.user("court-staff")
+    browser = site.signed_in("admin")
+    browser.page(f"/admin/accounts/{target.id}")
+
+    def then(page: TestResponse) -> None:
+        assert REQUESTED in page.text
+        assert pending(target, RequestKind.RESET_PASSWORD)
+
+    typed = {"password": "another long password 2026"}
+    return Ready(browser, f"/admin/accounts/{target.id}/password", typed, then)
+
+
+def moving_an_account(site: Site) -> Ready:
+    target = site.user("court-staff")
+    browser = site.signed_in("admin")
+    browser.page(f"/admin/accounts/{target.id}")
+
+    def then(page: TestResponse) -> None:
+        assert REQUESTED in page.text  # the discipline group's manager approves it first
+        assert pending(target, RequestKind.MOVE)
+        assert site.user("court-staff").body.slug == "court"
+
+    return Ready(browser, f"/admin/accounts/{target.id}/move", {"body": "discipline"}, then)
+
+
+def pending(account: User, kind: RequestKind) -> bool:
+    waiting = select(AccountRequest).where(
+        AccountRequest.account_id == account.id,
+        AccountRequest.kind == kind,
+        AccountRequest.state == RequestState.PENDING,
+    )
+    return db.session.execute(waiting).first() is not None
+
+
+def deciding(approve: bool) -> Callable[[Site], Ready]:
+    """The court's manager approves, or rejects, the administrator's new password for a clerk."""
+
+    def prepare(site: Site) -> Ready:
+        clerk = site.user("court-staff")
+        change = accounts.reset_password(
+            db.session, site.user("admin"), clerk, "another long password 2026"
+        )
+        db.session.commit()
+        assert change.request is not None
+        number = change.request.id
+        browser = site.signed_in("court-manager")
+        browser.page("/inbox/approvals")
+
+        def then(page: TestResponse) -> None:
+            decided = db.session.get(AccountRequest, number)
+            assert decided is not None
+            db.session.refresh(decided)
+            wanted = RequestState.APPROVED if approve else RequestState.REJECTED
+            assert decided.state == wanted
+
+        verb = "approve" if approve else "reject"
+        return Ready(browser, f"/inbox/approvals/{number}/{verb}", {}, then)
+
+    return prepare
+
+
+def acknowledging(site: Site) -> Ready:
+    """A body's manager acknowledges a change made while the body had no active manager."""
+    manager, admin = site.user("discipline-manager"), site.user("admin")
+    accounts.set_active(db.session, admin, manager, False)  # the body has no active manager
+    accounts.create(db.session, admin, "discipline-new", PASSWORD, Role.STAFF, "discipline")
+    accounts.set_active(db.session, admin, manager, True)  # made without approval too
+    db.session.commit()
+    browser = site.signed_in("discipline-manager")
+    browser.page("/inbox/approvals")
+    assert "discipline-new" in browser.html
+
+    def then(page: TestResponse) -> None:
+        assert "这些变更不再向您提示" in page.text
+        assert 'id="unapproved-' not in page.text
+
+    return Ready(browser, "/inbox/approvals/acknowledge", {}, then)
 
 
 def notice_import(upload: bool) -> Callable[[Site], Ready]:
@@ -681,12 +773,19 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
         switching_an_account("admin", active=True),
     ),
     "resetting two-factor login": ("admin.reset_two_factor", resetting_two_factor),
+    "the administrator sets a new password": ("admin.reset_password", a_new_password),
+    "the administrator moves an account": ("admin.move", moving_an_account),
+    "a manager approves a request": ("inbox.approve", deciding(approve=True)),
+    "a manager rejects a request": ("inbox.reject", deciding(approve=False)),
+    "a manager acknowledges an unapproved change": ("inbox.acknowledge", acknowledging),
     "importing a pasted notice": ("notices.new", notice_import(upload=False)),
     "importing an uploaded notice": ("notices.new", notice_import(upload=True)),
     "saving a notice's preview": ("notices.edit", notice_preview(publish=False)),
     "publishing a notice": ("notices.edit", notice_preview(publish=True)),
     "deleting a draft notice": ("notices.discard", deleting_a_draft),
 }
+REQUESTED = "申请已提交"
+
 # Sent with GET: it changes nothing, so it carries no token and is not refused.
 GET_FORMS = {"export"}
 
