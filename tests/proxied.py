@@ -180,6 +180,8 @@ class Visitor:
     cert: Path | None = None
     cookies: dict[str, str] = field(default_factory=dict)
     timeout: float = 30
+    posts: int = 0  # POSTs sent, and of them refused (status 400 or more)
+    refused: int = 0
 
     @classmethod
     def of(cls, site: Nginx) -> "Visitor":
@@ -213,6 +215,9 @@ class Visitor:
                 self.cookies[name] = value
         finally:
             connection.close()
+        if method == "POST":
+            self.posts += 1
+            self.refused += response.status >= 400
         return response.status, page
 
     def get(self, path: str) -> tuple[int, str]:
