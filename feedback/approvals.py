@@ -236,6 +236,8 @@ def acknowledge(session: Session, manager: User, up_to: int) -> int:
         ).scalars()
     )
     session.add_all(Acknowledgement(request_id=i, user_id=manager.id, at=utcnow()) for i in ids)
+    if ids:
+        audit.record(session, manager, AuditAction.UNAPPROVED_SEEN, detail=str(len(ids)))
     session.flush()
     return len(ids)
 

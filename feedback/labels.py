@@ -85,6 +85,8 @@ AUDIT = {
     AuditAction.CHANGE_UNAPPROVED: _l(
         "Changed an account without a manager's approval (the body had no active manager)"
     ),
+    AuditAction.UNAPPROVED_SEEN: _l("Acknowledged changes made without approval"),
+    AuditAction.RECOVERY_CODES_NEW: _l("Replaced the recovery codes"),
 }
 
 # What an account request asks for (feedback.approvals).

@@ -14,8 +14,8 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from feedback import keys, totp
-from feedback.models import RecoveryCode, User, utcnow
+from feedback import audit, keys, totp
+from feedback.models import AuditAction, RecoveryCode, User, utcnow
 from feedback.receipts import ALPHABET
 
 RECOVERY_CODES = 10
@@ -95,6 +95,13 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
         for code in codes
     )
     session.flush()
+    return codes
+
+
+def replace_recovery_codes(session: Session, user: User) -> list[str]:
+    """Give the account fresh recovery codes in place of its old ones, and record that."""
+    codes = new_recovery_codes(session, user)
+    audit.record(session, user, AuditAction.RECOVERY_CODES_NEW)
     return codes
 
 

@@ -797,10 +797,22 @@ def ready(site: Site, name: str) -> Ready:
     return filled
 
 
+# What staff and the administrator do is audited; a citizen's steps are the case's events.
+AUDITED = ("auth.", "inbox.", "admin.", "notices.")
+
+
+def audit_entries() -> int:
+    return len(db.session.execute(select(AuditEntry.id)).all())
+
+
 @pytest.mark.parametrize("name", FORMS)
 def test_the_form_works_over_https_as_a_browser_sends_it(site, name):
     filled = ready(site, name)
+    audited = filled.endpoint(site.app).startswith(AUDITED)
+    entries = audit_entries()
     landed = filled.browser.follow(filled.send())
+    if audited:
+        assert audit_entries() > entries, f"{name} wrote no audit entry"
     assert landed.status_code == 200, landed.text
     assert landed.headers["Referrer-Policy"] == "no-referrer"
     assert landed.headers["Strict-Transport-Security"]  # the service knows it is on HTTPS

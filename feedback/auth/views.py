@@ -135,7 +135,7 @@ def new_recovery_codes() -> Page:
         abort(404)
     form = CodeForm()
     if form.validate_on_submit() and two_factor.verify(db.session, user, form.code.data):
-        codes = two_factor.new_recovery_codes(db.session, user)
+        codes = two_factor.replace_recovery_codes(db.session, user)
         db.session.commit()
         return render_template("auth/recovery_codes.html", codes=codes, next=home_for(user))
     db.session.rollback()

@@ -38,6 +38,8 @@ class AuditAction(StrEnum):
     CHANGE_APPROVED = "change_approved"
     CHANGE_REJECTED = "change_rejected"
     CHANGE_UNAPPROVED = "change_unapproved"  # made without approval: no active manager to ask
+    UNAPPROVED_SEEN = "unapproved_seen"  # a manager acknowledged changes made without approval
+    RECOVERY_CODES_NEW = "recovery_codes_new"
 
 
 class AuditEntry(Base):
