@@ -187,3 +187,30 @@ def test_a_session_cookie_that_cannot_be_read_is_refused_in_chinese(deployment):
     status, page = send(server.port, get.encode("latin-1"))
     assert status == 200 and 'name="csrf_token"' in page
     assert "Traceback" not in server.log_text()
+
+
+@pytest.mark.parametrize(
+    ("raw", "refused_with"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: " + SITE.encode() + b"\r\nCookie: s=a\x01b\r\n\r\n", 400),
+        (
+            b"GET / HTTP/1.1\r\nHost: "
+            + SITE.encode()
+            + b"\r\nX-Long: "
+            + b"x" * 9000
+            + b"\r\n\r\n",
+            431,
+        ),
+        (b"NOT A REQUEST LINE\r\n\r\n", 400),
+    ],
+    ids=["a control character in a cookie", "an over-long header", "a broken request line"],
+)
+def test_what_gunicorn_refuses_itself_is_refused_in_chinese_and_logs_no_address(
+    deployment, raw, refused_with
+):
+    server, _url = deployment
+    logged_before = len(server.log_text())
+    status, page = send(server.port, raw)
+    assert (status, NOT_UNDERSTOOD in page, NOTHING_STORED in page) == (refused_with, True, True)
+    logged = server.log_text()[logged_before:]
+    assert "refused a malformed request" in logged and "127.0.0.1" not in logged
