@@ -95,8 +95,8 @@ def writes_held(url: str, waiters: int) -> Iterator[None]:
     """Hold back every write to the database while the block runs, as a slow moment would; at
     its end, let the writers go once `waiters` of them wait.
 
-    On PostgreSQL the reference counters are locked: submissions look their form up, then wait
-    for the lock, all at once; pg_stat_activity shows them waiting. On SQLite the write lock
+    On PostgreSQL the cases table is locked against writes (reads go on): submissions look their
+    form up, then wait to insert their case, all at once; pg_stat_activity shows them waiting. On SQLite the write lock
     itself is held, so they wait to begin; nothing shows them (they retry BEGIN IMMEDIATE), so
     they are given a moment.
     """
@@ -113,7 +113,7 @@ def writes_held(url: str, waiters: int) -> Iterator[None]:
     engine = create_engine(url)
     try:
         with engine.connect() as held:
-            held.execute(text("LOCK TABLE reference_counters IN EXCLUSIVE MODE"))
+            held.execute(text("LOCK TABLE cases IN EXCLUSIVE MODE"))
             yield
             deadline = time.monotonic() + 10
             while _waiting_for_a_lock(engine) < waiters:

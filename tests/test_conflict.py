@@ -261,10 +261,12 @@ def test_the_upgrade_stops_at_a_notice_whose_body_plays_two_roles(
         with pytest.raises(SystemExit):  # `flask db upgrade` prints the reason and exits 1
             upgrade(directory=directory, revision="heads")
         assert "notice n (/admin/notices/7): body court" in capfd.readouterr().err
-        # Everything before the migration that refuses stays applied; it and later ones do not.
+        # Neither the refusing migration nor any later one is applied. PostgreSQL runs the whole
+        # upgrade in one transaction, so nothing of it stays; SQLite keeps the ones before.
         before = ScriptDirectory(directory).get_revision(ONE_ROLE_PER_BODY).down_revision
+        kept = "d4e9a2b6c8f1" if db.engine.dialect.name == "postgresql" else before
         with db.engine.connect() as connection:
-            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == before
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == kept
 
 
 def wait_until_someone_waits_for_a_lock() -> None:
