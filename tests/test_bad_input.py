@@ -85,7 +85,9 @@ def test_the_public_form_never_fails_and_stores_only_what_it_receipts(client):
         html = response.get_data(as_text=True)
         assert response.status_code in (200, 400, 413), response.status_code
         if 'id="receipt-ref"' in html:
-            assert case_count() == before + 1
+            # The same message again from this browser is shown its receipt, and stored once.
+            again = 'id="already-received"' in html or "此条反映已经收到" in html
+            assert case_count() == before + (0 if again else 1)
             assert "<script>alert" not in html
             return
         assert case_count() == before
