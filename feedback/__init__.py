@@ -4,20 +4,11 @@ from typing import Any
 
 from flask import Flask
 
-from feedback import (
-    cli,
-    config,
-    cross_site,
-    database,
-    errors,
-    headers,
-    i18n,
-    request_checks,
-    security,
-    serving,
-    timeouts,
-)
+from feedback import cli, config
+from feedback.auth import session
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
+from feedback.storage import database, timeouts
+from feedback.web import cross_site, errors, headers, i18n, logs, request_checks, serving
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -51,7 +42,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     errors.init_app(app)
     headers.init_app(app)
-    security.init_app(app)
+    logs.init_app(app)  # no client address in a log line (SECURITY.md)
+    session.init_app(app)  # session cookies, idle timeout
     cli.init_app(app)
     return app
 

@@ -17,22 +17,14 @@ from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from feedback import (
-    accounts,
-    attachment_store,
-    audit,
-    exports,
-    months,
-    resubmission,
-    retention,
-    two_factor,
-)
-from feedback.backup import backup
+from feedback import accounts, audit, exports, months, resubmission, retention, two_factor
 from feedback.demo_data import demo_data_command
 from feedback.extensions import db
 from feedback.models import AuditAction, Body, Role, utcnow
 from feedback.notices.commands import import_notice_command
 from feedback.notices.loader import load_seed
+from feedback.storage import attachment_store
+from feedback.storage.backup import backup
 
 group = AppGroup("feedback", help="Set up and run the feedback service.")
 group.add_command(import_notice_command)

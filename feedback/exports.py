@@ -45,8 +45,6 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.sqltypes import NullType
 
 from feedback import months, xlsx_stream
-from feedback.database import read_only
-from feedback.labels import KIND, RATING, STATUS
 from feedback.models import (
     Body,
     Case,
@@ -57,6 +55,8 @@ from feedback.models import (
     Status,
     utcnow,
 )
+from feedback.storage.database import read_only
+from feedback.web.labels import KIND, RATING, STATUS
 
 FORMATS = ("csv", "xlsx")
 MIMETYPES = {

@@ -16,9 +16,9 @@ from wtforms.validators import (
 )
 
 from feedback.inbox.forms import LENGTH, REQUIRED, AccountForm, new_password
-from feedback.labels import ROLE
 from feedback.models import Body, Role
-from feedback.text import NoControlCharacters, strip
+from feedback.web.forms import NoControlCharacters, strip
+from feedback.web.labels import ROLE
 
 DAYS = _l("Enter a number of days from %(min)s to %(max)s.")
 NO_BODY = _l("None (administrator)")

@@ -26,11 +26,11 @@ from wtforms.validators import (
 )
 
 from feedback import accounts, cases, months
-from feedback.i18n import body_name
 from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
-from feedback.labels import KIND, ROLE, STATUS
 from feedback.models import Body, Case, Kind, Role, Status
-from feedback.text import NoControlCharacters, one_line_endings, strip
+from feedback.web.forms import NoControlCharacters, one_line_endings, strip
+from feedback.web.i18n import body_name
+from feedback.web.labels import KIND, ROLE, STATUS
 
 REQUIRED = _l("Please fill this in.")
 LENGTH = _l("Write %(min)d to %(max)d characters.")

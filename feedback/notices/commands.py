@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from feedback import audit
 from feedback.extensions import db
-from feedback.labels import ITEM_STATUS, finding_text
 from feedback.models import AuditAction, Body, BodyRole, ItemStatus
 from feedback.notices import editing, window
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import BodyPlan, check_slug, decode, import_notice, plan_bodies, read
 from feedback.notices.parser import ParsedNotice
+from feedback.web.labels import ITEM_STATUS, finding_text
 
 OPTION_OF_FIELD = {"slug": "--slug", "closes_on": "--closes", "unit": "--unit"}
 

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedback import routing
-from feedback.labels import BODY_ROLE, KIND
 from feedback.models import (
     Body,
     BodyRole,
@@ -28,6 +27,7 @@ from feedback.models import (
 from feedback.notices import window
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import body_slug_stem, check_one_role_each, missing_bodies_message
+from feedback.web.labels import BODY_ROLE, KIND
 
 
 def set_status(item: Item, status: ItemStatus) -> None:

@@ -18,7 +18,6 @@ from flask import current_app
 from sqlalchemy import Connection, event, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from feedback.database import request_read
 from feedback.models import (
     Aspect,
     Body,
@@ -28,6 +27,7 @@ from feedback.models import (
     Notice,
     NoticeBody,
 )
+from feedback.storage.database import request_read
 
 CATALOG_MODELS = (Notice, NoticeBody, Aspect, Category, Item, Body)
 EXTENSION_KEY = "feedback.catalog"

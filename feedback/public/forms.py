@@ -27,10 +27,10 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 from feedback import attachments, resubmission, routing
 from feedback.attachments import CleanFile
 from feedback.cases import ContactDetails
-from feedback.i18n import body_name
-from feedback.labels import KIND, RATING
 from feedback.models import Body, Item, Kind, Rating
-from feedback.text import NoControlCharacters, one_line_endings, strip
+from feedback.web.forms import NoControlCharacters, one_line_endings, strip
+from feedback.web.i18n import body_name
+from feedback.web.labels import KIND, RATING
 
 SUBJECT_MAX = 60
 CONTENT_MIN = 10

@@ -22,10 +22,7 @@ from werkzeug.wrappers import Response
 
 from feedback import attachments, cases, resubmission, routing
 from feedback.cases import CaseError, Submission
-from feedback.database import read_only_session
 from feedback.extensions import db, limiter
-from feedback.i18n import LANGUAGE_COOKIE, waiting_time
-from feedback.labels import ROUTING_REASON
 from feedback.models import Body, Case, Kind, Notice, Status, utcnow
 from feedback.notices import window
 from feedback.public import catalog, tracking
@@ -36,6 +33,9 @@ from feedback.public.forms import (
     TrackingForm,
 )
 from feedback.receipts import Receipt
+from feedback.storage.database import read_only_session
+from feedback.web.i18n import LANGUAGE_COOKIE, waiting_time
+from feedback.web.labels import ROUTING_REASON
 
 bp = Blueprint("public", __name__)
 
