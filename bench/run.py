@@ -9,7 +9,7 @@ limits in a Redis of the benchmark's own, production settings) and the benchmark
   tracking page (POST /track with a reference and its code), inbox list, filtered inbox list,
   case page, the staff pages signed in as a staff member of the court; every size is served at
   once and measured in turn, 3 s each, 3 rounds (10k, 100k, 1M, 10k…), medians of the rounds;
-- at each size, the export of every case (all N rows), CSV and XLSX through feedback.exports,
+- at each size, the export of every case (all N rows), CSV and XLSX through feedback.cases.exports,
   against a raw dump of the same case rows with the driver alone; each in a child process whose
   peak memory (ru_maxrss) is read with wait4.
 

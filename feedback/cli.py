@@ -17,7 +17,8 @@ from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from feedback import accounts, audit, exports, months, resubmission, retention, two_factor
+from feedback import accounts, audit, two_factor
+from feedback.cases import exports, months, resubmission, retention
 from feedback.demo_data import demo_data_command
 from feedback.extensions import db
 from feedback.models import AuditAction, Body, Role, utcnow
@@ -216,7 +217,7 @@ def purge_command(closed_before: str, dry_run: bool) -> None:
     """Delete closed and declined cases with their contacts and files; keep anonymous counts.
 
     Each deletion is written to the audit log of the body that held the cases. Receipts kept for
-    a citizen to see again (feedback/resubmission.py) whose time is up go too. The database is
+    a citizen to see again (feedback/cases/resubmission.py) whose time is up go too. The database is
     then scrubbed so that its files no longer hold the deleted text (DEPLOY.md, "Retention").
     """
     try:

@@ -15,8 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from feedback import audit, totp
+from feedback.cases.receipts import ALPHABET
 from feedback.models import AuditAction, RecoveryCode, User, utcnow
-from feedback.receipts import ALPHABET
 from feedback.storage import keys
 
 RECOVERY_CODES = 10

@@ -13,8 +13,9 @@ import uuid
 import pytest
 from conftest import BODIES, login, new_case
 
-from feedback import attachments, audit
-from feedback.cases import ContactDetails
+from feedback import audit
+from feedback.cases import attachments
+from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import AuditAction, Kind
 

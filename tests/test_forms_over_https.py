@@ -28,8 +28,9 @@ from security_helpers import code_for, enrol, jpeg_with_gps, running, stored_fil
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from feedback import accounts, cases
-from feedback.cases import ContactDetails
+from feedback import accounts
+from feedback.cases import operations
+from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import (
     AccountRequest,
@@ -315,8 +316,8 @@ def adding_information(site: Site) -> Ready:
 def rating(site: Site) -> Ready:
     case, code = new_case()
     staff = site.user("court-staff")
-    cases.accept(db.session, case, staff)
-    cases.close(db.session, case, staff, "经核实，已按通报整改到位。")
+    operations.accept(db.session, case, staff)
+    operations.close(db.session, case, staff, "经核实，已按通报整改到位。")
     db.session.commit()
     browser = on_the_case_page(site, case, code)
 
@@ -410,7 +411,7 @@ def logout(site: Site) -> Ready:
 def on_a_case(site: Site, accepted: bool = False, **options: Any) -> tuple[Browser, Case]:
     case, _code = new_case(**options)
     if accepted:
-        cases.accept(db.session, case, site.user("court-staff"))
+        operations.accept(db.session, case, site.user("court-staff"))
         db.session.commit()
     browser = site.signed_in("court-staff")
     browser.page(f"/inbox/cases/{case.id}")

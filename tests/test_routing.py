@@ -2,7 +2,7 @@
 
 import pytest
 
-from feedback import routing
+from feedback.cases import routing
 from feedback.models import Kind
 from feedback.web import labels
 

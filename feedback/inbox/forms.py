@@ -25,7 +25,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from feedback import accounts, cases, months
+from feedback import accounts
+from feedback.cases import months, operations
 from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
 from feedback.models import Body, Case, Kind, Role, Status
 from feedback.web.forms import NoControlCharacters, one_line_endings, strip
@@ -165,7 +166,7 @@ def step_form(
         form.to_body.choices = [
             SelectChoice(b.id, body_name(b))
             for b in bodies
-            if b.id != case.body_id and cases.may_hold(case, b)
+            if b.id != case.body_id and operations.may_hold(case, b)
         ]
     elif isinstance(form, AssignForm):
         form.assignee.choices = [SelectChoice(u.id, u.username) for u in staff]

@@ -11,10 +11,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from feedback import accounts, approvals, attachments, audit, cases, exports, months
+from feedback import accounts, approvals, audit
 from feedback.auth.session import signed_in_user
 from feedback.auth.views import announce, switch_account
-from feedback.cases import CaseError
+from feedback.cases import attachments, exports, months, operations
+from feedback.cases.operations import CaseError
 from feedback.extensions import db
 from feedback.inbox import listing, queries
 from feedback.inbox.access import (
@@ -121,7 +122,7 @@ def case_page(
     revealed: bool = False,
     status: int = 200,
 ) -> Page:
-    steps = cases.allowed_steps(case)
+    steps = operations.allowed_steps(case)
     # Every body: where the case may be transferred, and the citizen's choice without a notice.
     bodies = queries.all_bodies(db.session) if "transfer" in steps or case.notice is None else []
     staff = queries.colleagues(db.session, case.body_id) if "assign" in steps else []
@@ -166,7 +167,7 @@ def take_step(case_id: int, step: str, run: Step, done: str, then: str | None = 
 @bp.post("/cases/<int:case_id>/accept")
 def accept(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.accept(db.session, case, me)
+        operations.accept(db.session, case, me)
 
     return take_step(case_id, "accept", run, _("The case is accepted."))
 
@@ -174,7 +175,7 @@ def accept(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/decline")
 def decline(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.decline(db.session, case, me, form.reason.data)
+        operations.decline(db.session, case, me, form.reason.data)
 
     return take_step(case_id, "decline", run, _("The case is not accepted; the citizen sees why."))
 
@@ -183,7 +184,7 @@ def decline(case_id: int) -> Page:
 def transfer(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
         to_body = db.session.get_one(Body, form.to_body.data)
-        cases.transfer(db.session, case, me, to_body, form.reason.data)
+        operations.transfer(db.session, case, me, to_body, form.reason.data)
 
     return take_step(
         case_id,
@@ -197,7 +198,7 @@ def transfer(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/note")
 def note(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.add_note(db.session, case, me, form.text.data)
+        operations.add_note(db.session, case, me, form.text.data)
 
     return take_step(case_id, "note", run, _("The internal note is saved."))
 
@@ -205,7 +206,7 @@ def note(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/assign")
 def assign(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.assign(db.session, case, me, db.session.get_one(User, form.assignee.data))
+        operations.assign(db.session, case, me, db.session.get_one(User, form.assignee.data))
 
     return take_step(case_id, "assign", run, _("The case is assigned."))
 
@@ -213,7 +214,7 @@ def assign(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/extend")
 def extend(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.extend(db.session, case, me, form.days.data, form.reason.data)
+        operations.extend(db.session, case, me, form.days.data, form.reason.data)
 
     return take_step(case_id, "extend", run, _("The time limit is extended."))
 
@@ -221,7 +222,7 @@ def extend(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/close")
 def close(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.close(db.session, case, me, form.reply.data)
+        operations.close(db.session, case, me, form.reply.data)
 
     return take_step(case_id, "close", run, _("The reply is sent and the case is closed."))
 

@@ -87,7 +87,7 @@ class NoticeBody(Base):
     """Which body plays which role for a notice; one body may serve many notices.
 
     One body plays one role in a notice: were the inspected unit also its discipline group, the
-    reports about the unit would reach the unit (feedback/routing.py).
+    reports about the unit would reach the unit (feedback/cases/routing.py).
     """
 
     __tablename__ = "notice_bodies"

@@ -24,9 +24,9 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
-from feedback import attachments, resubmission, routing
-from feedback.attachments import CleanFile
-from feedback.cases import ContactDetails
+from feedback.cases import attachments, resubmission, routing
+from feedback.cases.attachments import CleanFile
+from feedback.cases.operations import ContactDetails
 from feedback.models import Body, Item, Kind, Rating
 from feedback.web.forms import NoControlCharacters, one_line_endings, strip
 from feedback.web.i18n import body_name
@@ -256,7 +256,7 @@ class SubmissionForm(FlaskForm):
     # shows none): WTForms would translate a default one, loading its catalog for every form.
     confirm_routing = HiddenField(label="")
     proposed_body = HiddenField(label="")
-    # Names this rendered form: posted again, it stores nothing more (feedback/resubmission.py).
+    # Names this rendered form: posted again, it stores nothing more (feedback/cases/resubmission.py).
     form_token = HiddenField(
         label="", default=resubmission.new_form_token, validators=[one_time_token]
     )

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from feedback import routing
+from feedback.cases import routing
 from feedback.models import (
     AuditAction,
     BodyRole,

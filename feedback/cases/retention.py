@@ -19,7 +19,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from feedback import audit, months
+from feedback import audit
+from feedback.cases import months
 from feedback.models import (
     Attachment,
     AttachmentContent,

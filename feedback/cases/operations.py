@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback import receipts, resubmission, routing
+from feedback.cases import receipts, resubmission, routing
 from feedback.models import (
     Body,
     BodyRole,
