@@ -5,8 +5,8 @@ from typing import Any
 from flask import Flask
 
 from feedback import cli, config
-from feedback.auth import session
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
+from feedback.staff import sessions
 from feedback.storage import database, timeouts
 from feedback.web import cross_site, errors, headers, i18n, logs, request_checks, serving
 
@@ -43,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     logs.init_app(app)  # no client address in a log line (SECURITY.md)
-    session.init_app(app)  # session cookies, idle timeout
+    sessions.init_app(app)  # session cookies, idle timeout
     cli.init_app(app)
     return app
 

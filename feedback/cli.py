@@ -17,13 +17,13 @@ from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from feedback import accounts, audit, two_factor
 from feedback.cases import exports, months, resubmission, retention
 from feedback.demo_data import demo_data_command
 from feedback.extensions import db
 from feedback.models import AuditAction, Body, Role, utcnow
 from feedback.notices.commands import import_notice_command
 from feedback.notices.loader import load_seed
+from feedback.staff import accounts, audit, two_factor
 from feedback.storage import attachment_store
 from feedback.storage.backup import backup
 

@@ -16,12 +16,13 @@ from flask_migrate import upgrade
 from served import Deployment, Line, Redis, redis_server
 from sqlalchemy import make_url, select
 
-from feedback import accounts, approvals, create_app
+from feedback import create_app
 from feedback.cases import operations
 from feedback.cases.operations import ContactDetails, Submission
 from feedback.extensions import db
 from feedback.models import Body, Case, Item, Kind, Role, User
 from feedback.notices.loader import load_seed
+from feedback.staff import accounts, approvals
 
 PASSWORD = "correct horse battery staple"
 BODIES = ("court", "discipline", "inspection")

@@ -28,7 +28,6 @@ from security_helpers import code_for, enrol, jpeg_with_gps, running, stored_fil
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from feedback import accounts
 from feedback.cases import operations
 from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
@@ -48,6 +47,7 @@ from feedback.models import (
     Role,
     User,
 )
+from feedback.staff import accounts
 
 SITE = "feedback.example.gov.cn"
 ORIGIN = f"https://{SITE}"

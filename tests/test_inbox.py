@@ -11,11 +11,11 @@ from conftest import PASSWORD, IsolatedClient, login, new_case, take_the_sqlite_
 from flask import request_finished
 from sqlalchemy import event, select
 
-from feedback import accounts
 from feedback.cases import operations
 from feedback.extensions import db
 from feedback.inbox import listing
 from feedback.models import Attachment, Case, Item, Kind, Role, User, utcnow
+from feedback.staff import accounts
 
 REFERENCE = re.compile(r">(\d{4}-\d{2}-\d{6})</a>")
 

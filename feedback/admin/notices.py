@@ -11,10 +11,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from feedback import audit
 from feedback.admin.notice_forms import ImportForm, edit_form
 from feedback.admin.views import require_admin
-from feedback.auth.session import signed_in_user
 from feedback.extensions import db
 from feedback.inbox.queries import all_bodies
 from feedback.models import AuditAction, ItemStatus, Notice, NoticeBody
@@ -23,6 +21,8 @@ from feedback.notices.contacts import roles
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import import_notice
 from feedback.notices.parser import parse
+from feedback.staff import audit
+from feedback.staff.sessions import signed_in_user
 
 bp = Blueprint("notices", __name__)
 bp.before_request(require_admin)

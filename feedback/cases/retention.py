@@ -19,7 +19,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from feedback import audit
 from feedback.cases import months
 from feedback.models import (
     Attachment,
@@ -33,6 +32,7 @@ from feedback.models import (
     PurgedTally,
     Status,
 )
+from feedback.staff import audit
 from feedback.storage import attachment_store, timeouts
 
 FINISHED = (Status.CLOSED, Status.DECLINED)

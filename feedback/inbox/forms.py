@@ -25,10 +25,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from feedback import accounts
 from feedback.cases import months, operations
 from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
 from feedback.models import Body, Case, Kind, Role, Status
+from feedback.staff import accounts
 from feedback.web.forms import NoControlCharacters, one_line_endings, strip
 from feedback.web.i18n import body_name
 from feedback.web.labels import KIND, ROLE, STATUS

@@ -11,9 +11,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from feedback import accounts, approvals, audit
-from feedback.auth.session import signed_in_user
-from feedback.auth.views import announce, switch_account
 from feedback.cases import attachments, exports, months, operations
 from feedback.cases.operations import CaseError
 from feedback.extensions import db
@@ -35,6 +32,9 @@ from feedback.inbox.forms import (
     step_form,
 )
 from feedback.models import AuditAction, Body, Case, Contact, Role, User, utcnow
+from feedback.staff import accounts, approvals, audit
+from feedback.staff.account_pages import announce, switch_account
+from feedback.staff.sessions import signed_in_user
 
 bp = Blueprint("inbox", __name__)
 bp.before_request(require_case_reader)

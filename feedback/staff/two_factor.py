@@ -14,9 +14,9 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from feedback import audit, totp
 from feedback.cases.receipts import ALPHABET
 from feedback.models import AuditAction, RecoveryCode, User, utcnow
+from feedback.staff import audit, totp
 from feedback.storage import keys
 
 RECOVERY_CODES = 10
