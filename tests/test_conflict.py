@@ -35,8 +35,8 @@ from feedback.models import (
     NoticeBody,
     Status,
 )
+from feedback.notices import catalog
 from feedback.notices.loader import SEED_SLUG, import_notice, seed_text
-from feedback.public import catalog
 
 TWO_ROLES = "不能同时担任{}和{}：同一份通报中一个机关只能承担一个角色"
 

@@ -779,11 +779,11 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "a manager approves a request": ("inbox.approve", deciding(approve=True)),
     "a manager rejects a request": ("inbox.reject", deciding(approve=False)),
     "a manager acknowledges an unapproved change": ("inbox.acknowledge", acknowledging),
-    "importing a pasted notice": ("notices.new", notice_import(upload=False)),
-    "importing an uploaded notice": ("notices.new", notice_import(upload=True)),
-    "saving a notice's preview": ("notices.edit", notice_preview(publish=False)),
-    "publishing a notice": ("notices.edit", notice_preview(publish=True)),
-    "deleting a draft notice": ("notices.discard", deleting_a_draft),
+    "importing a pasted notice": ("admin.notice_new", notice_import(upload=False)),
+    "importing an uploaded notice": ("admin.notice_new", notice_import(upload=True)),
+    "saving a notice's preview": ("admin.notice_edit", notice_preview(publish=False)),
+    "publishing a notice": ("admin.notice_edit", notice_preview(publish=True)),
+    "deleting a draft notice": ("admin.notice_discard", deleting_a_draft),
 }
 REQUESTED = "申请已提交"
 
@@ -799,7 +799,7 @@ def ready(site: Site, name: str) -> Ready:
 
 
 # What staff and the administrator do is audited; a citizen's steps are the case's events.
-AUDITED = ("auth.", "inbox.", "admin.", "notices.")
+AUDITED = ("auth.", "inbox.", "admin.")
 
 
 def audit_entries() -> int:

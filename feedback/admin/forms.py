@@ -15,9 +15,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from feedback.inbox.forms import LENGTH, REQUIRED, AccountForm, new_password
 from feedback.models import Body, Role
-from feedback.web.forms import NoControlCharacters, strip
+from feedback.web.forms import (
+    LENGTH,
+    REQUIRED,
+    AccountForm,
+    NoControlCharacters,
+    new_password,
+    strip,
+)
 from feedback.web.labels import ROLE
 
 DAYS = _l("Enter a number of days from %(min)s to %(max)s.")

@@ -9,9 +9,9 @@ from werkzeug.wrappers import Response
 
 from feedback.admin.forms import AdminAccountForm, BodyForm, MoveForm, PasswordResetForm
 from feedback.extensions import db, login_manager
-from feedback.inbox.queries import all_bodies
 from feedback.models import AuditAction, Body, Item, Notice, Role, User
 from feedback.notices import window
+from feedback.notices.catalog import all_bodies
 from feedback.staff import accounts, approvals, audit
 from feedback.staff.account_pages import announce, switch_account
 from feedback.staff.sessions import signed_in_user

@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     Field,
     IntegerField,
-    PasswordField,
     SelectChoice,
     SelectField,
     StringField,
@@ -21,20 +20,21 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
 from feedback.cases import months, operations
 from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
-from feedback.models import Body, Case, Kind, Role, Status
-from feedback.staff import accounts
-from feedback.web.forms import NoControlCharacters, one_line_endings, strip
+from feedback.models import Body, Case, Kind, Status
+from feedback.web.forms import (
+    LENGTH,
+    REQUIRED,
+    NoControlCharacters,
+    one_line_endings,
+    strip,
+)
 from feedback.web.i18n import body_name
-from feedback.web.labels import KIND, ROLE, STATUS
-
-REQUIRED = _l("Please fill this in.")
-LENGTH = _l("Write %(min)d to %(max)d characters.")
+from feedback.web.labels import KIND, STATUS
 
 
 def valid_month(form: FlaskForm, field: Field) -> None:
@@ -180,53 +180,6 @@ def step_form(
         ]
         form.days.render_kw = {"min": 1, "max": most, "inputmode": "numeric"}
     return form
-
-
-def new_password(label: Any = None) -> PasswordField:
-    """A new password: long enough here; accounts.check_password refuses the guessable."""
-    return PasswordField(
-        label or _l("Password"),
-        validators=[
-            InputRequired(REQUIRED),
-            Length(
-                accounts.MIN_PASSWORD_LENGTH,
-                200,
-                _l("A password needs at least %(min)d characters."),
-            ),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-
-class AccountForm(FlaskForm):
-    """A new account of the manager's own body."""
-
-    username = StringField(
-        _l("Username"),
-        filters=[strip],
-        validators=[
-            DataRequired(REQUIRED),
-            Length(3, 40, LENGTH),
-            Regexp(
-                r"^[A-Za-z0-9._-]+$",
-                message=_l("Use letters, digits, dots, dashes or underscores."),
-            ),
-        ],
-        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
-    )
-    password = new_password()
-    role = SelectField(
-        _l("Role"),
-        choices=[SelectChoice(r.value, ROLE[r]) for r in (Role.STAFF, Role.MANAGER)],
-        default=Role.STAFF.value,
-    )
-
-    def validate_password(self, field: Field) -> None:
-        """Refuse a common or guessable password beside its field (accounts.check_password)."""
-        try:
-            accounts.check_password(field.data or "", self.username.data or "")
-        except accounts.AccountError as error:
-            raise ValidationError(str(error)) from None
 
 
 class ExportForm(FlaskForm):

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from feedback.models import Body, Case, Event, Item, Kind, Role, Status, User
+from feedback.models import Case, Event, Item, Kind, Role, Status, User
 
 
 @dataclass(frozen=True)
@@ -201,10 +201,6 @@ def timeline(session: Session, case: Case, body_id: int) -> list[Event]:
             .order_by(Event.id)
         ).scalars()
     )
-
-
-def all_bodies(session: Session) -> list[Body]:
-    return list(session.execute(sa.select(Body).order_by(Body.id)).scalars())
 
 
 def notice_items(session: Session) -> list[ItemOption]:

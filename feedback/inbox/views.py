@@ -24,7 +24,6 @@ from feedback.inbox.access import (
     reveal_contact,
 )
 from feedback.inbox.forms import (
-    AccountForm,
     AcknowledgeForm,
     DecisionForm,
     ExportForm,
@@ -32,9 +31,11 @@ from feedback.inbox.forms import (
     step_form,
 )
 from feedback.models import AuditAction, Body, Case, Contact, Role, User, utcnow
+from feedback.notices import catalog
 from feedback.staff import accounts, approvals, audit
 from feedback.staff.account_pages import announce, switch_account
 from feedback.staff.sessions import signed_in_user
+from feedback.web.forms import AccountForm
 
 bp = Blueprint("inbox", __name__)
 bp.before_request(require_case_reader)
@@ -124,7 +125,7 @@ def case_page(
 ) -> Page:
     steps = operations.allowed_steps(case)
     # Every body: where the case may be transferred, and the citizen's choice without a notice.
-    bodies = queries.all_bodies(db.session) if "transfer" in steps or case.notice is None else []
+    bodies = catalog.all_bodies(db.session) if "transfer" in steps or case.notice is None else []
     staff = queries.colleagues(db.session, case.body_id) if "assign" in steps else []
     forms = {step: step_form(step, case, bodies, staff, bound=False) for step in steps}
     if posted and posted[0] in forms:
@@ -144,7 +145,7 @@ def case_page(
 def take_step(case_id: int, step: str, run: Step, done: str, then: str | None = None) -> Page:
     """Validate a step's form, run its one case operation, commit, and go back to the case."""
     case = body_case(case_id)
-    bodies = queries.all_bodies(db.session) if step == "transfer" else []
+    bodies = catalog.all_bodies(db.session) if step == "transfer" else []
     staff = queries.colleagues(db.session, case.body_id) if step == "assign" else []
     form = step_form(step, case, bodies, staff, bound=True)
     if not form.validate_on_submit():

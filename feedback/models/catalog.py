@@ -165,7 +165,7 @@ class Item(Base):
 
 
 class CatalogStamp(Base):
-    """One row whose stamp is renewed by every change to the catalog (see feedback/public/catalog.py)."""
+    """One row whose stamp is renewed by every change to the catalog (see feedback/notices/catalog.py)."""
 
     __tablename__ = "catalog_stamps"
 

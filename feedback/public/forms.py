@@ -28,7 +28,7 @@ from feedback.cases import attachments, resubmission, routing
 from feedback.cases.attachments import CleanFile
 from feedback.cases.operations import ContactDetails
 from feedback.models import Body, Item, Kind, Rating
-from feedback.web.forms import NoControlCharacters, one_line_endings, strip
+from feedback.web.forms import NoControlCharacters, OneOf, one_line_endings, strip
 from feedback.web.i18n import body_name
 from feedback.web.labels import KIND, RATING
 
@@ -58,23 +58,6 @@ def normalise_phone(text: str) -> str | None:
     if landline:
         return f"{landline[1]}-{landline[2]}"
     return None
-
-
-class OneOf:
-    """Require one of the field's own choices: a missing and a forged value get clear messages."""
-
-    def __init__(self, missing: str, invalid: str, optional: bool = False) -> None:
-        self.missing = missing
-        self.invalid = invalid
-        self.optional = optional
-
-    def __call__(self, form: FlaskForm, field: Field) -> None:
-        if not field.data:
-            if self.optional:
-                return
-            raise StopValidation(self.missing)
-        if field.data not in {c.value for c in field.choices}:
-            raise StopValidation(self.invalid)
 
 
 class Required(DataRequired):

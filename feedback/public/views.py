@@ -25,8 +25,7 @@ from feedback.cases.operations import CaseError, Submission
 from feedback.cases.receipts import Receipt
 from feedback.extensions import db, limiter
 from feedback.models import Body, Case, Kind, Notice, Status, utcnow
-from feedback.notices import window
-from feedback.public import catalog
+from feedback.notices import catalog, window
 from feedback.public.forms import (
     RatingForm,
     SubmissionForm,

@@ -67,6 +67,11 @@ def current() -> Catalog:
     return held
 
 
+def all_bodies(session: Session) -> list[Body]:
+    """Every receiving body, published or not, in order: for the staff's pages."""
+    return list(session.execute(select(Body).order_by(Body.id)).scalars())
+
+
 def items(notice: Notice) -> list[Item]:
     """The items of a loaded notice, in the order the notice lists them."""
     return [
