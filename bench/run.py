@@ -113,7 +113,7 @@ def data_key(size: int) -> str:
     digest = hashlib.sha256(str(size).encode())
     for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
         digest.update(path.read_bytes())
-    digest.update((ROOT / "feedback" / "demo_data.py").read_bytes())
+    digest.update((ROOT / "demo" / "data.py").read_bytes())
     digest.update(TRACKING_CODE.encode() + SECRET.encode())
     return digest.hexdigest()[:16]
 

@@ -1,5 +1,6 @@
 """`flask --app wsgi feedback …`: set up, accounts and the monthly export, for operators and cron."""
 
+import importlib.util
 import os
 import secrets
 import sqlite3
@@ -18,7 +19,6 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from feedback.cases import exports, months, resubmission, retention
-from feedback.demo_data import demo_data_command
 from feedback.extensions import db
 from feedback.models import AuditAction, Body, Role, utcnow
 from feedback.notices.commands import import_notice_command
@@ -29,7 +29,10 @@ from feedback.storage.backup import backup
 
 group = AppGroup("feedback", help="Set up and run the feedback service.")
 group.add_command(import_notice_command)
-group.add_command(demo_data_command)
+if importlib.util.find_spec("demo") is not None:  # a checkout: the demo data is not in the wheel
+    from demo.data import demo_data_command
+
+    group.add_command(demo_data_command)
 
 
 @group.command("init")
