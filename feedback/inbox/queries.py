@@ -74,7 +74,7 @@ def inbox_page(
     offset = (number - 1) * size
     wanted = offset + size + 1  # one more than shown tells whether a next page exists
     start, end = filters.received_between or (None, None)
-    # Only an open case has a deadline (cases.py clears due_at on closing and declining).
+    # Only an open case has a deadline (cases/operations.py clears due_at on closing and declining).
     shape = PageShape(
         status=filters.status is not None,
         kind=filters.kind is not None,
