@@ -16,15 +16,9 @@ from wtforms.validators import (
 )
 
 from feedback.models import Body, Role
-from feedback.web.forms import (
-    LENGTH,
-    REQUIRED,
-    AccountForm,
-    NoControlCharacters,
-    new_password,
-    strip,
-)
+from feedback.web.forms import LENGTH, REQUIRED, AccountForm, new_password
 from feedback.web.labels import ROLE
+from feedback.web.text import NoControlCharacters, strip
 
 DAYS = _l("Enter a number of days from %(min)s to %(max)s.")
 NO_BODY = _l("None (administrator)")

@@ -16,8 +16,9 @@ from feedback.models import Body, BodyRole, ItemStatus, Notice
 from feedback.notices import editing
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import SLUG, decode
-from feedback.web.forms import REQUIRED, NoControlCharacters, OneOf, one_line_endings, strip
+from feedback.web.forms import REQUIRED, OneOf
 from feedback.web.labels import BODY_ROLE, ITEM_STATUS
+from feedback.web.text import NoControlCharacters, one_line_endings, strip
 
 TEXT_MAX = 200_000  # a long notice is some 20,000 characters
 TITLE_MAX = 300

@@ -26,15 +26,10 @@ from wtforms.validators import (
 from feedback.cases import months, operations
 from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
 from feedback.models import Body, Case, Kind, Status
-from feedback.web.forms import (
-    LENGTH,
-    REQUIRED,
-    NoControlCharacters,
-    one_line_endings,
-    strip,
-)
+from feedback.web.forms import LENGTH, REQUIRED
 from feedback.web.i18n import body_name
 from feedback.web.labels import KIND, STATUS
+from feedback.web.text import NoControlCharacters, one_line_endings, strip
 
 
 def valid_month(form: FlaskForm, field: Field) -> None:

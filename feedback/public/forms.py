@@ -28,9 +28,10 @@ from feedback.cases import attachments, resubmission, routing
 from feedback.cases.attachments import CleanFile
 from feedback.cases.operations import ContactDetails
 from feedback.models import Body, Item, Kind, Rating
-from feedback.web.forms import NoControlCharacters, OneOf, one_line_endings, strip
+from feedback.web.forms import OneOf
 from feedback.web.i18n import body_name
 from feedback.web.labels import KIND, RATING
+from feedback.web.text import NoControlCharacters, one_line_endings, strip
 
 SUBJECT_MAX = 60
 CONTENT_MIN = 10

@@ -1,11 +1,6 @@
-"""What every form shares: the rules every typed text obeys, on the public and the staff side alike,
-the common messages and checks, and the account form of the managers and the administrator.
+"""What the blueprints' forms share: the common messages, a choice among the field's own
+options, and the fields of a new staff account."""
 
-Text is trimmed, new lines are counted as one character, and control characters (a NUL byte
-above all, which PostgreSQL refuses) are turned away with a clear message instead of an error.
-"""
-
-import unicodedata
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -23,32 +18,10 @@ from wtforms.validators import (
 from feedback.models import Role
 from feedback.staff import accounts
 from feedback.web.labels import ROLE
+from feedback.web.text import strip
 
 REQUIRED = _l("Please fill this in.")
 LENGTH = _l("Write %(min)d to %(max)d characters.")
-
-
-def strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
-def one_line_endings(value: Any) -> Any:
-    """Browsers send CRLF from a textarea; count and store a new line as one character."""
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-
-
-class NoControlCharacters:
-    """Refuse NUL bytes and other control characters; a multi-line text may hold new lines and tabs."""
-
-    def __init__(self, multiline: bool = False) -> None:
-        self.allowed = {"\n", "\t"} if multiline else set()
-
-    def __call__(self, form: FlaskForm, field: Field) -> None:
-        text = field.data or ""
-        if any(unicodedata.category(c) == "Cc" and c not in self.allowed for c in text):
-            raise StopValidation(
-                _l("Remove the invisible control characters from this text and try again.")
-            )
 
 
 class OneOf:
