@@ -3,7 +3,7 @@
     python -m bench.export_child app csv|xlsx DATABASE_URL OUTPUT RESULT_JSON
     python -m bench.export_child raw csv DATABASE_URL OUTPUT RESULT_JSON
 
-`app` takes the service's own path, as `flask feedback export` does: feedback.exports.export_rows
+`app` takes the service's own path, as `flask feedback export` does: feedback.cases.exports.export_rows
 (one streamed query) → exports.chunks (the CSV or XLSX writer) → a file. `raw` is the floor: the
 same cases (received in the same range, in the same order) straight from the database driver's
 cursor (sqlite3, or a psycopg server-side cursor) into csv.writer, with no per-row work at all.
@@ -34,7 +34,8 @@ def app_export(fmt: str, url: str, output: Path) -> tuple[int, float]:
     from flask_babel import force_locale
     from sqlalchemy.orm import configure_mappers
 
-    from feedback import create_app, exports
+    from feedback import create_app
+    from feedback.cases import exports
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     count = 0

@@ -9,7 +9,7 @@ limits in a Redis of the benchmark's own, production settings) and the benchmark
   tracking page (POST /track with a reference and its code), inbox list, filtered inbox list,
   case page, the staff pages signed in as a staff member of the court; every size is served at
   once and measured in turn, 3 s each, 3 rounds (10k, 100k, 1M, 10k…), medians of the rounds;
-- at each size, the export of every case (all N rows), CSV and XLSX through feedback.exports,
+- at each size, the export of every case (all N rows), CSV and XLSX through feedback.cases.exports,
   against a raw dump of the same case rows with the driver alone; each in a child process whose
   peak memory (ru_maxrss) is read with wait4.
 
@@ -113,7 +113,7 @@ def data_key(size: int) -> str:
     digest = hashlib.sha256(str(size).encode())
     for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
         digest.update(path.read_bytes())
-    digest.update((ROOT / "feedback" / "demo_data.py").read_bytes())
+    digest.update((ROOT / "demo" / "data.py").read_bytes())
     digest.update(TRACKING_CODE.encode() + SECRET.encode())
     return digest.hexdigest()[:16]
 

@@ -4,20 +4,11 @@ from typing import Any
 
 from flask import Flask
 
-from feedback import (
-    cli,
-    config,
-    cross_site,
-    database,
-    errors,
-    headers,
-    i18n,
-    request_checks,
-    security,
-    serving,
-    timeouts,
-)
+from feedback import cli, config
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
+from feedback.staff import sessions
+from feedback.storage import database, timeouts
+from feedback.web import cross_site, errors, headers, i18n, logs, request_checks, serving
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -51,13 +42,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     errors.init_app(app)
     headers.init_app(app)
-    security.init_app(app)
+    logs.init_app(app)  # no client address in a log line (SECURITY.md)
+    sessions.init_app(app)  # session cookies, idle timeout
     cli.init_app(app)
     return app
 
 
 def register_blueprints(app: Flask) -> None:
-    from feedback.admin.notices import bp as admin_notices
+    import feedback.admin.notices  # noqa: F401  (the notice pages join the admin blueprint)
     from feedback.admin.views import bp as admin
     from feedback.auth.views import bp as auth
     from feedback.inbox.views import bp as inbox
@@ -67,4 +59,3 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth, url_prefix="/staff")
     app.register_blueprint(inbox, url_prefix="/inbox")
     app.register_blueprint(admin, url_prefix="/admin")
-    app.register_blueprint(admin_notices, url_prefix="/admin/notices")

@@ -1,5 +1,6 @@
 """`flask --app wsgi feedback …`: set up, accounts and the monthly export, for operators and cron."""
 
+import importlib.util
 import os
 import secrets
 import sqlite3
@@ -17,26 +18,21 @@ from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from feedback import (
-    accounts,
-    attachment_store,
-    audit,
-    exports,
-    months,
-    resubmission,
-    retention,
-    two_factor,
-)
-from feedback.backup import backup
-from feedback.demo_data import demo_data_command
+from feedback.cases import exports, months, resubmission, retention
 from feedback.extensions import db
 from feedback.models import AuditAction, Body, Role, utcnow
 from feedback.notices.commands import import_notice_command
 from feedback.notices.loader import load_seed
+from feedback.staff import accounts, audit, two_factor
+from feedback.storage import attachment_store
+from feedback.storage.backup import backup
 
 group = AppGroup("feedback", help="Set up and run the feedback service.")
 group.add_command(import_notice_command)
-group.add_command(demo_data_command)
+if importlib.util.find_spec("demo") is not None:  # a checkout: the demo data is not in the wheel
+    from demo.data import demo_data_command
+
+    group.add_command(demo_data_command)
 
 
 @group.command("init")
@@ -224,7 +220,7 @@ def purge_command(closed_before: str, dry_run: bool) -> None:
     """Delete closed and declined cases with their contacts and files; keep anonymous counts.
 
     Each deletion is written to the audit log of the body that held the cases. Receipts kept for
-    a citizen to see again (feedback/resubmission.py) whose time is up go too. The database is
+    a citizen to see again (feedback/cases/resubmission.py) whose time is up go too. The database is
     then scrubbed so that its files no longer hold the deleted text (DEPLOY.md, "Retention").
     """
     try:

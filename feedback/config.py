@@ -33,7 +33,7 @@ class Defaults:
     # Roles that must log in with a second factor (TOTP); "staff" may be added.
     TOTP_REQUIRED_ROLES: ClassVar[tuple[str, ...]] = ("manager", "admin")
     TOTP_ISSUER = "整改监督意见箱"
-    # "database" or "disk"; unset, the database's kind chooses (feedback/attachment_store.py)
+    # "database" or "disk"; unset, the database's kind chooses (feedback/storage/attachment_store.py)
     ATTACHMENT_STORE = ""
     ATTACHMENT_DIR = ""  # filled in from ATTACHMENT_DIR or instance/attachments
     ATTACHMENT_MAX_FILES = 3
@@ -43,7 +43,7 @@ class Defaults:
     ATTACHMENT_MAX_PIXELS = 40_000_000
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     # Flask-WTF's HTTPS check wants a same-origin Referer, which no-referrer pages never get:
-    # feedback.cross_site checks the Origin instead; the token is checked as before.
+    # feedback.web.cross_site checks the Origin instead; the token is checked as before.
     WTF_CSRF_SSL_STRICT = False
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -113,7 +113,7 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
     check(settings)
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _development_secret(instance)
-    # What is stored is keyed from DATA_KEY (feedback/keys.py); until it is set, from SECRET_KEY.
+    # What is stored is keyed from DATA_KEY (feedback/storage/keys.py); until it is set, from SECRET_KEY.
     if not settings.get("DATA_KEY"):
         settings["DATA_KEY"] = settings["SECRET_KEY"]
     # Flask checks sessions against the fallbacks itself; Flask-WTF's CSRF tokens take a list of

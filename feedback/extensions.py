@@ -11,7 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from feedback.models.base import Base
-from feedback.timeouts import SharedLimiter
+from feedback.storage.timeouts import SharedLimiter
 
 
 def client_address() -> str:

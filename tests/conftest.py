@@ -16,11 +16,13 @@ from flask_migrate import upgrade
 from served import Deployment, Line, Redis, redis_server
 from sqlalchemy import make_url, select
 
-from feedback import accounts, approvals, cases, create_app
-from feedback.cases import ContactDetails, Submission
+from feedback import create_app
+from feedback.cases import operations
+from feedback.cases.operations import ContactDetails, Submission
 from feedback.extensions import db
 from feedback.models import Body, Case, Item, Kind, Role, User
 from feedback.notices.loader import load_seed
+from feedback.staff import accounts, approvals
 
 PASSWORD = "correct horse battery staple"
 BODIES = ("court", "discipline", "inspection")
@@ -168,7 +170,7 @@ def new_case(
     contact: ContactDetails | None = None,
 ) -> tuple[Case, str]:
     """Store a case through the real operations and commit it; return it and its tracking code."""
-    case, code = cases.submit(
+    case, code = operations.submit(
         db.session,
         Submission(
             kind=kind,

@@ -15,9 +15,9 @@ from public_helpers import valid_form
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import TestResponse, encode_multipart
 
-from feedback import totp, two_factor
 from feedback.extensions import db
 from feedback.models import User
+from feedback.staff import totp, two_factor
 
 
 @contextmanager

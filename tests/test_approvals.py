@@ -13,7 +13,6 @@ from conftest import PASSWORD, body, login, new_case
 from security_helpers import code_for, enrol, log_in, running
 from sqlalchemy import select
 
-from feedback import accounts
 from feedback.extensions import db
 from feedback.models import (
     AccountRequest,
@@ -24,6 +23,7 @@ from feedback.models import (
     Role,
     User,
 )
+from feedback.staff import accounts
 
 NEW_PASSWORD = "a brand new passphrase 2026"
 SENT = "申请已提交：须经五峰土家族自治县人民法院的负责人批准后才生效"

@@ -20,7 +20,8 @@ from security_helpers import (
 )
 from sqlalchemy import select, text
 
-from feedback import attachments, cases, create_app
+from feedback import create_app
+from feedback.cases import attachments, operations
 from feedback.config import ConfigurationError
 from feedback.extensions import db
 from feedback.models import Attachment, AttachmentContent, Case
@@ -151,8 +152,8 @@ def test_purge_deletes_the_files_of_the_cases_it_deletes(app, staff, runner, tmp
     for name, closed_on in (("old", 2025), ("recent", 2026)):
         case, _ = new_case(subject=name)
         attachments.store(db.session, case, [attachments.CleanFile("pdf", pdf(name.encode()))])
-        cases.accept(db.session, case, staff["court"])
-        cases.close(db.session, case, staff["court"], "已办结")
+        operations.accept(db.session, case, staff["court"])
+        operations.close(db.session, case, staff["court"], "已办结")
         case.closed_at = datetime(closed_on, 3, 1, tzinfo=UTC)
         db.session.commit()
     assert stored_bytes(app) == [pdf(b"old"), pdf(b"recent")]

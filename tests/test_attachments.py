@@ -20,9 +20,9 @@ from security_helpers import (
 )
 from sqlalchemy import select
 
-from feedback import attachment_store
 from feedback.extensions import db
 from feedback.models import Attachment, Case
+from feedback.storage import attachment_store
 
 MB = 1024 * 1024
 

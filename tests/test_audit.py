@@ -6,10 +6,11 @@ from conftest import PASSWORD, body, login, new_case
 from security_helpers import pdf
 from sqlalchemy import select
 
-from feedback import attachments, audit, months
-from feedback.cases import ContactDetails
+from feedback.cases import attachments, months
+from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import AuditAction, AuditEntry, Kind
+from feedback.staff import audit
 
 CONTACT = ContactDetails("李四", "13800000000", "")
 

@@ -13,10 +13,11 @@ import uuid
 import pytest
 from conftest import BODIES, login, new_case
 
-from feedback import attachments, audit
-from feedback.cases import ContactDetails
+from feedback.cases import attachments
+from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import AuditAction, Kind
+from feedback.staff import audit
 
 NO_SUCH_ID = 999_999  # for <int:...> arguments other than a case id (accounts, bodies)
 KIND_FOR = {"court": Kind.OPINION, "discipline": Kind.REPORT, "inspection": Kind.COMPLAINT}

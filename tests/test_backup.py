@@ -8,7 +8,7 @@ from public_helpers import receipt
 from security_helpers import jpeg_with_gps, running, send_with, staff_client, upload
 from sqlalchemy import make_url, select
 
-from feedback import receipts
+from feedback.cases import receipts
 from feedback.extensions import db
 from feedback.models import AttachmentContent, Case
 

@@ -14,8 +14,8 @@ from security_helpers import running
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from feedback import exports
-from feedback.cases import ContactDetails
+from feedback.cases import exports
+from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import Event
 

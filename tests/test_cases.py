@@ -7,12 +7,11 @@ import pytest
 from conftest import body, new_case
 from sqlalchemy import select
 
-from feedback import cases, receipts
-from feedback.cases import CaseError
+from feedback.cases import operations, receipts, tracking
+from feedback.cases.months import month_of
+from feedback.cases.operations import CaseError
 from feedback.extensions import db
 from feedback.models import Case, EventKind, Kind, Rating, Status
-from feedback.months import month_of
-from feedback.public import tracking
 
 
 def test_a_submission_gets_a_monthly_reference_a_hashed_code_and_its_first_event(app):
@@ -29,72 +28,72 @@ def test_a_submission_gets_a_monthly_reference_a_hashed_code_and_its_first_event
 
 def test_accept_then_close_shows_the_reply_and_sets_the_deadlines(app, staff):
     case, _ = new_case()
-    cases.accept(db.session, case, staff["court"])
+    operations.accept(db.session, case, staff["court"])
     assert case.status is Status.ACCEPTED
     assert case.due_at == case.accepted_at + timedelta(days=60)
-    cases.extend(db.session, case, staff["court"], 30, "需要调取档案")
+    operations.extend(db.session, case, staff["court"], 30, "需要调取档案")
     assert case.due_at == case.accepted_at + timedelta(days=90)
     with pytest.raises(CaseError):
-        cases.extend(db.session, case, staff["court"], 5, "再次延期")
-    cases.close(db.session, case, staff["court"], "已核实并整改。")
+        operations.extend(db.session, case, staff["court"], 5, "再次延期")
+    operations.close(db.session, case, staff["court"], "已核实并整改。")
     assert case.status is Status.CLOSED and case.due_at is None
     kinds = [e.kind for e in case.events]
     assert kinds == [EventKind.SUBMITTED, EventKind.ACCEPTED, EventKind.EXTENDED, EventKind.CLOSED]
-    cases.rate(db.session, case, Rating.SATISFIED, "")
+    operations.rate(db.session, case, Rating.SATISFIED, "")
     with pytest.raises(CaseError):
-        cases.rate(db.session, case, Rating.UNSATISFIED, "")
+        operations.rate(db.session, case, Rating.UNSATISFIED, "")
 
 
 def test_an_extension_is_capped_by_the_body(app, staff):
     case, _ = new_case()
-    cases.accept(db.session, case, staff["court"])
+    operations.accept(db.session, case, staff["court"])
     with pytest.raises(CaseError):
-        cases.extend(db.session, case, staff["court"], 31, "太久")
+        operations.extend(db.session, case, staff["court"], 31, "太久")
 
 
 def test_a_transfer_moves_the_case_and_restarts_acceptance(app, staff):
     case, _ = new_case()
-    cases.accept(db.session, case, staff["court"])
-    cases.transfer(db.session, case, staff["court"], body("inspection"), "属于巡察办职责")
+    operations.accept(db.session, case, staff["court"])
+    operations.transfer(db.session, case, staff["court"], body("inspection"), "属于巡察办职责")
     assert case.body.slug == "inspection"
     assert case.status is Status.RECEIVED and case.accepted_at is None
     with pytest.raises(CaseError):
-        cases.accept(db.session, case, staff["court"])
-    cases.accept(db.session, case, staff["inspection"])
+        operations.accept(db.session, case, staff["court"])
+    operations.accept(db.session, case, staff["inspection"])
 
 
 def test_a_report_is_never_transferred_to_the_court(app, staff):
     case, _ = new_case(kind=Kind.REPORT, chosen="discipline")
     with pytest.raises(CaseError):
-        cases.transfer(db.session, case, staff["discipline"], body("court"), "转给法院")
+        operations.transfer(db.session, case, staff["discipline"], body("court"), "转给法院")
     assert case.body.slug == "discipline"
 
 
 def test_decline_needs_an_open_case_and_ends_it(app, staff):
     case, _ = new_case()
-    cases.decline(db.session, case, staff["court"], "不属于受理范围")
+    operations.decline(db.session, case, staff["court"], "不属于受理范围")
     assert case.status is Status.DECLINED
     with pytest.raises(CaseError):
-        cases.add_supplement(db.session, case, "补充一些情况")
+        operations.add_supplement(db.session, case, "补充一些情况")
     with pytest.raises(CaseError):
-        cases.close(db.session, case, staff["court"], "答复")
+        operations.close(db.session, case, staff["court"], "答复")
 
 
 def test_the_admin_and_other_bodies_cannot_act_on_a_case(app, staff):
     case, _ = new_case()
     for outsider in (staff["admin"], staff["inspection"], staff["discipline-manager"]):
         with pytest.raises(CaseError):
-            cases.accept(db.session, case, outsider)
+            operations.accept(db.session, case, outsider)
         with pytest.raises(CaseError):
-            cases.add_note(db.session, case, outsider, "看一看")
+            operations.add_note(db.session, case, outsider, "看一看")
 
 
 def test_a_case_is_assigned_only_within_its_body(app, staff):
     case, _ = new_case()
-    cases.assign(db.session, case, staff["court-manager"], staff["court"])
+    operations.assign(db.session, case, staff["court-manager"], staff["court"])
     assert case.assignee == staff["court"]
     with pytest.raises(CaseError):
-        cases.assign(db.session, case, staff["court-manager"], staff["inspection"])
+        operations.assign(db.session, case, staff["court-manager"], staff["inspection"])
 
 
 def test_references_do_not_count_the_cases_of_other_bodies(app):

@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from test_notice_admin import edit_data, seed
 
-from feedback import cases
-from feedback.cases import Submission
+from feedback.cases import operations
+from feedback.cases.operations import Submission
 from feedback.extensions import db
 from feedback.models import (
     AuditAction,
@@ -35,8 +35,8 @@ from feedback.models import (
     NoticeBody,
     Status,
 )
+from feedback.notices import catalog
 from feedback.notices.loader import SEED_SLUG, import_notice, seed_text
-from feedback.public import catalog
 
 TWO_ROLES = "不能同时担任{}和{}：同一份通报中一个机关只能承担一个角色"
 
@@ -89,8 +89,8 @@ def test_a_body_holding_reports_of_the_notice_cannot_become_its_inspected_unit(
 ):
     case, _ = new_case(kind=Kind.REPORT, chosen="discipline")
     if closed:  # a closed report stays in the body's inbox, contact details and all
-        cases.accept(db.session, case, staff["discipline"])
-        cases.close(db.session, case, staff["discipline"], "已查实并处理")
+        operations.accept(db.session, case, staff["discipline"])
+        operations.close(db.session, case, staff["discipline"], "已查实并处理")
         db.session.commit()
     login(client, staff["admin"])
     notice = seed()
@@ -336,7 +336,7 @@ def test_an_edit_made_while_a_report_is_on_its_way_to_the_new_unit_waits_and_is_
         report = Submission(
             Kind.REPORT, "discipline", None, "举报", "某法官收受当事人财物。", None, stale
         )
-        cases.submit(session, report)  # stored, not committed yet
+        operations.submit(session, report)  # stored, not committed yet
         thread, result = in_background(
             lambda: client.post(f"/admin/notices/{notice.id}", data=data)
         )

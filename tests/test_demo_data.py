@@ -5,10 +5,9 @@ import re
 from conftest import body, case_count, new_case
 from sqlalchemy import func, select
 
-from feedback import receipts
+from feedback.cases import receipts, tracking
 from feedback.extensions import db
 from feedback.models import Case, Contact, Event, EventKind, Kind, Status, utcnow
-from feedback.public import tracking
 
 
 def generate(runner, *args):

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.escape import unescape
 
-from feedback import cases, exports, months, xlsx_stream
-from feedback.cases import ContactDetails
-from feedback.exports import Timeliness, timeliness
+from feedback.cases import exports, months, operations, xlsx
+from feedback.cases.exports import Timeliness, timeliness
+from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import Case, Kind, Rating, Status
 
@@ -160,9 +160,9 @@ def test_contact_details_are_filled_only_for_real_name_cases(app):
 
 def test_reply_days_timeliness_and_satisfaction_of_a_closed_case(app, staff):
     case = new_case()[0]
-    cases.accept(db.session, case, staff["court"])
-    cases.close(db.session, case, staff["court"], "已核实并整改。")
-    cases.rate(db.session, case, Rating.SATISFIED, "")
+    operations.accept(db.session, case, staff["court"])
+    operations.close(db.session, case, staff["court"], "已核实并整改。")
+    operations.rate(db.session, case, Rating.SATISFIED, "")
     case.received_at = local("2026-11-02 08:00")
     case.accepted_at = local("2026-11-04 09:00")
     case.closed_at = local("2026-11-20 17:30")
@@ -181,7 +181,7 @@ def test_reply_days_timeliness_and_satisfaction_of_a_closed_case(app, staff):
 
 def test_a_declined_case_shows_the_reason_and_a_late_open_case_is_flagged(app, staff):
     declined = new_case()[0]
-    cases.decline(db.session, declined, staff["court"], "不属于受理范围")
+    operations.decline(db.session, declined, staff["court"], "不属于受理范围")
     received_on(declined, "2026-11-06 08:00")
     declined.closed_at = local("2026-11-08 08:00")
     forgotten = received_on(new_case()[0], "2026-11-07 08:00")
@@ -199,7 +199,7 @@ def test_a_declined_case_shows_the_reason_and_a_late_open_case_is_flagged(app, s
 
 def test_a_transferred_case_is_exported_by_the_body_that_holds_it(app, staff):
     case = received_on(new_case()[0], "2026-11-09 11:00")
-    cases.transfer(db.session, case, staff["court"], body("inspection"), "属于巡察办职责")
+    operations.transfer(db.session, case, staff["court"], body("inspection"), "属于巡察办职责")
     db.session.commit()
 
     assert len(csv_table(fetch("court"))) == 1  # the header only
@@ -211,9 +211,9 @@ def test_a_transferred_case_is_exported_by_the_body_that_holds_it(app, staff):
 def test_after_a_transfer_the_time_to_accept_counts_from_the_transfer(app, staff):
     case = received_on(new_case()[0], "2026-11-02 08:00")
     inspection = body("inspection")
-    cases.transfer(db.session, case, staff["court"], inspection, "属于巡察办职责")
-    cases.accept(db.session, case, staff["inspection"])
-    cases.close(db.session, case, staff["inspection"], "已办结")
+    operations.transfer(db.session, case, staff["court"], inspection, "属于巡察办职责")
+    operations.accept(db.session, case, staff["inspection"])
+    operations.close(db.session, case, staff["inspection"], "已办结")
     case.transferred_at = local("2026-11-12 08:00")
     # within the limit of the transfer, past that of the receipt
     case.accepted_at = case.transferred_at + timedelta(days=inspection.accept_days - 1)
@@ -294,8 +294,8 @@ def test_the_xlsx_has_one_sheet_with_a_header_and_a_row_per_case(app, staff):
     for hour in range(3):
         received_on(new_case()[0], f"2026-11-16 1{hour}:00")
     closed = new_case()[0]
-    cases.accept(db.session, closed, staff["court"])
-    cases.close(db.session, closed, staff["court"], "已答复")
+    operations.accept(db.session, closed, staff["court"])
+    operations.close(db.session, closed, staff["court"], "已答复")
     received_on(closed, "2026-11-17 09:00")
 
     data = fetch("court", "xlsx")
@@ -333,7 +333,7 @@ def test_download_refuses_a_malformed_month_or_an_unknown_format(app, month, fmt
 
 def many_cases(number: int) -> str:
     """Store `number` cases for the court this month, in one commit; return the month."""
-    submission = cases.Submission(
+    submission = operations.Submission(
         kind=Kind.OPINION,
         chosen_body="court",
         item=None,
@@ -342,7 +342,7 @@ def many_cases(number: int) -> str:
         contact=None,
     )
     for _ in range(number):
-        cases.submit(db.session, submission)
+        operations.submit(db.session, submission)
     db.session.commit()
     return months.month_of(datetime.now(UTC))
 
@@ -460,8 +460,8 @@ def test_the_xlsx_opens_with_exactly_the_values_of_the_csv(app, staff):
     tricky = new_case(subject=TRICKY["subject"], content=TRICKY["content"], contact=details)[0]
     received_on(tricky, "2026-11-03 09:00")
     closed = new_case()[0]
-    cases.accept(db.session, closed, staff["court"])
-    cases.close(db.session, closed, staff["court"], "已答复 & 整改")
+    operations.accept(db.session, closed, staff["court"])
+    operations.close(db.session, closed, staff["court"], "已答复 & 整改")
     received_on(closed, "2026-11-04 10:30")
 
     csv_rows = by_reference(csv_table(fetch(None)))
@@ -500,7 +500,7 @@ def test_any_text_reads_back_from_the_xlsx_as_written(texts):
     rows = [[*texts, len(texts)], [None, *texts]]
     data = io.BytesIO()
 
-    assert xlsx_stream.write_workbook(data, rows, sheet="2026-11", header=header) == 2
+    assert xlsx.write_workbook(data, rows, sheet="2026-11", header=header) == 2
 
     sheet = spreadsheet(data.getvalue()).active
     read = [[as_read(cell.value) for cell in row] for row in sheet.iter_rows()]
@@ -511,12 +511,12 @@ def test_any_text_reads_back_from_the_xlsx_as_written(texts):
 
 def test_the_xlsx_writer_refuses_what_a_sheet_cannot_hold(monkeypatch):
     with pytest.raises(TypeError):
-        xlsx_stream.write_workbook(io.BytesIO(), [[1.5]], sheet="x", header=["a"])
+        xlsx.write_workbook(io.BytesIO(), [[1.5]], sheet="x", header=["a"])
     with pytest.raises(ValueError, match="cells under"):
-        xlsx_stream.write_workbook(io.BytesIO(), [["a", "b"]], sheet="x", header=["a"])
-    monkeypatch.setattr(xlsx_stream, "MAX_ROWS", 3)
+        xlsx.write_workbook(io.BytesIO(), [["a", "b"]], sheet="x", header=["a"])
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 3)
     with pytest.raises(ValueError, match="at most 3 rows"):
-        xlsx_stream.write_workbook(io.BytesIO(), [["a"]] * 3, sheet="x", header=["a"])
+        xlsx.write_workbook(io.BytesIO(), [["a"]] * 3, sheet="x", header=["a"])
 
 
 @pytest.mark.parametrize(

@@ -28,8 +28,8 @@ from security_helpers import code_for, enrol, jpeg_with_gps, running, stored_fil
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from feedback import accounts, cases
-from feedback.cases import ContactDetails
+from feedback.cases import operations
+from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import (
     AccountRequest,
@@ -47,6 +47,7 @@ from feedback.models import (
     Role,
     User,
 )
+from feedback.staff import accounts
 
 SITE = "feedback.example.gov.cn"
 ORIGIN = f"https://{SITE}"
@@ -315,8 +316,8 @@ def adding_information(site: Site) -> Ready:
 def rating(site: Site) -> Ready:
     case, code = new_case()
     staff = site.user("court-staff")
-    cases.accept(db.session, case, staff)
-    cases.close(db.session, case, staff, "经核实，已按通报整改到位。")
+    operations.accept(db.session, case, staff)
+    operations.close(db.session, case, staff, "经核实，已按通报整改到位。")
     db.session.commit()
     browser = on_the_case_page(site, case, code)
 
@@ -410,7 +411,7 @@ def logout(site: Site) -> Ready:
 def on_a_case(site: Site, accepted: bool = False, **options: Any) -> tuple[Browser, Case]:
     case, _code = new_case(**options)
     if accepted:
-        cases.accept(db.session, case, site.user("court-staff"))
+        operations.accept(db.session, case, site.user("court-staff"))
         db.session.commit()
     browser = site.signed_in("court-staff")
     browser.page(f"/inbox/cases/{case.id}")
@@ -778,11 +779,11 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "a manager approves a request": ("inbox.approve", deciding(approve=True)),
     "a manager rejects a request": ("inbox.reject", deciding(approve=False)),
     "a manager acknowledges an unapproved change": ("inbox.acknowledge", acknowledging),
-    "importing a pasted notice": ("notices.new", notice_import(upload=False)),
-    "importing an uploaded notice": ("notices.new", notice_import(upload=True)),
-    "saving a notice's preview": ("notices.edit", notice_preview(publish=False)),
-    "publishing a notice": ("notices.edit", notice_preview(publish=True)),
-    "deleting a draft notice": ("notices.discard", deleting_a_draft),
+    "importing a pasted notice": ("admin.notice_new", notice_import(upload=False)),
+    "importing an uploaded notice": ("admin.notice_new", notice_import(upload=True)),
+    "saving a notice's preview": ("admin.notice_edit", notice_preview(publish=False)),
+    "publishing a notice": ("admin.notice_edit", notice_preview(publish=True)),
+    "deleting a draft notice": ("admin.notice_discard", deleting_a_draft),
 }
 REQUESTED = "申请已提交"
 
@@ -798,7 +799,7 @@ def ready(site: Site, name: str) -> Ready:
 
 
 # What staff and the administrator do is audited; a citizen's steps are the case's events.
-AUDITED = ("auth.", "inbox.", "admin.", "notices.")
+AUDITED = ("auth.", "inbox.", "admin.")
 
 
 def audit_entries() -> int:

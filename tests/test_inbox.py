@@ -11,10 +11,11 @@ from conftest import PASSWORD, IsolatedClient, login, new_case, take_the_sqlite_
 from flask import request_finished
 from sqlalchemy import event, select
 
-from feedback import accounts, cases
+from feedback.cases import operations
 from feedback.extensions import db
 from feedback.inbox import listing
 from feedback.models import Attachment, Case, Item, Kind, Role, User, utcnow
+from feedback.staff import accounts
 
 REFERENCE = re.compile(r">(\d{4}-\d{2}-\d{6})</a>")
 
@@ -48,7 +49,7 @@ def three_cases(app, staff):
     opinion, _ = new_case(kind=Kind.OPINION, item_code="一.1.(1)", subject="意见一件")
     complaint, _ = new_case(kind=Kind.COMPLAINT, item_code="二.3", subject="投诉一件")
     other, _ = new_case(kind=Kind.OTHER, item_code=None, subject="其他一件")
-    cases.accept(db.session, complaint, staff["court"])
+    operations.accept(db.session, complaint, staff["court"])
     other.received_at = datetime(2025, 1, 15, 4, tzinfo=UTC)
     opinion.due_at = utcnow() - timedelta(hours=1)
     db.session.commit()
@@ -187,7 +188,7 @@ def make_cases(n, start):
     for k in range(start, start + n):
         case, _ = new_case(item_code=items[k % len(items)].code, subject=f"件{k}")
         assignee = user(f"court-clerk-{k}")
-        cases.assign(db.session, case, user("court-manager"), assignee)
+        operations.assign(db.session, case, user("court-manager"), assignee)
     db.session.commit()
 
 
@@ -219,11 +220,11 @@ def test_the_list_takes_the_same_number_of_queries_for_3_or_12_cases_at_any_page
 def test_the_case_page_takes_the_same_number_of_queries_for_1_or_10_events(client, staff):
     quiet, _ = new_case(subject="只有一个事件")
     busy, _ = new_case(subject="有十个事件")
-    cases.accept(db.session, busy, staff["court"])
-    cases.assign(db.session, busy, staff["court-manager"], staff["court"])
+    operations.accept(db.session, busy, staff["court"])
+    operations.assign(db.session, busy, staff["court-manager"], staff["court"])
     for n in range(7):
         clerk = user(f"court-clerk-{n}")
-        cases.add_note(db.session, busy, clerk, f"备注{n}")
+        operations.add_note(db.session, busy, clerk, f"备注{n}")
         clerk.active = False  # since left: not among the colleagues the page lists anyway
     db.session.commit()
     assert len(busy.events) == 10

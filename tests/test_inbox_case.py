@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from conftest import PASSWORD, body, login, new_case
 
-from feedback import cases
-from feedback.cases import ContactDetails
+from feedback.cases import operations
+from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import EventKind, Kind, Status
 
@@ -95,7 +95,7 @@ def test_a_step_the_status_forbids_is_refused_with_the_rules_message(client, sta
 def test_a_transfer_moves_the_case_to_the_other_inbox(client, staff):
     case, _ = new_case(subject="应由巡察办处理的件")
     login(client, staff["court"])
-    cases.add_note(db.session, case, staff["court"], "法院内部意见：请尽快转办")
+    operations.add_note(db.session, case, staff["court"], "法院内部意见：请尽快转办")
     db.session.commit()
     assert "法院内部意见" in page_of(client, case)
     response = step(

@@ -4,7 +4,7 @@ import pytest
 from conftest import PASSWORD, login, new_case
 from sqlalchemy import select
 
-from feedback import months
+from feedback.cases import months
 from feedback.extensions import db
 from feedback.models import Role, User, utcnow
 

@@ -16,10 +16,11 @@ from public_helpers import receipt, valid_form
 from security_helpers import code_for
 from sqlalchemy import delete, select
 
-from feedback import create_app, two_factor
+from feedback import create_app
 from feedback.config import ConfigurationError
 from feedback.extensions import db
 from feedback.models import RecoveryCode, User
+from feedback.staff import two_factor
 
 KEY_A = secrets.token_hex(32)
 KEY_B = secrets.token_hex(32)

@@ -7,7 +7,7 @@ from conftest import body, new_case
 from notice_helpers import import_sample, sample
 from sqlalchemy import func, select
 
-from feedback import cases, exports, months
+from feedback.cases import exports, months, operations
 from feedback.extensions import db
 from feedback.models import Body, BodyRole, Case, Item, ItemStatus, Kind, Notice
 from feedback.notices import editing, window
@@ -161,9 +161,9 @@ def test_editing_a_published_notice_keeps_the_item_a_case_refers_to(app):
 def test_a_citizens_choice_of_role_goes_to_that_notices_body(app):
     notice = import_sample("comma-aspects")
     item = next(i for a in notice.aspects for c in a.categories for i in c.items)
-    case, _ = cases.submit(
+    case, _ = operations.submit(
         db.session,
-        cases.Submission(
+        operations.Submission(
             kind=Kind.OPINION,
             chosen_body="court",
             item=item,
@@ -174,9 +174,9 @@ def test_a_citizens_choice_of_role_goes_to_that_notices_body(app):
     )
     assert case.body.name == "中共渔洋关镇委员会" and case.notice_id == notice.id
     # A report never reaches the unit it may concern: it goes to this notice's discipline body.
-    report, _ = cases.submit(
+    report, _ = operations.submit(
         db.session,
-        cases.Submission(
+        operations.Submission(
             kind=Kind.REPORT,
             chosen_body="court",
             item=None,
@@ -187,6 +187,6 @@ def test_a_citizens_choice_of_role_goes_to_that_notices_body(app):
         ),
     )
     assert report.body.id == notice.body_for(BodyRole.DISCIPLINE).id
-    assert not cases.may_hold(report, notice.body_for(BodyRole.COURT))
+    assert not operations.may_hold(report, notice.body_for(BodyRole.COURT))
     # The seed's court is another unit: for this notice's report it has no role.
-    assert cases.may_hold(report, body("court"))
+    assert operations.may_hold(report, body("court"))

@@ -8,10 +8,10 @@ from notice_helpers import import_sample
 from public_helpers import receipt, valid_form
 from sqlalchemy import event
 
-from feedback import accounts
 from feedback.extensions import db
 from feedback.models import BodyRole, Case, Role, User
 from feedback.notices import window
+from feedback.staff import accounts
 
 
 def first_item(notice):

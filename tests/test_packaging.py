@@ -52,6 +52,11 @@ def test_the_wheel_carries_templates_migrations_and_compiled_catalogs(wheel):
     assert "feedback/static/style.css" in names
 
 
+def test_the_wheel_leaves_the_demo_data_out(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert not [n for n in names if "demo" in n.split("/")[-1] or n.startswith("demo/")]
+
+
 def test_the_installed_package_migrates_and_serves_in_chinese(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run(

@@ -7,7 +7,8 @@ import pytest
 from conftest import case_count, new_case
 from public_helpers import post_form, valid_form
 
-from feedback import config, create_app, receipts
+from feedback import config, create_app
+from feedback.cases import receipts
 from feedback.config import ConfigurationError
 from feedback.extensions import db
 

@@ -8,7 +8,7 @@ from conftest import case_count
 from public_helpers import receipt, valid_form
 from sqlalchemy import make_url
 
-from feedback import database
+from feedback.storage import database
 
 
 def test_an_unknown_page_is_explained_in_chinese(client):

@@ -10,8 +10,8 @@ from public_helpers import CJK, field_error, post_form, receipt, send
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.labels import ROUTING_REASON
 from feedback.models import Case, Contact, Kind
+from feedback.web.labels import ROUTING_REASON
 
 
 def stored(reference: str) -> Case:

@@ -7,10 +7,9 @@ from conftest import body, new_case, take_the_sqlite_write_lock
 from public_helpers import CJK, field_error, send
 from sqlalchemy import select
 
-from feedback import cases
+from feedback.cases import operations, tracking
 from feedback.extensions import db
 from feedback.models import Event, EventKind, Rating
-from feedback.public import tracking
 
 NOT_FOUND = "未查到相关件，请核对受理编号和查询码后重试。"
 
@@ -73,11 +72,11 @@ def test_empty_fields_are_explained_beside_them(client):
 def test_the_timeline_shows_only_public_events_and_the_reply_after_closing(app, client, staff):
     case, code = new_case()
     court = staff["court"]
-    cases.add_note(db.session, case, court, "内部备注：此人多次来访，注意核实")
-    cases.assign(db.session, case, court, court)
-    cases.accept(db.session, case, court)
-    cases.extend(db.session, case, court, 10, "需要调取三年前的档案")
-    cases.close(db.session, case, court, "经核实，已督促相关部门整改到位。")
+    operations.add_note(db.session, case, court, "内部备注：此人多次来访，注意核实")
+    operations.assign(db.session, case, court, court)
+    operations.accept(db.session, case, court)
+    operations.extend(db.session, case, court, 10, "需要调取三年前的档案")
+    operations.close(db.session, case, court, "经核实，已督促相关部门整改到位。")
     db.session.commit()
 
     html = track(client, case.reference, code).get_data(as_text=True)
@@ -94,7 +93,7 @@ def test_the_timeline_shows_only_public_events_and_the_reply_after_closing(app, 
 
 def test_a_transfer_shows_the_new_body_and_why(client, staff):
     case, code = new_case()
-    cases.transfer(
+    operations.transfer(
         db.session, case, staff["court"], body("inspection"), "涉及整改落实情况，由巡察办核查"
     )
     db.session.commit()
@@ -106,7 +105,7 @@ def test_a_transfer_shows_the_new_body_and_why(client, staff):
 
 def test_a_declined_case_shows_the_reason(client, staff):
     case, code = new_case()
-    cases.decline(db.session, case, staff["court"], "反映内容不属于本院受理范围")
+    operations.decline(db.session, case, staff["court"], "反映内容不属于本院受理范围")
     db.session.commit()
     html = track(client, case.reference, code).get_data(as_text=True)
     assert "不予受理的理由" in html and "反映内容不属于本院受理范围" in html
@@ -124,8 +123,8 @@ def test_information_can_be_added_while_the_case_is_open_and_not_after(client, s
     assert "补充：办事时间是5月3日上午。" in html
     assert public_events(case.id)[-1] is EventKind.SUPPLEMENT
 
-    cases.accept(db.session, case, staff["court"])
-    cases.close(db.session, case, staff["court"], "已答复。")
+    operations.accept(db.session, case, staff["court"])
+    operations.close(db.session, case, staff["court"], "已答复。")
     db.session.commit()
     late = client.post(
         "/track/add", data={"reference": case.reference, "code": code, "text": "再补充一点"}
@@ -174,8 +173,8 @@ def test_the_outcome_can_be_rated_once_after_closing(client, staff):
     assert 'class="errorbox"' in early.get_data(as_text=True)
     assert case.rating is None
 
-    cases.accept(db.session, case, staff["court"])
-    cases.close(db.session, case, staff["court"], "已答复。")
+    operations.accept(db.session, case, staff["court"])
+    operations.close(db.session, case, staff["court"], "已答复。")
     db.session.commit()
     forged = client.post(
         "/track/rate", data={"reference": case.reference, "code": code, "rating": "thrilled"}
@@ -228,8 +227,8 @@ def test_the_case_page_is_in_english_with_the_cookie(client, staff):
     case, code = new_case(
         item_code=None, subject="Refund not paid", content="My court fee refund is still not paid."
     )
-    cases.accept(db.session, case, staff["court"])
-    cases.close(db.session, case, staff["court"], "The refund was paid on 3 May.")
+    operations.accept(db.session, case, staff["court"])
+    operations.close(db.session, case, staff["court"], "The refund was paid on 3 May.")
     db.session.commit()
     client.set_cookie("lang", "en")
     html = track(client, case.reference, code).get_data(as_text=True)

@@ -32,7 +32,7 @@ from served import BIN, ROOT, Gunicorn, Redis, gunicorn, redis_server
 from sqlalchemy import create_engine, make_url, text
 from test_browser import CHROMIUM, FLAGS, PHONE, shot
 
-from feedback import totp
+from feedback.staff import totp
 
 pytestmark = [
     pytest.mark.browser,

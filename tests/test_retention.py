@@ -11,8 +11,8 @@ from conftest import body, new_case
 from security_helpers import pdf, stored_files
 from sqlalchemy import func, make_url, select
 
-from feedback import attachments, cases
-from feedback.cases import ContactDetails
+from feedback.cases import attachments, operations
+from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import (
     AuditAction,
@@ -43,11 +43,11 @@ def history(app, staff, tmp_path):
         attachments.store(db.session, case, [attachments.CleanFile("pdf", pdf(name.encode()))])
         me = staff["court"]
         if name == "declined":
-            cases.decline(db.session, case, me, "不属于受理范围")
+            operations.decline(db.session, case, me, "不属于受理范围")
         elif closed_on:
-            cases.accept(db.session, case, me)
-            cases.close(db.session, case, me, "已办结")
-            cases.rate(db.session, case, Rating.SATISFIED, "")
+            operations.accept(db.session, case, me)
+            operations.close(db.session, case, me, "已办结")
+            operations.rate(db.session, case, Rating.SATISFIED, "")
         if closed_on:
             case.closed_at = datetime(closed_on, 3, 1, tzinfo=UTC)
         db.session.commit()
@@ -130,7 +130,7 @@ def test_a_purged_case_leaves_no_text_in_the_database_files(app, staff, runner, 
             contact=ContactDetails(f"{subject}-name", "13700000000", ""),
         )
         if subject == marker:
-            cases.decline(db.session, case, staff["court"], f"{marker}-reason")
+            operations.decline(db.session, case, staff["court"], f"{marker}-reason")
             case.closed_at = datetime(2025, 3, 1, tzinfo=UTC)
         db.session.commit()
     assert database_bytes(database_url).count(marker.encode()) >= 5  # the scan finds it

@@ -2,8 +2,9 @@
 
 import pytest
 
-from feedback import labels, routing
+from feedback.cases import routing
 from feedback.models import Kind
+from feedback.web import labels
 
 
 @pytest.mark.parametrize("kind", list(Kind))

@@ -10,10 +10,10 @@ from security_helpers import code_for, enrol, log_in, running
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from feedback import accounts, totp
-from feedback.auth import session as auth_session
 from feedback.extensions import db
 from feedback.models import AuditAction, AuditEntry, Role, User
+from feedback.staff import accounts, totp
+from feedback.staff import sessions as auth_session
 
 GENERIC_FAILURE = "用户名或密码不正确，或该账号无法登录。"
 REQUIRED = ("manager", "admin")
@@ -133,7 +133,7 @@ def test_a_code_works_once(client, staff):
 def test_a_recovery_code_works_once_and_is_recorded(client, staff):
     manager = staff["court-manager"]
     enrol(manager)
-    from feedback import two_factor
+    from feedback.staff import two_factor
 
     codes = two_factor.new_recovery_codes(db.session, manager)
     db.session.commit()

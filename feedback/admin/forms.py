@@ -15,10 +15,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from feedback.inbox.forms import LENGTH, REQUIRED, AccountForm, new_password
-from feedback.labels import ROLE
 from feedback.models import Body, Role
-from feedback.text import NoControlCharacters, strip
+from feedback.web.forms import LENGTH, REQUIRED, AccountForm, new_password
+from feedback.web.labels import ROLE
+from feedback.web.text import NoControlCharacters, strip
 
 DAYS = _l("Enter a number of days from %(min)s to %(max)s.")
 NO_BODY = _l("None (administrator)")

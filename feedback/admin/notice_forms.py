@@ -12,14 +12,13 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from feedback.admin.forms import line
-from feedback.inbox.forms import REQUIRED
-from feedback.labels import BODY_ROLE, ITEM_STATUS
 from feedback.models import Body, BodyRole, ItemStatus, Notice
 from feedback.notices import editing
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import SLUG, decode
-from feedback.public.forms import OneOf
-from feedback.text import NoControlCharacters, one_line_endings, strip
+from feedback.web.forms import REQUIRED, OneOf
+from feedback.web.labels import BODY_ROLE, ITEM_STATUS
+from feedback.web.text import NoControlCharacters, one_line_endings, strip
 
 TEXT_MAX = 200_000  # a long notice is some 20,000 characters
 TITLE_MAX = 300

@@ -4,34 +4,33 @@ An imported notice is a draft: its page shows the tree as read, the warnings, th
 words that decided them, and the bodies found in its closing paragraph. The administrator corrects
 titles, texts and statuses, confirms or changes each role's body, and publishes. A published notice
 is edited on the same page, in place, so that the cases already received keep their items.
+
+They are pages of the admin blueprint (feedback.admin.views), behind its administrator check.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from feedback import audit
 from feedback.admin.notice_forms import ImportForm, edit_form
-from feedback.admin.views import require_admin
-from feedback.auth.session import signed_in_user
+from feedback.admin.views import bp
 from feedback.extensions import db
-from feedback.inbox.queries import all_bodies
 from feedback.models import AuditAction, ItemStatus, Notice, NoticeBody
 from feedback.notices import editing, window
+from feedback.notices.catalog import all_bodies
 from feedback.notices.contacts import roles
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import import_notice
 from feedback.notices.parser import parse
-
-bp = Blueprint("notices", __name__)
-bp.before_request(require_admin)
+from feedback.staff import audit
+from feedback.staff.sessions import signed_in_user
 
 Page = tuple[str, int] | Response
 
 
-@bp.route("/new", methods=["GET", "POST"])
-def new() -> Page:
+@bp.route("/notices/new", methods=["GET", "POST"])
+def notice_new() -> Page:
     """Paste or upload a notice; it is read and kept as a draft to check before publishing."""
     form = ImportForm()
     if form.validate_on_submit():
@@ -59,12 +58,12 @@ def new() -> Page:
             )
             db.session.commit()
             flash(_("The notice was read. Check it, correct it, and publish it."), "success")
-            return redirect(url_for(".edit", notice_id=notice.id))
+            return redirect(url_for(".notice_edit", notice_id=notice.id))
     return render_template("admin/notice_new.html", form=form), 400 if form.errors else 200
 
 
-@bp.route("/<int:notice_id>", methods=["GET", "POST"])
-def edit(notice_id: int) -> Page:
+@bp.route("/notices/<int:notice_id>", methods=["GET", "POST"])
+def notice_edit(notice_id: int) -> Page:
     """The preview of a draft, or the page of a published notice: correct, save, publish."""
     notice = db.session.get(Notice, notice_id) or abort(404)
     bodies = all_bodies(db.session)
@@ -93,12 +92,12 @@ def edit(notice_id: int) -> Page:
             flash(_("The notice is published: citizens can read it and comment."), "success")
         else:
             flash(_("The changes are saved."), "success")
-        return redirect(url_for(".edit", notice_id=notice.id))
+        return redirect(url_for(".notice_edit", notice_id=notice.id))
     return _edit_page(notice, form, 400 if form.errors else 200)
 
 
-@bp.post("/<int:notice_id>/discard")
-def discard(notice_id: int) -> Response:
+@bp.post("/notices/<int:notice_id>/discard")
+def notice_discard(notice_id: int) -> Response:
     """Delete a draft that should not be published."""
     notice = db.session.get(Notice, notice_id) or abort(404)
     detail = editing.summary(notice)
@@ -108,7 +107,7 @@ def discard(notice_id: int) -> Response:
     except NoticeError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for(".edit", notice_id=notice_id))
+        return redirect(url_for(".notice_edit", notice_id=notice_id))
     db.session.commit()
     flash(_("The draft is deleted."), "success")
     return redirect(url_for("admin.home"))

@@ -7,14 +7,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from feedback import accounts, approvals, audit
 from feedback.admin.forms import AdminAccountForm, BodyForm, MoveForm, PasswordResetForm
-from feedback.auth.session import signed_in_user
-from feedback.auth.views import announce, switch_account
 from feedback.extensions import db, login_manager
-from feedback.inbox.queries import all_bodies
 from feedback.models import AuditAction, Body, Item, Notice, Role, User
 from feedback.notices import window
+from feedback.notices.catalog import all_bodies
+from feedback.staff import accounts, approvals, audit
+from feedback.staff.account_pages import announce, switch_account
+from feedback.staff.sessions import signed_in_user
 
 bp = Blueprint("admin", __name__)
 

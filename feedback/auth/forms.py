@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from feedback.text import NoControlCharacters, strip
+from feedback.web.text import NoControlCharacters, strip
 
 
 class LoginForm(FlaskForm):

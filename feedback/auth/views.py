@@ -19,10 +19,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from feedback import accounts, audit, totp, two_factor
-from feedback.auth import throttle
 from feedback.auth.forms import CodeForm, LoginForm
-from feedback.auth.session import (
+from feedback.extensions import db, limiter
+from feedback.models import AuditAction, User
+from feedback.staff import accounts, audit, throttle, totp, two_factor
+from feedback.staff.sessions import (
     end_session,
     home_for,
     load_user,
@@ -30,8 +31,6 @@ from feedback.auth.session import (
     signed_in_user,
     start_session,
 )
-from feedback.extensions import db, limiter
-from feedback.models import AuditAction, User
 
 bp = Blueprint("auth", __name__)
 
@@ -187,51 +186,3 @@ def logout() -> Response:
     db.session.commit()
     flash(_("You have logged out."), "success")
     return redirect(url_for("auth.login"))
-
-
-def switch_account(user_id: int, *, active: bool) -> Response:
-    """Deactivate or reactivate an account, for the managers' and the administrator's pages."""
-    user = db.session.get(User, user_id)
-    try:
-        if user is None:
-            raise LookupError(user_id)
-        change = accounts.set_active(db.session, signed_in_user(), user, active)
-    except LookupError:
-        abort(404)
-    except accounts.AccountError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        name = user.username
-        db.session.commit()
-        announce(
-            change,
-            _("The account %(name)s is active.", name=name)
-            if active
-            else _("The account %(name)s is deactivated.", name=name),
-        )
-    return redirect(url_for(".accounts_page"))
-
-
-def announce(change: accounts.Change, done: str) -> None:
-    """Say what an account operation did: made the change, asked a manager, or did it unasked."""
-    if change.request is not None:
-        flash(
-            _(
-                "Request sent: it takes effect once a manager of %(body)s approves it; "
-                "they see it on their next page.",
-                body=change.request.body.name,
-            ),
-            "success",
-        )
-        return
-    flash(done, "success")
-    if change.unapproved and change.account is not None and change.account.body is not None:
-        flash(
-            _(
-                "%(body)s has no active manager to approve this: it was done without approval, "
-                "is written to its audit log and will be shown to its managers.",
-                body=change.account.body.name,
-            ),
-            "warning",
-        )

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from feedback import audit
 from feedback.extensions import db, login_manager
 from feedback.models import Attachment, AuditAction, Case, Contact, Notice
+from feedback.staff import audit
 
 P = ParamSpec("P")
 R = TypeVar("R")

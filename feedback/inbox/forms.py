@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     Field,
     IntegerField,
-    PasswordField,
     SelectChoice,
     SelectField,
     StringField,
@@ -21,19 +20,16 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
-from feedback import accounts, cases, months
-from feedback.i18n import body_name
+from feedback.cases import months, operations
 from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
-from feedback.labels import KIND, ROLE, STATUS
-from feedback.models import Body, Case, Kind, Role, Status
-from feedback.text import NoControlCharacters, one_line_endings, strip
-
-REQUIRED = _l("Please fill this in.")
-LENGTH = _l("Write %(min)d to %(max)d characters.")
+from feedback.models import Body, Case, Kind, Status
+from feedback.web.forms import LENGTH, REQUIRED
+from feedback.web.i18n import body_name
+from feedback.web.labels import KIND, STATUS
+from feedback.web.text import NoControlCharacters, one_line_endings, strip
 
 
 def valid_month(form: FlaskForm, field: Field) -> None:
@@ -165,7 +161,7 @@ def step_form(
         form.to_body.choices = [
             SelectChoice(b.id, body_name(b))
             for b in bodies
-            if b.id != case.body_id and cases.may_hold(case, b)
+            if b.id != case.body_id and operations.may_hold(case, b)
         ]
     elif isinstance(form, AssignForm):
         form.assignee.choices = [SelectChoice(u.id, u.username) for u in staff]
@@ -179,53 +175,6 @@ def step_form(
         ]
         form.days.render_kw = {"min": 1, "max": most, "inputmode": "numeric"}
     return form
-
-
-def new_password(label: Any = None) -> PasswordField:
-    """A new password: long enough here; accounts.check_password refuses the guessable."""
-    return PasswordField(
-        label or _l("Password"),
-        validators=[
-            InputRequired(REQUIRED),
-            Length(
-                accounts.MIN_PASSWORD_LENGTH,
-                200,
-                _l("A password needs at least %(min)d characters."),
-            ),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-
-class AccountForm(FlaskForm):
-    """A new account of the manager's own body."""
-
-    username = StringField(
-        _l("Username"),
-        filters=[strip],
-        validators=[
-            DataRequired(REQUIRED),
-            Length(3, 40, LENGTH),
-            Regexp(
-                r"^[A-Za-z0-9._-]+$",
-                message=_l("Use letters, digits, dots, dashes or underscores."),
-            ),
-        ],
-        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
-    )
-    password = new_password()
-    role = SelectField(
-        _l("Role"),
-        choices=[SelectChoice(r.value, ROLE[r]) for r in (Role.STAFF, Role.MANAGER)],
-        default=Role.STAFF.value,
-    )
-
-    def validate_password(self, field: Field) -> None:
-        """Refuse a common or guessable password beside its field (accounts.check_password)."""
-        try:
-            accounts.check_password(field.data or "", self.username.data or "")
-        except accounts.AccountError as error:
-            raise ValidationError(str(error)) from None
 
 
 class ExportForm(FlaskForm):

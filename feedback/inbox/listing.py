@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 from flask import url_for
 from flask_babel import get_timezone
 
-from feedback import labels
 from feedback.inbox.queries import InboxRow
+from feedback.web import labels
 
 SUBJECT_WIDTH = 30  # as Jinja's truncate(30, true, "…", 0)
 

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from feedback.models import Body, Case, Event, Item, Kind, Role, Status, User
+from feedback.models import Case, Event, Item, Kind, Role, Status, User
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def inbox_page(
     offset = (number - 1) * size
     wanted = offset + size + 1  # one more than shown tells whether a next page exists
     start, end = filters.received_between or (None, None)
-    # Only an open case has a deadline (cases.py clears due_at on closing and declining).
+    # Only an open case has a deadline (cases/operations.py clears due_at on closing and declining).
     shape = PageShape(
         status=filters.status is not None,
         kind=filters.kind is not None,
@@ -201,10 +201,6 @@ def timeline(session: Session, case: Case, body_id: int) -> list[Event]:
             .order_by(Event.id)
         ).scalars()
     )
-
-
-def all_bodies(session: Session) -> list[Body]:
-    return list(session.execute(sa.select(Body).order_by(Body.id)).scalars())
 
 
 def notice_items(session: Session) -> list[ItemOption]:

@@ -11,10 +11,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from feedback import accounts, approvals, attachments, audit, cases, exports, months
-from feedback.auth.session import signed_in_user
-from feedback.auth.views import announce, switch_account
-from feedback.cases import CaseError
+from feedback.cases import attachments, exports, months, operations
+from feedback.cases.operations import CaseError
 from feedback.extensions import db
 from feedback.inbox import listing, queries
 from feedback.inbox.access import (
@@ -26,7 +24,6 @@ from feedback.inbox.access import (
     reveal_contact,
 )
 from feedback.inbox.forms import (
-    AccountForm,
     AcknowledgeForm,
     DecisionForm,
     ExportForm,
@@ -34,6 +31,11 @@ from feedback.inbox.forms import (
     step_form,
 )
 from feedback.models import AuditAction, Body, Case, Contact, Role, User, utcnow
+from feedback.notices import catalog
+from feedback.staff import accounts, approvals, audit
+from feedback.staff.account_pages import announce, switch_account
+from feedback.staff.sessions import signed_in_user
+from feedback.web.forms import AccountForm
 
 bp = Blueprint("inbox", __name__)
 bp.before_request(require_case_reader)
@@ -121,9 +123,9 @@ def case_page(
     revealed: bool = False,
     status: int = 200,
 ) -> Page:
-    steps = cases.allowed_steps(case)
+    steps = operations.allowed_steps(case)
     # Every body: where the case may be transferred, and the citizen's choice without a notice.
-    bodies = queries.all_bodies(db.session) if "transfer" in steps or case.notice is None else []
+    bodies = catalog.all_bodies(db.session) if "transfer" in steps or case.notice is None else []
     staff = queries.colleagues(db.session, case.body_id) if "assign" in steps else []
     forms = {step: step_form(step, case, bodies, staff, bound=False) for step in steps}
     if posted and posted[0] in forms:
@@ -143,7 +145,7 @@ def case_page(
 def take_step(case_id: int, step: str, run: Step, done: str, then: str | None = None) -> Page:
     """Validate a step's form, run its one case operation, commit, and go back to the case."""
     case = body_case(case_id)
-    bodies = queries.all_bodies(db.session) if step == "transfer" else []
+    bodies = catalog.all_bodies(db.session) if step == "transfer" else []
     staff = queries.colleagues(db.session, case.body_id) if step == "assign" else []
     form = step_form(step, case, bodies, staff, bound=True)
     if not form.validate_on_submit():
@@ -166,7 +168,7 @@ def take_step(case_id: int, step: str, run: Step, done: str, then: str | None = 
 @bp.post("/cases/<int:case_id>/accept")
 def accept(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.accept(db.session, case, me)
+        operations.accept(db.session, case, me)
 
     return take_step(case_id, "accept", run, _("The case is accepted."))
 
@@ -174,7 +176,7 @@ def accept(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/decline")
 def decline(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.decline(db.session, case, me, form.reason.data)
+        operations.decline(db.session, case, me, form.reason.data)
 
     return take_step(case_id, "decline", run, _("The case is not accepted; the citizen sees why."))
 
@@ -183,7 +185,7 @@ def decline(case_id: int) -> Page:
 def transfer(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
         to_body = db.session.get_one(Body, form.to_body.data)
-        cases.transfer(db.session, case, me, to_body, form.reason.data)
+        operations.transfer(db.session, case, me, to_body, form.reason.data)
 
     return take_step(
         case_id,
@@ -197,7 +199,7 @@ def transfer(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/note")
 def note(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.add_note(db.session, case, me, form.text.data)
+        operations.add_note(db.session, case, me, form.text.data)
 
     return take_step(case_id, "note", run, _("The internal note is saved."))
 
@@ -205,7 +207,7 @@ def note(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/assign")
 def assign(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.assign(db.session, case, me, db.session.get_one(User, form.assignee.data))
+        operations.assign(db.session, case, me, db.session.get_one(User, form.assignee.data))
 
     return take_step(case_id, "assign", run, _("The case is assigned."))
 
@@ -213,7 +215,7 @@ def assign(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/extend")
 def extend(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.extend(db.session, case, me, form.days.data, form.reason.data)
+        operations.extend(db.session, case, me, form.days.data, form.reason.data)
 
     return take_step(case_id, "extend", run, _("The time limit is extended."))
 
@@ -221,7 +223,7 @@ def extend(case_id: int) -> Page:
 @bp.post("/cases/<int:case_id>/close")
 def close(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:
-        cases.close(db.session, case, me, form.reply.data)
+        operations.close(db.session, case, me, form.reply.data)
 
     return take_step(case_id, "close", run, _("The reply is sent and the case is closed."))
 

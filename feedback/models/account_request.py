@@ -4,7 +4,7 @@ The administrator (on the web or the command line) may not, alone, open a way in
 cases: creating, reactivating, resetting the password or second factor of an account in a body,
 or moving an account into one, waits for the approval of an active manager of that body. A body
 with no active manager cannot be asked: the change is made at once, kept here as UNAPPROVED and
-shown to each of the body's managers until they have acknowledged it (feedback.approvals).
+shown to each of the body's managers until they have acknowledged it (feedback.staff.approvals).
 """
 
 from datetime import datetime

@@ -43,7 +43,7 @@ class AuditAction(StrEnum):
 
 
 class AuditEntry(Base):
-    """One recorded access or change. Entries are only ever added (see feedback.audit).
+    """One recorded access or change. Entries are only ever added (see feedback.staff.audit).
 
     The case is kept by id and reference without a foreign key, so that an entry outlives the
     case it is about when retention deletes the case.

@@ -79,7 +79,7 @@ class Case(Base):
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # 2026-11-000123
     tracking_hash: Mapped[str] = mapped_column(String(64))  # keyed hash of the 查询码
     # Keyed hash of the one-time token of the form it came from: the same form is stored once.
-    # None for cases sent before the token existed (feedback/resubmission.py).
+    # None for cases sent before the token existed (feedback/cases/resubmission.py).
     submission_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)

@@ -87,7 +87,7 @@ class NoticeBody(Base):
     """Which body plays which role for a notice; one body may serve many notices.
 
     One body plays one role in a notice: were the inspected unit also its discipline group, the
-    reports about the unit would reach the unit (feedback/routing.py).
+    reports about the unit would reach the unit (feedback/cases/routing.py).
     """
 
     __tablename__ = "notice_bodies"
@@ -165,7 +165,7 @@ class Item(Base):
 
 
 class CatalogStamp(Base):
-    """One row whose stamp is renewed by every change to the catalog (see feedback/public/catalog.py)."""
+    """One row whose stamp is renewed by every change to the catalog (see feedback/notices/catalog.py)."""
 
     __tablename__ = "catalog_stamps"
 

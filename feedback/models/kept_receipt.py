@@ -12,7 +12,7 @@ from feedback.models.case import Case
 class KeptReceipt(Base):
     """The tracking code of a new case, sealed under a key that only the citizen's browser holds.
 
-    feedback/resubmission.py says how; the row is deleted once it has expired.
+    feedback/cases/resubmission.py says how; the row is deleted once it has expired.
     """
 
     __tablename__ = "kept_receipts"

@@ -8,14 +8,14 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from feedback import audit
 from feedback.extensions import db
-from feedback.labels import ITEM_STATUS, finding_text
 from feedback.models import AuditAction, Body, BodyRole, ItemStatus
 from feedback.notices import editing, window
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import BodyPlan, check_slug, decode, import_notice, plan_bodies, read
 from feedback.notices.parser import ParsedNotice
+from feedback.staff import audit
+from feedback.web.labels import ITEM_STATUS, finding_text
 
 OPTION_OF_FIELD = {"slug": "--slug", "closes_on": "--closes", "unit": "--unit"}
 

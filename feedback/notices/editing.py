@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from feedback import routing
-from feedback.labels import BODY_ROLE, KIND
+from feedback.cases import routing
 from feedback.models import (
     Body,
     BodyRole,
@@ -28,6 +27,7 @@ from feedback.models import (
 from feedback.notices import window
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import body_slug_stem, check_one_role_each, missing_bodies_message
+from feedback.web.labels import BODY_ROLE, KIND
 
 
 def set_status(item: Item, status: ItemStatus) -> None:
@@ -80,7 +80,7 @@ def _check_held_cases(
 ) -> None:
     """Refuse a new role under which a body would hold cases of this notice the rules forbid it.
 
-    The notice's row is locked first: a report on its way (feedback/cases.py locks the row FOR
+    The notice's row is locked first: a report on its way (feedback/cases/operations.py locks the row FOR
     KEY SHARE before reading the roles) is then committed, and counted here, or waits for this
     edit and reads the new roles.
     """

@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback.labels import BODY_ROLE
 from feedback.models import (
     Aspect,
     Body,
@@ -31,6 +30,7 @@ from feedback.notices import window
 from feedback.notices.contacts import ParsedContact, roles
 from feedback.notices.errors import NoticeError
 from feedback.notices.parser import NoProblemsFound, ParsedNotice, parse
+from feedback.web.labels import BODY_ROLE
 
 SEED_SLUG = "wufeng-court-2020"
 SEED_UNIT = "五峰土家族自治县人民法院"

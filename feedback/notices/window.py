@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
-from feedback import months
+from feedback.cases import months
 from feedback.notices.errors import NoticeError
 
 

@@ -24,13 +24,14 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
-from feedback import attachments, resubmission, routing
-from feedback.attachments import CleanFile
-from feedback.cases import ContactDetails
-from feedback.i18n import body_name
-from feedback.labels import KIND, RATING
+from feedback.cases import attachments, resubmission, routing
+from feedback.cases.attachments import CleanFile
+from feedback.cases.operations import ContactDetails
 from feedback.models import Body, Item, Kind, Rating
-from feedback.text import NoControlCharacters, one_line_endings, strip
+from feedback.web.forms import OneOf
+from feedback.web.i18n import body_name
+from feedback.web.labels import KIND, RATING
+from feedback.web.text import NoControlCharacters, one_line_endings, strip
 
 SUBJECT_MAX = 60
 CONTENT_MIN = 10
@@ -58,23 +59,6 @@ def normalise_phone(text: str) -> str | None:
     if landline:
         return f"{landline[1]}-{landline[2]}"
     return None
-
-
-class OneOf:
-    """Require one of the field's own choices: a missing and a forged value get clear messages."""
-
-    def __init__(self, missing: str, invalid: str, optional: bool = False) -> None:
-        self.missing = missing
-        self.invalid = invalid
-        self.optional = optional
-
-    def __call__(self, form: FlaskForm, field: Field) -> None:
-        if not field.data:
-            if self.optional:
-                return
-            raise StopValidation(self.missing)
-        if field.data not in {c.value for c in field.choices}:
-            raise StopValidation(self.invalid)
 
 
 class Required(DataRequired):
@@ -256,7 +240,7 @@ class SubmissionForm(FlaskForm):
     # shows none): WTForms would translate a default one, loading its catalog for every form.
     confirm_routing = HiddenField(label="")
     proposed_body = HiddenField(label="")
-    # Names this rendered form: posted again, it stores nothing more (feedback/resubmission.py).
+    # Names this rendered form: posted again, it stores nothing more (feedback/cases/resubmission.py).
     form_token = HiddenField(
         label="", default=resubmission.new_form_token, validators=[one_time_token]
     )

@@ -2,7 +2,7 @@
 
 No JavaScript and no secrets in URLs: the tracking code is shown in the response to the
 submitting POST (again, for a short while, to the same browser posting the same form: see
-feedback/resubmission.py), and later travels only in POST bodies.
+feedback/cases/resubmission.py), and later travels only in POST bodies.
 """
 
 from urllib.parse import urlsplit
@@ -20,22 +20,21 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from feedback import attachments, cases, resubmission, routing
-from feedback.cases import CaseError, Submission
-from feedback.database import read_only_session
+from feedback.cases import attachments, operations, resubmission, routing, tracking
+from feedback.cases.operations import CaseError, Submission
+from feedback.cases.receipts import Receipt
 from feedback.extensions import db, limiter
-from feedback.i18n import LANGUAGE_COOKIE, waiting_time
-from feedback.labels import ROUTING_REASON
 from feedback.models import Body, Case, Kind, Notice, Status, utcnow
-from feedback.notices import window
-from feedback.public import catalog, tracking
+from feedback.notices import catalog, window
 from feedback.public.forms import (
     RatingForm,
     SubmissionForm,
     SupplementForm,
     TrackingForm,
 )
-from feedback.receipts import Receipt
+from feedback.storage.database import read_only_session
+from feedback.web.i18n import LANGUAGE_COOKIE, waiting_time
+from feedback.web.labels import ROUTING_REASON
 
 bp = Blueprint("public", __name__)
 
@@ -134,7 +133,7 @@ def submit(slug: str | None) -> str | tuple[str, int]:
     if files is None:
         return _submission_page(form, notice, slug)
     try:
-        case, code = cases.submit(db.session, submission)
+        case, code = operations.submit(db.session, submission)
         attachments.store(db.session, case, files)
         resubmission.keep(db.session, case, code, submission, case.received_at)
         receipt = Receipt.of(case, code, notice, item, files=len(files))
@@ -242,7 +241,7 @@ def add_information() -> Page:
     if not form.validate():
         return _case_page(case, form.code.data, supplement=form)
     try:
-        cases.add_supplement(db.session, case, form.text.data)
+        operations.add_supplement(db.session, case, form.text.data)
     except CaseError as error:
         db.session.rollback()
         return _case_page(case, form.code.data, supplement=form, refused=str(error)), 409
@@ -261,7 +260,7 @@ def rate() -> Page:
     if not form.validate():
         return _case_page(case, form.code.data, rating=form)
     try:
-        cases.rate(db.session, case, form.chosen_rating, form.comment.data)
+        operations.rate(db.session, case, form.chosen_rating, form.comment.data)
     except CaseError as error:
         db.session.rollback()
         return _case_page(case, form.code.data, rating=form, refused=str(error)), 409

@@ -5,7 +5,7 @@ Revises: e6b4a7c1d9f2
 Create Date: 2026-11-24 21:00:00
 
 Each worker keeps the published notices in memory and reloads them when this stamp differs
-from the one it loaded with (feedback/public/catalog.py).
+from the one it loaded with (feedback/notices/catalog.py).
 """
 import uuid
 

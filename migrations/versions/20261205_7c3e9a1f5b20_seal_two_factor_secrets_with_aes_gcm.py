@@ -5,7 +5,7 @@ Revises: f3a8c6e1b2d9
 Create Date: 2026-12-05 10:00:00
 
 Two-factor secrets were hidden by XOR with HMAC(SHA-256("totp-secret:" + SECRET_KEY), nonce),
-without integrity. They are sealed anew here with AES-256-GCM (feedback/keys.py), bound to their
+without integrity. They are sealed anew here with AES-256-GCM (feedback/storage/keys.py), bound to their
 account. The key in force is DATA_KEY, which defaults to SECRET_KEY: the one they were made with.
 No schema change; the old form is kept only here, to read it and to go back down.
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 from flask import current_app
 
-from feedback import keys
+from feedback.storage import keys
 
 # revision identifiers, used by Alembic.
 revision = '7c3e9a1f5b20'

@@ -6,7 +6,7 @@ Create Date: 2026-12-05 08:00:00
 
 Each case records a keyed hash of the one-time token of the form it came from (unique; empty
 for the cases sent before), and kept_receipts holds, for 30 minutes, a new case's tracking code
-sealed under a key that only the citizen's browser holds (feedback/resubmission.py).
+sealed under a key that only the citizen's browser holds (feedback/cases/resubmission.py).
 """
 import sqlalchemy as sa
 from alembic import op

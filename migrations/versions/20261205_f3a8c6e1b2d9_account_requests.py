@@ -6,7 +6,7 @@ Create Date: 2026-12-05 08:00:00
 
 The administrator may no longer, alone, open a way into a body's cases: creating, reactivating,
 resetting the password or second factor of an account in a body, or moving an account into one,
-waits for the approval of an active manager of that body (feedback.approvals). A body without an
+waits for the approval of an active manager of that body (feedback.staff.approvals). A body without an
 active manager takes the change at once; it is kept here and shown to each manager until they
 acknowledge it. The audit log's new actions need no schema change (a plain VARCHAR).
 """

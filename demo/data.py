@@ -29,7 +29,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from feedback import receipts, routing
+from feedback.cases import receipts, routing
+from feedback.cases.months import month_of
 from feedback.extensions import db
 from feedback.models import (
     Body,
@@ -46,7 +47,6 @@ from feedback.models import (
     User,
     utcnow,
 )
-from feedback.months import month_of
 
 BATCH = 5_000  # cases per transaction
 DAY = timedelta(days=1)

@@ -35,8 +35,8 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from feedback import attachment_store
 from feedback.models import Attachment, Case
+from feedback.storage import attachment_store
 
 # kind → (media type, file extension)
 MEDIA = {

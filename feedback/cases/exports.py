@@ -5,7 +5,7 @@ and the transfers are kept on the case) and fetches it `yield_per` 1000 rows, yi
 `ExportRow` tuple per case, never an ORM object and never a query per row (on PostgreSQL the
 next batch is fetched on a thread while this one is formatted). `table` turns each into its
 cells; the CSV writer makes UTF-8 chunks of them (with a BOM, so that Excel shows the
-Chinese) every few hundred rows; the XLSX writer (feedback/xlsx_stream.py) writes the workbook
+Chinese) every few hundred rows; the XLSX writer (feedback/cases/xlsx.py) writes the workbook
 batch by batch into a temporary file, which is then sent in chunks and deleted. Neither holds
 the month in memory.
 
@@ -44,9 +44,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.sqltypes import NullType
 
-from feedback import months, xlsx_stream
-from feedback.database import read_only
-from feedback.labels import KIND, RATING, STATUS
+from feedback.cases import months, xlsx
 from feedback.models import (
     Body,
     Case,
@@ -57,6 +55,8 @@ from feedback.models import (
     Status,
     utcnow,
 )
+from feedback.storage.database import read_only
+from feedback.web.labels import KIND, RATING, STATUS
 
 FORMATS = ("csv", "xlsx")
 MIMETYPES = {
@@ -504,7 +504,7 @@ def csv_chunks(rows: Iterable[ExportRow], *, with_body: bool) -> Iterator[bytes]
 def write_xlsx(rows: Iterable[ExportRow], file: IO[bytes], *, with_body: bool, sheet: str) -> None:
     """Write the workbook row by row to a binary file, in constant memory, with no formula."""
     names = [neutralise(name) for name in headers(with_body)]
-    xlsx_stream.write_workbook(file, table(rows, with_body), sheet=sheet, header=names)
+    xlsx.write_workbook(file, table(rows, with_body), sheet=sheet, header=names)
 
 
 def xlsx_chunks(rows: Iterable[ExportRow], *, with_body: bool, sheet: str) -> Iterator[bytes]:

@@ -3,7 +3,7 @@
 `/livez` says only that the process answers; `/healthz` (readiness) whether it can take a
 submission: 503 only without the database. Without Redis the limits fall back to each worker's
 memory, so the service is "degraded", not unavailable. Neither is rate-limited, and neither waits
-longer than the timeouts of feedback/timeouts.py.
+longer than the timeouts of feedback/storage/timeouts.py.
 
 ProxyFix trusts exactly TRUSTED_PROXIES hops of X-Forwarded-For: with nginx in front that is 1,
 and the rate limits then apply to the real client; a client's own forged header changes nothing.

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from feedback.cross_site import CrossSiteRequest
 from feedback.extensions import db, limiter
-from feedback.i18n import waiting_time
 from feedback.models import Body
+from feedback.web.cross_site import CrossSiteRequest
+from feedback.web.i18n import waiting_time
 
 # What a limit on each endpoint counts, for the 429 page's words.
 LIMITED = {

@@ -17,9 +17,10 @@ from limits import RateLimitItem, parse_many
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from feedback import keys, receipts
+from feedback.cases import receipts
 from feedback.extensions import limiter
 from feedback.models import Case, Event, EventKind
+from feedback.storage import keys
 
 SCOPE = "track-reference"
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from feedback import routing
+from feedback.cases import routing
 from feedback.models import (
     AuditAction,
     BodyRole,
@@ -89,7 +89,7 @@ AUDIT = {
     AuditAction.RECOVERY_CODES_NEW: _l("Replaced the recovery codes"),
 }
 
-# What an account request asks for (feedback.approvals).
+# What an account request asks for (feedback.staff.approvals).
 REQUEST_KIND = {
     RequestKind.CREATE: _l("Create the account"),
     RequestKind.REACTIVATE: _l("Reactivate the account"),

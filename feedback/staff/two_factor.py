@@ -14,9 +14,10 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from feedback import audit, keys, totp
+from feedback.cases.receipts import ALPHABET
 from feedback.models import AuditAction, RecoveryCode, User, utcnow
-from feedback.receipts import ALPHABET
+from feedback.staff import audit, totp
+from feedback.storage import keys
 
 RECOVERY_CODES = 10
 RECOVERY_GROUP = 5  # xxxxx-xxxxx: 50 random bits

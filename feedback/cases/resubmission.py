@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from feedback.models import Case, KeptReceipt
 
 if TYPE_CHECKING:
-    from feedback.cases import Submission
+    from feedback.cases.operations import Submission
 
 KEEP_MINUTES = 30  # how long the browser that sent a message can see its receipt again
 KEEP = timedelta(minutes=KEEP_MINUTES)

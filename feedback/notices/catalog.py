@@ -18,7 +18,6 @@ from flask import current_app
 from sqlalchemy import Connection, event, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from feedback.database import request_read
 from feedback.models import (
     Aspect,
     Body,
@@ -28,6 +27,7 @@ from feedback.models import (
     Notice,
     NoticeBody,
 )
+from feedback.storage.database import request_read
 
 CATALOG_MODELS = (Notice, NoticeBody, Aspect, Category, Item, Body)
 EXTENSION_KEY = "feedback.catalog"
@@ -65,6 +65,11 @@ def current() -> Catalog:
             held = _load(connection, stamp)
             current_app.extensions[EXTENSION_KEY] = held
     return held
+
+
+def all_bodies(session: Session) -> list[Body]:
+    """Every receiving body, published or not, in order: for the staff's pages."""
+    return list(session.execute(select(Body).order_by(Body.id)).scalars())
 
 
 def items(notice: Notice) -> list[Item]:

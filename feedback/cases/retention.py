@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from feedback import attachment_store, audit, months, timeouts
+from feedback.cases import months
 from feedback.models import (
     Attachment,
     AttachmentContent,
@@ -32,6 +32,8 @@ from feedback.models import (
     PurgedTally,
     Status,
 )
+from feedback.staff import audit
+from feedback.storage import attachment_store, timeouts
 
 FINISHED = (Status.CLOSED, Status.DECLINED)
 # What a purge deletes rows from: PostgreSQL rewrites these tables afterwards (`scrub`).

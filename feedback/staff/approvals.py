@@ -9,7 +9,7 @@ of their inbox. A body with no active manager has nobody to ask (a new body, say
 made at once, written to the body's audit log as made without approval, and shown to each of
 its managers, once there is one, until they acknowledge it.
 
-The account operations (feedback.accounts) ask `route` and call `ask` or `made_unapproved`;
+The account operations (feedback.staff.accounts) ask `route` and call `ask` or `made_unapproved`;
 every function here writes its audit entry and flushes; the caller commits.
 """
 
@@ -19,7 +19,6 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from feedback import audit
 from feedback.models import (
     AccountRequest,
     Acknowledgement,
@@ -31,6 +30,7 @@ from feedback.models import (
     User,
     utcnow,
 )
+from feedback.staff import audit
 
 Actor = User | None  # None: the command line, run by the server's operator
 

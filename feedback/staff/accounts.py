@@ -1,7 +1,7 @@
 """Staff accounts: every change to one, with the rules accounts obey, and signing in.
 
 Each operation writes its own audit entry and flushes; the caller commits. Changes that open a
-way to an account in a body follow the approval rule of feedback.approvals: made by anyone but
+way to an account in a body follow the approval rule of feedback.staff.approvals: made by anyone but
 that body's manager, they wait for a manager's approval (`Change.request`).
 """
 
@@ -14,8 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from feedback import approvals, audit, two_factor
-from feedback.approvals import Actor, Route
 from feedback.models import (
     AccountRequest,
     AuditAction,
@@ -25,6 +23,8 @@ from feedback.models import (
     Role,
     User,
 )
+from feedback.staff import approvals, audit, two_factor
+from feedback.staff.approvals import Actor, Route
 
 MIN_PASSWORD_LENGTH = 12
 MIN_DISTINCT_CHARACTERS = 5
@@ -63,7 +63,7 @@ def create(
     """Create an account: the admin belongs to no body, everyone else to exactly one.
 
     Made by someone other than the body's manager, the account is created inactive and waits
-    for a manager's approval (feedback.approvals); it cannot log in until then.
+    for a manager's approval (feedback.staff.approvals); it cannot log in until then.
     """
     if exists(session, username):
         raise AccountError(_l("The user %(name)s exists already.", name=username))
@@ -130,7 +130,7 @@ def common_passwords() -> frozenset[str]:
 def set_active(session: Session, by: Actor, user: User, active: bool) -> Change:
     """Deactivate or reactivate an account: the admin any, a manager their body's, not their own.
 
-    Deactivating is done at once; reactivating follows the approval rule (feedback.approvals).
+    Deactivating is done at once; reactivating follows the approval rule (feedback.staff.approvals).
     """
     _within_reach(by, user.body)
     if by is not None and user.id == by.id:
@@ -249,7 +249,7 @@ def _change(
     from_body: Body | None = None,
     password_hash: str | None = None,
 ) -> Change:
-    """Make a change now, or ask the body's managers for it (feedback.approvals)."""
+    """Make a change now, or ask the body's managers for it (feedback.staff.approvals)."""
     way = approvals.route(session, by, body)
     if way is Route.ASK:
         assert body is not None

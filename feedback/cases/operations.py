@@ -12,8 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback import receipts, resubmission, routing
-from feedback.labels import STATUS
+from feedback.cases import receipts, resubmission, routing
 from feedback.models import (
     Body,
     BodyRole,
@@ -30,6 +29,7 @@ from feedback.models import (
     User,
     utcnow,
 )
+from feedback.web.labels import STATUS
 
 OPEN = frozenset({Status.RECEIVED, Status.ACCEPTED})
 

@@ -10,9 +10,9 @@ from flask_babel import format_timedelta, get_locale, get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from feedback import labels
 from feedback.extensions import babel
 from feedback.models import Body
+from feedback.web import labels
 
 LANGUAGE_COOKIE = "lang"
 

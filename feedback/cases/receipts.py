@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from feedback import keys
+from feedback.cases.months import month_of
 from feedback.models import Body, Case, Item, Kind, Notice
-from feedback.months import month_of
+from feedback.storage import keys
 
 # Crockford's base32: no I, L, O or U, so a code read aloud over the phone survives.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -1,0 +1,1 @@
+"""Development tools kept out of the shipped package: generated demo data for development and the benchmarks."""

@@ -1,0 +1,1 @@
+"""The case: how it is received, routed, tracked, kept, exported and deleted."""

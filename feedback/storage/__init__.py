@@ -1,0 +1,1 @@
+"""Storage: the database session, statement timeouts, secret keys, backups and attached files."""

@@ -1,0 +1,1 @@
+"""The web plumbing every blueprint shares: headers, error pages, logs, language, labels and forms."""
