@@ -29,7 +29,8 @@ from feedback.attachments import CleanFile
 from feedback.cases import ContactDetails
 from feedback.i18n import body_name
 from feedback.labels import KIND, RATING
-from feedback.models import Body, Item, Kind, Rating
+from feedback.models import Kind, Rating
+from feedback.public import catalog
 from feedback.text import NoControlCharacters, one_line_endings, strip
 
 SUBJECT_MAX = 60
@@ -262,7 +263,10 @@ class SubmissionForm(FlaskForm):
     )
 
     def __init__(
-        self, bodies: Sequence[tuple[str, Body]], items: Iterable[Item], **kwargs: Any
+        self,
+        bodies: Sequence[tuple[str, catalog.Body]],
+        items: Iterable[catalog.Item],
+        **kwargs: Any,
     ) -> None:
         """Offer the notice's bodies by role (court, discipline, inspection) and its items."""
         super().__init__(**kwargs)
@@ -271,14 +275,7 @@ class SubmissionForm(FlaskForm):
         self.body.choices = [SelectChoice(role, body_name(b, short=True)) for role, b in bodies]
         self.body.choices.append(SelectChoice(routing.UNSURE, _l("Not sure")))
         self.item.choices = [SelectChoice("", _l("None: about the notice in general or other"))]
-        self.item.choices += [
-            SelectChoice(
-                str(i.id),
-                i.label,
-                optgroup=f"{i.category.aspect.number}.{i.category.number} {i.category.title}",
-            )
-            for i in items
-        ]
+        self.item.choices += [SelectChoice(str(i.id), i.label, optgroup=i.group) for i in items]
 
     def validate_attachments(self, field: Field) -> None:
         """Check the files by their content, without decoding them; keep them for storing."""
