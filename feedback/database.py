@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -35,7 +35,8 @@ from feedback.extensions import db
 # An execution option: this connection only reads, so its transactions need no write lock.
 READ_ONLY = "feedback_read_only"
 BUSY_TIMEOUT_MS = 30_000
-# Set on a GET view that writes (`writes`); `g.feedback_writes` says whether the request still does.
+# Set on a GET view that writes (`writes`); in the request's environ, whether it still writes
+# (the request's own: an application context, and its `g`, may outlive one request in tests).
 WRITES = "feedback_writes"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -53,17 +54,17 @@ def request_writes() -> bool:
     """Tell whether the current request's next transaction may write."""
     if not has_request_context():
         return True
-    if WRITES not in g:
+    if WRITES not in request.environ:
         view = current_app.view_functions.get(request.endpoint or "")
         marked = getattr(view, WRITES, False)
-        setattr(g, WRITES, request.method not in SAFE_METHODS or marked)
-    return bool(getattr(g, WRITES))
+        request.environ[WRITES] = request.method not in SAFE_METHODS or marked
+    return bool(request.environ[WRITES])
 
 
 def _committed(_session: Session) -> None:
     """A GET view that wrote has committed its write: what follows only reads."""
     if has_request_context() and request.method in SAFE_METHODS:
-        setattr(g, WRITES, False)
+        request.environ[WRITES] = False
 
 
 def _refuse_unmarked_write(session: Session, _context: Any, _instances: Any) -> None:

@@ -11,7 +11,7 @@ from flask import before_render_template
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-WRITES = "feedback_writes"
+from feedback.database import WRITES
 from feedback.extensions import db
 from feedback.models import AuditAction, AuditEntry
 
@@ -106,7 +106,7 @@ def test_a_get_page_that_writes_without_its_marker_fails_loudly(app, client, sta
     login(client, staff["court"])
     delattr(app.view_functions["inbox.case"], WRITES)
     try:
-        with pytest.raises(RuntimeError, match="inbox.case writes to the database"):
+        with pytest.raises(RuntimeError, match=r"inbox\.case writes to the database"):
             client.get(f"/inbox/cases/{case.id}")
     finally:
         setattr(app.view_functions["inbox.case"], WRITES, True)

@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -43,6 +42,7 @@ bp = Blueprint("public", __name__)
 Page = str | tuple[str, int] | tuple[str, int, dict[str, str]]
 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+ROUTING = "feedback.routing"  # the routing of the request's submission, in its environ
 
 
 def submit_limits() -> str:
@@ -68,18 +68,18 @@ def requested_routing() -> routing.Routing | None:
     form refuses it). The values are read as the form reads them: an item in the address counts
     when the form sends none.
     """
-    if "routing" not in g:
+    if ROUTING not in request.environ:  # the request's own (tests keep one `g` for many)
         try:
             kind = Kind(request.form.get("kind", ""))
         except ValueError:
-            g.routing = None
+            request.environ[ROUTING] = None
         else:
             chosen = request.form.get(
                 "body", routing.UNSURE
             )  # the form's default when none is sent
             item = request.form.get("item", request.args.get("item", ""))
-            g.routing = routing.route(kind, chosen, bool(item))
-    return g.routing
+            request.environ[ROUTING] = routing.route(kind, chosen, bool(item))
+    return request.environ[ROUTING]
 
 
 def is_routing_preview() -> bool:
