@@ -77,6 +77,8 @@ def test_the_case_page_waits_for_a_writer_that_commits_and_records_its_opening(
     waits: the page, which took the write lock as it began, has read nothing stale and works."""
     case, _ = new_case()
     login(client, staff["court"])
+    page = f"/inbox/cases/{case.id}"
+    db.session.commit()  # the test's own reads end here: only the page meets the writer
     other = sqlite3.connect(
         make_url(sqlite_url).database, isolation_level=None, check_same_thread=False
     )
@@ -90,7 +92,7 @@ def test_the_case_page_waits_for_a_writer_that_commits_and_records_its_opening(
     writer = threading.Thread(target=commit_soon)
     writer.start()
     try:
-        response = client.get(f"/inbox/cases/{case.id}")
+        response = client.get(page)
     finally:
         writer.join(10)
         other.close()
