@@ -75,8 +75,12 @@ class ItemRef(Protocol):
 
 
 class BodyRef(Protocol):
+    """A body as the citizen was shown it, with the time limit the receipt states."""
+
     @property
     def id(self) -> int: ...
+    @property
+    def accept_days(self) -> int: ...
 
 
 class NoticeRef(Protocol):
@@ -124,7 +128,7 @@ def submit(
     decision = decision or submission.decide()
     notice_id = submission.notice_id
     body = _body_for_role(session, submission, decision.body)
-    if not _may_receive(session, submission.kind, notice_id, body):
+    if not _may_receive(session, submission.kind, notice_id, body.id):
         raise CaseError(
             _l(
                 "This report of misconduct could not be delivered: the body it would go to is "
@@ -143,7 +147,7 @@ def submit(
         kind=submission.kind,
         chosen_body=submission.chosen_body,
         routing_reason=decision.reason,
-        body=body,
+        body_id=body.id,
         subject=submission.subject,
         content=submission.content,
         anonymous=submission.contact is None,
@@ -210,9 +214,9 @@ def transfer(session: Session, case: Case, actor: User, to_body: Body, reason: s
     session.flush()
 
 
-def _body_for_role(session: Session, submission: Submission, role: str) -> Body:
-    """The body the citizen was shown for a role of the notice; without a notice, the body of
-    that slug."""
+def _body_for_role(session: Session, submission: Submission, role: str) -> BodyRef:
+    """The body the citizen was shown for a role of the notice (referred to by id, with the time
+    limit the receipt states); without a notice, the body of that slug."""
     notice = submission.notice
     if notice is None and submission.item is not None:
         notice = session.get(Notice, submission.item.notice_id)
@@ -220,11 +224,11 @@ def _body_for_role(session: Session, submission: Submission, role: str) -> Body:
         shown = notice.body_for(role)
         if shown is None:
             raise CaseError(_l("This notice has no receiving body for this message."))
-        return session.get_one(Body, shown.id)
+        return shown
     return session.execute(select(Body).where(Body.slug == role)).scalar_one()
 
 
-def _may_receive(session: Session, kind: Kind, notice_id: int | None, body: Body) -> bool:
+def _may_receive(session: Session, kind: Kind, notice_id: int | None, body_id: int) -> bool:
     """Check the conflict rule on submission against the notice's roles as stored now.
 
     The notice the citizen saw is the public catalog's snapshot, which may be a moment old. Its
@@ -241,7 +245,7 @@ def _may_receive(session: Session, kind: Kind, notice_id: int | None, body: Body
         session.execute(lock.with_for_update(read=True, key_share=True))
         query = select(NoticeBody.role, NoticeBody.body_id).where(NoticeBody.notice_id == notice_id)
     roles = {str(role): body_id for role, body_id in session.execute(query)}
-    return routing.body_may_hold(kind, body.id, roles)
+    return routing.body_may_hold(kind, body_id, roles)
 
 
 def may_hold(case: Case, body: Body) -> bool:
