@@ -71,7 +71,7 @@ def _refuse_unmarked_write(session: Session, _context: Any, _instances: Any) -> 
     if not request_writes():
         raise RuntimeError(
             f"{request.method} {request.endpoint} writes to the database but is not marked "
-            "@writes (feedback/database.py): on SQLite its transaction began without the write lock"
+            "@writes (feedback/database.py): on SQLite it began without the write lock"
         )
 
 
@@ -151,10 +151,10 @@ def read_only_session() -> Iterator[Session]:
 def end_transaction(response: Response) -> Response:
     """End the request's transaction once its response is made, before it is sent.
 
-    On SQLite a writing request's transaction holds the write lock; held while the page goes out, the lock made
-    the next request (often the same person's) wait in SQLite's busy loop, which sleeps in steps
-    of up to 100 ms. Views commit what they keep; whatever else is left is rolled back, as the
-    teardown would. Loaded objects stay readable.
+    On SQLite a writing request's transaction holds the write lock; held while the page goes
+    out, the lock made the next request (often the same person's) wait in SQLite's busy loop,
+    which sleeps in steps of up to 100 ms. Views commit what they keep; whatever else is left
+    is rolled back, as the teardown would. Loaded objects stay readable.
     """
     db.session.close()
     return response

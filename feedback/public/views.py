@@ -74,9 +74,8 @@ def requested_routing() -> routing.Routing | None:
         except ValueError:
             request.environ[ROUTING] = None
         else:
-            chosen = request.form.get(
-                "body", routing.UNSURE
-            )  # the form's default when none is sent
+            # Without a body, the form's default: not sure.
+            chosen = request.form.get("body", routing.UNSURE)
             item = request.form.get("item", request.args.get("item", ""))
             request.environ[ROUTING] = routing.route(kind, chosen, bool(item))
     return request.environ[ROUTING]
