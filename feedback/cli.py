@@ -307,11 +307,10 @@ def export_command(month: str, body_slug: str | None, fmt: str, output: Path | N
             count += 1
             yield row
 
-    body_id = body.id if body else None  # read before the commit, which expires the body
     for held_by in [body] if body else db.session.execute(select(Body)).scalars().all():
         audit.record(db.session, None, AuditAction.EXPORTED, body=held_by, detail=f"{month} {fmt}")
     db.session.commit()
-    rows = counted(exports.export_rows(body_id, start, end))
+    rows = counted(exports.export_rows(body.id if body else None, start, end))
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         data = exports.chunks(fmt, rows, with_body=body is None, month=month)
         if output is None:

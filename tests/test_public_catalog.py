@@ -1,14 +1,16 @@
 """Each worker keeps the published catalog in memory: a change made anywhere shows at once."""
 
+import subprocess
+import sys
 from datetime import timedelta
 
 from conftest import body, case_count, item
 from notice_helpers import import_sample
 from public_helpers import receipt, valid_form
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from feedback.extensions import db
-from feedback.models import Case, ItemStatus
+from feedback.models import Case, CatalogStamp, ItemStatus
 from feedback.notices import editing, window
 
 ONGOING = 'class="badge item-ongoing">持续推进</span>'
@@ -81,3 +83,36 @@ def test_a_submission_reads_the_stamp_without_a_second_connection_on_postgresql(
         event.remove(db.engine, "checkout", count)
     assert reference
     assert len(checkouts) == (2 if db.engine.dialect.name == "sqlite" else 1)
+
+
+# A program that writes a body with the models alone: no application, no blueprint loaded.
+CHANGE_A_BODY = """
+import sys
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+from feedback.models import Body
+with Session(create_engine(sys.argv[1])) as session:
+    court = session.scalars(select(Body).where(Body.slug == "court")).one()
+    court.phone = "0717-1111111"
+    session.commit()
+print(sorted(name for name in sys.modules if name.startswith("feedback.")))
+"""
+
+
+def test_a_change_written_through_the_models_alone_shows_on_the_public_pages(client, database_url):
+    """The stamp's renewal lives with the catalog's models: any writer renews it, whether or
+    not it has loaded the public pages (a command, a script, the administrator's pages)."""
+    assert "0717-1111111" not in client.get("/").get_data(as_text=True)
+    before = db.session.scalar(select(CatalogStamp.stamp))
+    db.session.commit()  # the test's reads end: on SQLite its transaction holds the write lock
+
+    done = subprocess.run(
+        [sys.executable, "-c", CHANGE_A_BODY, database_url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert "feedback.public" not in done.stdout
+    assert db.session.scalar(select(CatalogStamp.stamp)) != before
+    assert '<a href="tel:07171111111">0717-1111111</a>' in client.get("/").get_data(as_text=True)

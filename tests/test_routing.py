@@ -1,8 +1,11 @@
 """Every routing rule of DESIGN.md §2, one test each, and the conflict-of-interest rule."""
 
 import pytest
+from conftest import case_count
+from public_helpers import post_form, receipt
 
 from feedback.cases import routing
+from feedback.extensions import db
 from feedback.models import Kind
 from feedback.web import labels
 
@@ -60,3 +63,26 @@ def test_a_body_in_the_inspected_units_role_holds_no_report_whatever_else_it_pla
 def test_every_reason_the_rules_can_give_has_words_for_the_citizen():
     reasons = {rule.reason for rule in routing.PROPOSALS} | {routing.CHOSEN, routing.CONFLICT}
     assert reasons == set(labels.ROUTING_REASON)
+
+
+def test_a_submission_is_routed_once_from_its_rate_limit_to_its_stored_case(
+    app, app_factory, monkeypatch
+):
+    """The rate limit's exemption, the page that shows the routing and the stored case all use
+    one decision: they cannot disagree about where a message goes."""
+    client = app_factory(RATELIMIT_ENABLED=True).test_client()
+    decisions: list[routing.Routing] = []
+
+    def route(kind: Kind, chosen: str, about_item: bool) -> routing.Routing:
+        decisions.append(routing_rules(kind, chosen, about_item))
+        return decisions[-1]
+
+    routing_rules = routing.route
+    monkeypatch.setattr(routing, "route", route)
+
+    preview = post_form(client, kind="report", body="unsure")
+    assert "receipt-code" not in preview.get_data(as_text=True) and case_count() == 0
+    assert len(decisions) == 1
+    db.session.commit()  # the test's reads end: on SQLite its transaction holds the write lock
+    receipt(post_form(client, kind="report", body="unsure", confirm_routing="1"))
+    assert len(decisions) == 2 and case_count() == 1

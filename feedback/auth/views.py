@@ -31,6 +31,7 @@ from feedback.staff.sessions import (
     signed_in_user,
     start_session,
 )
+from feedback.storage.database import writes
 
 bp = Blueprint("auth", __name__)
 
@@ -99,6 +100,7 @@ def enrolling_user() -> User | None:
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
+@writes  # the secret being enrolled is stored when the page is first shown
 @limiter.limit(login_limits, methods=["POST"])
 def enrol() -> Page:
     """Set up the second factor an account's role needs, then sign it in."""
@@ -111,6 +113,7 @@ def enrol() -> Page:
 
 
 @bp.route("/two-factor", methods=["GET", "POST"])
+@writes  # as /login/enrol, when the account sets a second factor up
 @login_required
 def two_factor_page() -> Page:
     """Show the account's second factor, or set one up (when the role does not require it)."""

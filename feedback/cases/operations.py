@@ -7,6 +7,7 @@ step is allowed, changes the case, adds its event and flushes; the caller commit
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -20,7 +21,6 @@ from feedback.models import (
     Contact,
     Event,
     EventKind,
-    Item,
     Kind,
     Notice,
     NoticeBody,
@@ -65,30 +65,70 @@ class ContactDetails:
     email: str
 
 
+class ItemRef(Protocol):
+    """An item as a submission names it: the public catalog's snapshot, or a stored item."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def notice_id(self) -> int: ...
+
+
+class BodyRef(Protocol):
+    """A body as the citizen was shown it, with the time limit the receipt states."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def accept_days(self) -> int: ...
+
+
+class NoticeRef(Protocol):
+    """A notice as the citizen saw it: its id, and the body it showed in each role."""
+
+    @property
+    def id(self) -> int: ...
+    def body_for(self, role: str) -> BodyRef | None: ...
+
+
 @dataclass(frozen=True)
 class Submission:
     """What a citizen sent, already validated by the form."""
 
     kind: Kind
     chosen_body: str  # a role (routing speaks of court, discipline, inspection) or routing.UNSURE
-    item: Item | None
+    item: ItemRef | None
     subject: str
     content: str
     contact: ContactDetails | None  # None when anonymous (匿名)
-    notice: Notice | None = None  # the notice whose form it came through; else the item's
+    notice: NoticeRef | None = None  # the notice whose form it came through; else the item's
     form_token: str | None = None  # the one-time token of the form it came through
 
+    @property
+    def notice_id(self) -> int | None:
+        if self.notice is not None:
+            return self.notice.id
+        return self.item.notice_id if self.item else None
 
-def submit(session: Session, submission: Submission) -> tuple[Case, str]:
-    """Store a new case at the body the routing rules choose; return it and its tracking code.
+    def decide(self) -> routing.Routing:
+        """The body the routing rules choose for it, and why."""
+        return routing.route(self.kind, self.chosen_body, self.item is not None)
 
-    The notice, item and body may be the public catalog's read-only copies (feedback/public/
-    catalog.py): the case refers to them by id and never adds them to the session.
+
+def submit(
+    session: Session, submission: Submission, decision: routing.Routing | None = None
+) -> tuple[Case, str]:
+    """Store a new case at the body the routing rules chose; return it and its tracking code.
+
+    `decision` is the routing the citizen was shown (the view decides it once); without it, the
+    rules decide here. The notice and item are referred to by id: the public catalog's snapshots
+    and stored rows do alike. The body is the one the citizen was shown for the role, checked
+    against the notice's roles as stored now (`_may_receive`).
     """
-    decision = routing.route(submission.kind, submission.chosen_body, submission.item is not None)
-    notice = submission.notice or (submission.item.notice if submission.item else None)
-    body = body_for_role(session, notice, decision.body)
-    if not _may_receive(session, submission.kind, notice, body):
+    decision = decision or submission.decide()
+    notice_id = submission.notice_id
+    body = _body_for_role(session, submission, decision.body)
+    if not _may_receive(session, submission.kind, notice_id, body.id):
         raise CaseError(
             _l(
                 "This report of misconduct could not be delivered: the body it would go to is "
@@ -102,7 +142,7 @@ def submit(session: Session, submission: Submission) -> tuple[Case, str]:
         submission_hash=(
             resubmission.token_hash(submission.form_token) if submission.form_token else None
         ),
-        notice_id=notice.id if notice else None,
+        notice_id=notice_id,
         item_id=submission.item.id if submission.item else None,
         kind=submission.kind,
         chosen_body=submission.chosen_body,
@@ -174,34 +214,38 @@ def transfer(session: Session, case: Case, actor: User, to_body: Body, reason: s
     session.flush()
 
 
-def body_for_role(session: Session, notice: Notice | None, role: str) -> Body:
-    """The body that plays a role for the notice; without a notice, the body of that slug."""
+def _body_for_role(session: Session, submission: Submission, role: str) -> BodyRef:
+    """The body the citizen was shown for a role of the notice (referred to by id, with the time
+    limit the receipt states); without a notice, the body of that slug."""
+    notice = submission.notice
+    if notice is None and submission.item is not None:
+        notice = session.get(Notice, submission.item.notice_id)
     if notice is not None:
-        body = notice.body_for(role)
-        if body is None:
+        shown = notice.body_for(role)
+        if shown is None:
             raise CaseError(_l("This notice has no receiving body for this message."))
-        return body
+        return shown
     return session.execute(select(Body).where(Body.slug == role)).scalar_one()
 
 
-def _may_receive(session: Session, kind: Kind, notice: Notice | None, body: Body) -> bool:
+def _may_receive(session: Session, kind: Kind, notice_id: int | None, body_id: int) -> bool:
     """Check the conflict rule on submission against the notice's roles as stored now.
 
-    A notice from the public catalog is a copy that may be a moment old. Its row is locked first,
-    FOR KEY SHARE as the case's foreign key would: an edit of its roles (FOR UPDATE, in
-    feedback/notices/editing.py) has then either committed, and its roles are read here, or
-    waits for this case and counts it. Without a notice, a body's slug names its role.
+    The notice the citizen saw is the public catalog's snapshot, which may be a moment old. Its
+    row is locked first, FOR KEY SHARE as the case's foreign key would: an edit of its roles (FOR
+    UPDATE, in feedback/notices/editing.py) has then either committed, and its roles are read
+    here, or waits for this case and counts it. Without a notice, a body's slug names its role.
     """
     if kind not in routing.FORBIDDEN:
         return True
-    if notice is None:
+    if notice_id is None:
         query = select(Body.slug, Body.id).where(Body.slug.in_([r.value for r in BodyRole]))
     else:
-        lock = select(Notice.id).where(Notice.id == notice.id)
+        lock = select(Notice.id).where(Notice.id == notice_id)
         session.execute(lock.with_for_update(read=True, key_share=True))
-        query = select(NoticeBody.role, NoticeBody.body_id).where(NoticeBody.notice_id == notice.id)
+        query = select(NoticeBody.role, NoticeBody.body_id).where(NoticeBody.notice_id == notice_id)
     roles = {str(role): body_id for role, body_id in session.execute(query)}
-    return routing.body_may_hold(kind, body.id, roles)
+    return routing.body_may_hold(kind, body_id, roles)
 
 
 def may_hold(case: Case, body: Body) -> bool:

@@ -9,15 +9,17 @@ stored only as an HMAC keyed from DATA_KEY, which the database does not hold.
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedback.cases.months import month_of
-from feedback.models import Body, Case, Item, Kind, Notice
+from feedback.models import Case, Kind
 from feedback.storage import keys
 
 # Crockford's base32: no I, L, O or U, so a code read aloud over the phone survives.
@@ -84,11 +86,45 @@ def add_with_reference(session: Session, case: Case) -> None:
     raise RuntimeError(f"no free reference number in {month_of(case.received_at)}")
 
 
+class ShownBody(Protocol):
+    """A body as the receipt names it: a stored one or the public catalog's snapshot."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def short_name(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
+    @property
+    def accept_days(self) -> int: ...
+    @property
+    def close_days(self) -> int: ...
+    @property
+    def max_extension_days(self) -> int: ...
+
+
+class ShownItem(Protocol):
+    @property
+    def label(self) -> str: ...
+
+
+class ShownNotice(Protocol):
+    @property
+    def bodies(self) -> Sequence[ShownBody]: ...
+    def body_for(self, role: str) -> ShownBody | None: ...
+
+
 @dataclass(frozen=True)
 class Receipt:
-    """What the receipt page shows, taken before the commit, which expires the case's attributes.
+    """What the receipt page shows, gathered once the case is stored.
 
-    The bodies and the item are the public catalog's read-only copies.
+    The case's attributes stay loaded after the commit; the receipt gathers them with the bodies
+    and the item as the citizen saw them (the public catalog's snapshots, or the stored rows for
+    a receipt shown again), so that rendering it asks the database nothing more.
     """
 
     reference: str
@@ -96,17 +132,19 @@ class Receipt:
     received_at: datetime
     due_at: datetime
     kind: Kind
-    item: Item | None
+    item: ShownItem | None
     anonymous: bool
     subject: str
     content: str
     files: int
     routing_reason: str
-    body: Body  # where the case went
-    chosen: Body | None  # where the citizen addressed it; None for "not sure"
+    body: ShownBody  # where the case went
+    chosen: ShownBody | None  # where the citizen addressed it; None for "not sure"
 
     @classmethod
-    def of(cls, case: Case, code: str, notice: Notice, item: Item | None, files: int) -> "Receipt":
+    def of(
+        cls, case: Case, code: str, notice: ShownNotice, item: ShownItem | None, files: int
+    ) -> "Receipt":
         assert case.due_at is not None  # a new case is due to be accepted
         return cls(
             reference=case.reference,

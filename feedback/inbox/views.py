@@ -35,6 +35,7 @@ from feedback.notices import catalog
 from feedback.staff import accounts, approvals, audit
 from feedback.staff.account_pages import announce, switch_account
 from feedback.staff.sessions import signed_in_user
+from feedback.storage.database import writes
 from feedback.web.forms import AccountForm
 
 bp = Blueprint("inbox", __name__)
@@ -74,18 +75,18 @@ def index() -> Page:
 
 
 @bp.get("/cases/<int:case_id>")
+@writes
 @from_this_site
 def case(case_id: int) -> Page:
     """Show everything the citizen sent, the deadline, the timeline and the steps now possible.
 
-    The page is rendered before the commit (which would expire the case and the account and
-    have them read again), and sent only once the commit has recorded that it was opened.
+    The opening is recorded and committed first; the page is rendered after, reading without
+    SQLite's write lock.
     """
     case = body_case(case_id)
     audit.record(db.session, signed_in_user(), AuditAction.CASE_VIEWED, case)
-    page = case_page(case)
     db.session.commit()
-    return page
+    return case_page(case)
 
 
 @bp.post("/cases/<int:case_id>/contact")
@@ -99,6 +100,7 @@ def contact(case_id: int) -> Page:
 
 
 @bp.get("/cases/<int:case_id>/attachments/<int:number>")
+@writes
 @from_this_site
 def attachment(case_id: int, number: int) -> Response:
     """Download a file the citizen attached, as an attachment, never shown inline."""
@@ -351,6 +353,7 @@ def export() -> Page:
 
 
 @bp.get("/export/download")
+@writes
 @manager_only
 @from_this_site
 def export_download() -> Page:

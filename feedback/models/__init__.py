@@ -30,6 +30,7 @@ from feedback.models.catalog import (
     ItemStatus,
     Notice,
     NoticeBody,
+    window_state,
 )
 from feedback.models.kept_receipt import KeptReceipt
 from feedback.models.retention import PurgedTally
@@ -68,4 +69,5 @@ __all__ = [
     "Status",
     "User",
     "utcnow",
+    "window_state",
 ]

@@ -1,10 +1,19 @@
-"""The catalog a notice becomes: receiving bodies, and a notice's aspects → categories → items."""
+"""The catalog a notice becomes: receiving bodies, and a notice's aspects → categories → items.
 
+Every flush that changes any of them renews the catalog's stamp (`_renew_stamp`), whoever
+flushes: a public page, the administrator, a command. Workers that hold a copy of the
+published catalog (feedback/notices/catalog.py) compare stamps and reload on a difference.
+"""
+
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
+from itertools import chain
+from typing import Any
+from uuid import uuid4
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from feedback.models.base import Base, str_enum, utcnow
 
@@ -76,11 +85,16 @@ class Notice(Base):
 
     def window(self, today: date) -> str:
         """Where today falls in the feedback window: "open", "not_yet" or "closed"."""
-        if self.opens_on is not None and today < self.opens_on:
-            return "not_yet"
-        if self.closes_on is not None and today > self.closes_on:
-            return "closed"
-        return "open"
+        return window_state(self.opens_on, self.closes_on, today)
+
+
+def window_state(opens_on: date | None, closes_on: date | None, today: date) -> str:
+    """Where today falls in a feedback window, both days included: "open", "not_yet" or "closed"."""
+    if opens_on is not None and today < opens_on:
+        return "not_yet"
+    if closes_on is not None and today > closes_on:
+        return "closed"
+    return "open"
 
 
 class NoticeBody(Base):
@@ -165,9 +179,20 @@ class Item(Base):
 
 
 class CatalogStamp(Base):
-    """One row whose stamp is renewed by every change to the catalog (see feedback/notices/catalog.py)."""
+    """One row whose stamp is renewed by every change to the catalog (`_renew_stamp`)."""
 
     __tablename__ = "catalog_stamps"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     stamp: Mapped[str] = mapped_column(String(32))
+
+
+CATALOG_MODELS = (Notice, NoticeBody, Aspect, Category, Item, Body)
+
+
+@event.listens_for(Session, "after_flush")
+def _renew_stamp(session: Session, _flush_context: Any) -> None:
+    """A flush that changed a notice, its items or a body gives the catalog a new stamp."""
+    dirty: Iterable[object] = (o for o in session.dirty if session.is_modified(o))
+    if any(isinstance(o, CATALOG_MODELS) for o in chain(session.new, session.deleted, dirty)):
+        session.connection().execute(update(CatalogStamp).values(stamp=uuid4().hex))

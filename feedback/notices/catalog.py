@@ -1,36 +1,112 @@
 """The catalog as the citizen reads it: published notices, their items and their bodies.
 
 Every public page needs it and it changes a few times a year, so each worker keeps the published
-notices in memory, loaded once down to their items and then detached from any session: they are
-read-only, and must never be added to a session (store their ids instead). The stamp row
-(catalog_stamps) is renewed by every flush that changes a notice, an item or a body, in any
-worker or command; each request reads it (`database.request_read`) and reloads on a difference.
+notices in memory as frozen snapshots (plain dataclasses, no ORM objects): the public pages read
+them, and a submission takes the ids it needs from them. The stamp row (catalog_stamps) is
+renewed by every flush that changes a notice, an item or a body, in any worker or command
+(feedback/models/catalog.py); each request reads it (`database.request_read`) and reloads on a
+difference.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from itertools import chain
-from typing import Any
-from uuid import uuid4
 
 from flask import current_app
-from sqlalchemy import Connection, event, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from feedback.models import (
-    Aspect,
-    Body,
-    CatalogStamp,
-    Category,
-    Item,
-    Notice,
-    NoticeBody,
-)
+from feedback import models
+from feedback.models import BodyRole, CatalogStamp, ItemStatus, Notice, NoticeBody, window_state
 from feedback.storage.database import request_read
 
-CATALOG_MODELS = (Notice, NoticeBody, Aspect, Category, Item, Body)
 EXTENSION_KEY = "feedback.catalog"
+
+
+@dataclass(frozen=True)
+class Body:
+    """A receiving body as the public pages name it and the receipt states its time limits."""
+
+    id: int
+    slug: str
+    name: str
+    short_name: str
+    name_en: str
+    phone: str
+    address: str
+    postcode: str
+    accept_days: int
+    close_days: int
+    max_extension_days: int
+
+
+@dataclass(frozen=True)
+class Role:
+    """The body that plays a role for a notice."""
+
+    role: BodyRole
+    body: Body
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    notice_id: int
+    code: str
+    title: str
+    rectification: str
+    status: ItemStatus
+    group: str  # its aspect and category, as the form's list of items groups them
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    number: str
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Aspect:
+    id: int
+    number: str
+    title: str
+    categories: tuple[Category, ...]
+
+
+@dataclass(frozen=True)
+class PublishedNotice:
+    """A published notice down to its items, and the body in each of its roles."""
+
+    id: int
+    slug: str
+    unit: str
+    title: str
+    preamble: str
+    opens_on: date | None
+    closes_on: date | None
+    aspects: tuple[Aspect, ...]
+    body_links: tuple[Role, ...]  # ordered by role, as the notice's ORM links are
+
+    @property
+    def bodies(self) -> list[Body]:
+        return [link.body for link in self.body_links]
+
+    @property
+    def items(self) -> list[Item]:
+        """The items in the order the notice lists them."""
+        return [item for aspect in self.aspects for c in aspect.categories for item in c.items]
+
+    def body_for(self, role: str) -> Body | None:
+        return next((link.body for link in self.body_links if link.role == role), None)
+
+    def window(self, today: date) -> str:
+        """Where today falls in the feedback window: "open", "not_yet" or "closed"."""
+        return window_state(self.opens_on, self.closes_on, today)
 
 
 @dataclass(frozen=True)
@@ -38,18 +114,18 @@ class Catalog:
     """The published notices as one worker holds them, oldest first, down to their items."""
 
     stamp: str
-    notices: tuple[Notice, ...]
-    slugs: dict[str, Notice]
-    item_notices: dict[int, Notice]
+    notices: tuple[PublishedNotice, ...]
+    slugs: dict[str, PublishedNotice]
+    item_notices: dict[int, PublishedNotice]
 
-    def open_on(self, today: date) -> list[Notice]:
+    def open_on(self, today: date) -> list[PublishedNotice]:
         """The notices that take comments today."""
         return [notice for notice in self.notices if notice.window(today) == "open"]
 
-    def by_slug(self, slug: str) -> Notice | None:
+    def by_slug(self, slug: str) -> PublishedNotice | None:
         return self.slugs.get(slug)
 
-    def notice_of_item(self, item_id: str) -> Notice | None:
+    def notice_of_item(self, item_id: str) -> PublishedNotice | None:
         """The published notice an item belongs to, from an item id as typed in an address."""
         if not item_id.isdigit() or len(item_id) > 12:
             return None
@@ -67,55 +143,90 @@ def current() -> Catalog:
     return held
 
 
-def all_bodies(session: Session) -> list[Body]:
+def all_bodies(session: Session) -> list[models.Body]:
     """Every receiving body, published or not, in order: for the staff's pages."""
-    return list(session.execute(select(Body).order_by(Body.id)).scalars())
-
-
-def items(notice: Notice) -> list[Item]:
-    """The items of a loaded notice, in the order the notice lists them."""
-    return [
-        item
-        for aspect in notice.aspects
-        for category in aspect.categories
-        for item in category.items
-    ]
+    return list(session.execute(select(models.Body).order_by(models.Body.id)).scalars())
 
 
 def _load(connection: Connection, stamp: str) -> Catalog:
-    """Every published notice down to its items, in the stamp's transaction, then detached."""
+    """Every published notice down to its items, read in the stamp's transaction."""
     with Session(bind=connection) as session:
         notices = tuple(
-            session.scalars(
+            _snapshot(notice)
+            for notice in session.scalars(
                 select(Notice)
                 .where(Notice.published_at.is_not(None))
                 .order_by(Notice.id)
                 .options(
                     joinedload(Notice.body_links).joinedload(NoticeBody.body),
                     selectinload(Notice.aspects)
-                    .selectinload(Aspect.categories)
-                    .selectinload(Category.items),
+                    .selectinload(models.Aspect.categories)
+                    .selectinload(models.Category.items),
                 )
             ).unique()
         )
-        item_notices: dict[int, Notice] = {}
-        for notice in notices:
-            for item in items(notice):
-                # Many-to-one links come from the identity map, without SQL, while attached.
-                item.category.aspect.notice  # noqa: B018
-                item.notice  # noqa: B018
-                item_notices[item.id] = notice
     return Catalog(
         stamp=stamp,
         notices=notices,
         slugs={notice.slug: notice for notice in notices},
-        item_notices=item_notices,
+        item_notices={item.id: notice for notice in notices for item in notice.items},
     )
 
 
-@event.listens_for(Session, "after_flush")
-def _renew_stamp(session: Session, _flush_context: Any) -> None:
-    """A flush that changed a notice, its items or a body gives the catalog a new stamp."""
-    dirty: Iterable[object] = (o for o in session.dirty if session.is_modified(o))
-    if any(isinstance(o, CATALOG_MODELS) for o in chain(session.new, session.deleted, dirty)):
-        session.connection().execute(update(CatalogStamp).values(stamp=uuid4().hex))
+def _snapshot(notice: Notice) -> PublishedNotice:
+    return PublishedNotice(
+        id=notice.id,
+        slug=notice.slug,
+        unit=notice.unit,
+        title=notice.title,
+        preamble=notice.preamble,
+        opens_on=notice.opens_on,
+        closes_on=notice.closes_on,
+        aspects=tuple(
+            Aspect(
+                id=aspect.id,
+                number=aspect.number,
+                title=aspect.title,
+                categories=tuple(_category(aspect, category) for category in aspect.categories),
+            )
+            for aspect in notice.aspects
+        ),
+        body_links=tuple(Role(link.role, _body(link.body)) for link in notice.body_links),
+    )
+
+
+def _category(aspect: models.Aspect, category: models.Category) -> Category:
+    group = f"{aspect.number}.{category.number} {category.title}"
+    return Category(
+        id=category.id,
+        number=category.number,
+        title=category.title,
+        items=tuple(
+            Item(
+                id=item.id,
+                notice_id=item.notice_id,
+                code=item.code,
+                title=item.title,
+                rectification=item.rectification,
+                status=item.status,
+                group=group,
+            )
+            for item in category.items
+        ),
+    )
+
+
+def _body(body: models.Body) -> Body:
+    return Body(
+        id=body.id,
+        slug=body.slug,
+        name=body.name,
+        short_name=body.short_name,
+        name_en=body.name_en,
+        phone=body.phone,
+        address=body.address,
+        postcode=body.postcode,
+        accept_days=body.accept_days,
+        close_days=body.close_days,
+        max_extension_days=body.max_extension_days,
+    )

@@ -27,7 +27,8 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 from feedback.cases import attachments, resubmission, routing
 from feedback.cases.attachments import CleanFile
 from feedback.cases.operations import ContactDetails
-from feedback.models import Body, Item, Kind, Rating
+from feedback.models import Kind, Rating
+from feedback.notices import catalog
 from feedback.web.forms import OneOf
 from feedback.web.i18n import body_name
 from feedback.web.labels import KIND, RATING
@@ -246,7 +247,10 @@ class SubmissionForm(FlaskForm):
     )
 
     def __init__(
-        self, bodies: Sequence[tuple[str, Body]], items: Iterable[Item], **kwargs: Any
+        self,
+        bodies: Sequence[tuple[str, catalog.Body]],
+        items: Iterable[catalog.Item],
+        **kwargs: Any,
     ) -> None:
         """Offer the notice's bodies by role (court, discipline, inspection) and its items."""
         super().__init__(**kwargs)
@@ -255,14 +259,7 @@ class SubmissionForm(FlaskForm):
         self.body.choices = [SelectChoice(role, body_name(b, short=True)) for role, b in bodies]
         self.body.choices.append(SelectChoice(routing.UNSURE, _l("Not sure")))
         self.item.choices = [SelectChoice("", _l("None: about the notice in general or other"))]
-        self.item.choices += [
-            SelectChoice(
-                str(i.id),
-                i.label,
-                optgroup=f"{i.category.aspect.number}.{i.category.number} {i.category.title}",
-            )
-            for i in items
-        ]
+        self.item.choices += [SelectChoice(str(i.id), i.label, optgroup=i.group) for i in items]
 
     def validate_attachments(self, field: Field) -> None:
         """Check the files by their content, without decoding them; keep them for storing."""

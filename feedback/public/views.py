@@ -24,7 +24,7 @@ from feedback.cases import attachments, operations, resubmission, routing, track
 from feedback.cases.operations import CaseError, Submission
 from feedback.cases.receipts import Receipt
 from feedback.extensions import db, limiter
-from feedback.models import Body, Case, Kind, Notice, Status, utcnow
+from feedback.models import Case, Kind, Status, utcnow
 from feedback.notices import catalog, window
 from feedback.public.forms import (
     RatingForm,
@@ -41,6 +41,7 @@ bp = Blueprint("public", __name__)
 Page = str | tuple[str, int] | tuple[str, int, dict[str, str]]
 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+ROUTING = "feedback.routing"  # the routing of the request's submission, in its environ
 
 
 def submit_limits() -> str:
@@ -58,6 +59,27 @@ def allow_attachments(endpoint: str | None, values: dict | None) -> None:
         request.max_content_length = attachments.request_limit()
 
 
+def requested_routing() -> routing.Routing | None:
+    """Where the message this POST sends goes, and why: decided once per request.
+
+    The rate limit's exemption asks before the view runs, the view then shows or stores this
+    same decision, and the case operation receives it. None when the kind is none of ours (the
+    form refuses it). The values are read as the form reads them: an item in the address counts
+    when the form sends none.
+    """
+    if ROUTING not in request.environ:  # the request's own (tests keep one `g` for many)
+        try:
+            kind = Kind(request.form.get("kind", ""))
+        except ValueError:
+            request.environ[ROUTING] = None
+        else:
+            # Without a body, the form's default: not sure.
+            chosen = request.form.get("body", routing.UNSURE)
+            item = request.form.get("item", request.args.get("item", ""))
+            request.environ[ROUTING] = routing.route(kind, chosen, bool(item))
+    return request.environ[ROUTING]
+
+
 def is_routing_preview() -> bool:
     """Tell whether this POST can at most preview the routing: it stores nothing, so it is free.
 
@@ -66,12 +88,8 @@ def is_routing_preview() -> bool:
     """
     if request.form.get("confirm_routing") == "1":
         return False
-    try:
-        kind = Kind(request.form.get("kind", ""))
-    except ValueError:
-        return False
-    chosen = request.form.get("body", routing.UNSURE)  # the form's default when none is sent
-    return routing.route(kind, chosen, bool(request.form.get("item"))).decided_by_rules
+    decision = requested_routing()
+    return decision is not None and decision.decided_by_rules
 
 
 @bp.get("/")
@@ -105,7 +123,7 @@ def submit(slug: str | None) -> str | tuple[str, int]:
     if state != "open":
         page = render_template("public/closed.html", notice=notice, window=state)
         return (page, 403) if request.method == "POST" else page
-    items = {item.id: item for item in catalog.items(notice)}
+    items = {item.id: item for item in notice.items}
     roles = [(link.role.value, link.body) for link in notice.body_links]
     form = SubmissionForm(roles, items.values(), item=request.args.get("item", ""))
     if not form.validate_on_submit():
@@ -124,7 +142,8 @@ def submit(slug: str | None) -> str | tuple[str, int]:
     repeat = resubmission.find_repeat(db.session, submission, utcnow())
     if repeat is not None:
         return _already_received(repeat)
-    decision = routing.route(form.chosen_kind, form.body.data, item is not None)
+    decision = requested_routing()
+    assert decision is not None  # the form took the kind
     if decision.decided_by_rules and not form.confirmed(decision.body):
         form.ask_confirmation(decision.body)
         proposed = notice.body_for(decision.body)
@@ -133,10 +152,9 @@ def submit(slug: str | None) -> str | tuple[str, int]:
     if files is None:
         return _submission_page(form, notice, slug)
     try:
-        case, code = operations.submit(db.session, submission)
+        case, code = operations.submit(db.session, submission, decision)
         attachments.store(db.session, case, files)
         resubmission.keep(db.session, case, code, submission, case.received_at)
-        receipt = Receipt.of(case, code, notice, item, files=len(files))
         db.session.commit()
     except CaseError as error:  # the notice's bodies changed since this worker read them
         db.session.rollback()
@@ -152,6 +170,7 @@ def submit(slug: str | None) -> str | tuple[str, int]:
     except BaseException:
         db.session.rollback()  # and the files stored with the case go too
         raise
+    receipt = Receipt.of(case, code, notice, item, files=len(files))
     return render_template(
         "public/receipt.html", receipt=receipt, kept_minutes=resubmission.KEEP_MINUTES
     )
@@ -177,7 +196,9 @@ def _already_received(repeat: resubmission.Repeat) -> str:
     )
 
 
-def _submission_notice(published: catalog.Catalog, slug: str | None) -> Notice | None:
+def _submission_notice(
+    published: catalog.Catalog, slug: str | None
+) -> catalog.PublishedNotice | None:
     """The notice a message is about: named in the address, the item's, or the only open one.
 
     /submit?item=ID keeps working with many notices: the item says which notice it is.
@@ -196,9 +217,9 @@ def _submission_notice(published: catalog.Catalog, slug: str | None) -> Notice |
 
 def _submission_page(
     form: SubmissionForm,
-    notice: Notice,
+    notice: catalog.PublishedNotice,
     slug: str | None,
-    proposed: Body | None = None,
+    proposed: catalog.Body | None = None,
     reason: str | None = None,
 ) -> str:
     """Show the form: with its errors, or with the body the rules propose and why."""

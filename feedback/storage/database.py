@@ -3,9 +3,15 @@ overwritten with zeros (secure_delete: a purged case leaves no text in free page
 in line.
 
 In WAL mode readers never wait, but a transaction that reads and then writes fails at once with
-"database is locked" if another writer committed in between, whatever the busy timeout. So
-every transaction begins IMMEDIATE: it takes the write lock up front and waits its turn, trying
-every millisecond (`_begin_immediate`).
+"database is locked" if another writer committed in between, whatever the busy timeout. So a
+transaction that will write begins IMMEDIATE: it takes the write lock up front and waits its
+turn, trying every millisecond (`_begin_immediate`). Which transactions will write is decided
+per request: those of a POST (or any other unsafe method), and those of a GET view marked
+`@writes` (the case page and the downloads write an audit entry) until it commits. Every other
+request's transactions begin DEFERRED and take no write lock: a signed-in page only reads. A
+request that flushes a change without being a writer is refused (`_refuse_unmarked_write`), on
+every database, so that a forgotten marker fails in the tests rather than in a busy hour.
+Outside a request (commands, tests' own sessions) every transaction begins IMMEDIATE.
 Reads that must neither queue behind writers nor hold them up use `read_only()`, whose
 transactions begin DEFERRED: a consistent snapshot without the write lock. A request's own
 transaction ends when its response is made (`end_transaction`), not after it has been sent.
@@ -14,12 +20,12 @@ PostgreSQL needs none of the SQLite settings.
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, has_request_context, request
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -29,6 +35,44 @@ from feedback.extensions import db
 # An execution option: this connection only reads, so its transactions need no write lock.
 READ_ONLY = "feedback_read_only"
 BUSY_TIMEOUT_MS = 30_000
+# Set on a GET view that writes (`writes`); in the request's environ, whether it still writes
+# (the request's own: an application context, and its `g`, may outlive one request in tests).
+WRITES = "feedback_writes"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def writes(view: View) -> View:
+    """Mark a GET view that writes (an audit entry, say): its transaction takes the write lock
+    when it begins, and once it has committed, the rest of the request only reads."""
+    setattr(view, WRITES, True)
+    return view
+
+
+def request_writes() -> bool:
+    """Tell whether the current request's next transaction may write."""
+    if not has_request_context():
+        return True
+    if WRITES not in request.environ:
+        view = current_app.view_functions.get(request.endpoint or "")
+        marked = getattr(view, WRITES, False)
+        request.environ[WRITES] = request.method not in SAFE_METHODS or marked
+    return bool(request.environ[WRITES])
+
+
+def _committed(_session: Session) -> None:
+    """A GET view that wrote has committed its write: what follows only reads."""
+    if has_request_context() and request.method in SAFE_METHODS:
+        request.environ[WRITES] = False
+
+
+def _refuse_unmarked_write(session: Session, _context: Any, _instances: Any) -> None:
+    if not request_writes():
+        raise RuntimeError(
+            f"{request.method} {request.endpoint} writes to the database but is not marked "
+            "@writes (feedback/storage/database.py): on SQLite it began without the write lock"
+        )
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -42,7 +86,7 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin(connection: Connection) -> None:
-    if connection.get_execution_options().get(READ_ONLY):
+    if connection.get_execution_options().get(READ_ONLY) or not request_writes():
         connection.exec_driver_sql("BEGIN DEFERRED")
     else:
         _begin_immediate(connection.connection.dbapi_connection)
@@ -88,7 +132,7 @@ def request_read() -> Iterator[Connection]:
 
     On PostgreSQL the request's own: one pooled connection and one transaction per request, not
     two (each checkout pings the server, each transaction is a BEGIN and a COMMIT more). On SQLite
-    a `read_only()` one, since the request's own transaction would take the write lock.
+    a `read_only()` one, since a writing request's own transaction would take the write lock.
     """
     if db.engine.dialect.name == "sqlite":
         with read_only() as connection:
@@ -107,10 +151,10 @@ def read_only_session() -> Iterator[Session]:
 def end_transaction(response: Response) -> Response:
     """End the request's transaction once its response is made, before it is sent.
 
-    On SQLite the transaction holds the write lock; held while the page goes out, the lock made
-    the next request (often the same person's) wait in SQLite's busy loop, which sleeps in steps
-    of up to 100 ms. Views commit what they keep; whatever else is left is rolled back, as the
-    teardown would. Loaded objects stay readable.
+    On SQLite a writing request's transaction holds the write lock; held while the page goes
+    out, the lock made the next request (often the same person's) wait in SQLite's busy loop,
+    which sleeps in steps of up to 100 ms. Views commit what they keep; whatever else is left
+    is rolled back, as the teardown would. Loaded objects stay readable.
     """
     db.session.close()
     return response
@@ -118,6 +162,9 @@ def end_transaction(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(end_transaction)
+    for name, listener in (("after_commit", _committed), ("before_flush", _refuse_unmarked_write)):
+        if not event.contains(db.session, name, listener):  # one app after another in tests
+            event.listen(db.session, name, listener)
     with app.app_context():
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
