@@ -34,13 +34,12 @@ from test_browser import CHROMIUM, FLAGS, PHONE, shot
 
 from feedback.staff import totp
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not POSTGRES_URL,
-        reason="the deployment rehearsal runs on PostgreSQL, in make test's PostgreSQL pass",
-    ),
-]
+pytestmark = pytest.mark.browser
+if not POSTGRES_URL:
+    pytest.skip(
+        "the deployment rehearsal runs on PostgreSQL, in make test's PostgreSQL pass",
+        allow_module_level=True,
+    )
 
 PASSWORD = "rehearsal: a long passphrase of the court's lead"
 SECRET = "rehearsal key " * 5
