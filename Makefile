@@ -44,6 +44,7 @@ test-tools:
 test: $(VENV)/.installed translations test-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy feedback
 	$(BIN)/pytest
 	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" '$(POSTGRES_TEST_URL)' 2>/dev/null; then \
 		echo "Running every test again on PostgreSQL ($(POSTGRES_TEST_URL))"; \

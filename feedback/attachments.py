@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, PngImagePlugin
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from feedback import attachment_store
+from feedback.extensions import DbSession
 from feedback.models import Attachment, Case
 
 # kind → (media type, file extension)
@@ -223,7 +223,7 @@ def _damaged() -> AttachmentError:
     return AttachmentError(_l("A picture could not be read. It may be damaged: try another."))
 
 
-def store(session: Session, case: Case, files: Sequence[CleanFile]) -> None:
+def store(session: DbSession, case: Case, files: Sequence[CleanFile]) -> None:
     """Add the files to the case under random names, in the configured store.
 
     They are kept only if the caller's transaction commits: a rollback leaves no file behind.
@@ -246,7 +246,7 @@ def download_name(case: Case, attachment: Attachment) -> str:
     return f"{case.reference}-{attachment.number}.{EXTENSION.get(attachment.media_type, 'bin')}"
 
 
-def send(session: Session, case: Case, attachment: Attachment) -> Response:
+def send(session: DbSession, case: Case, attachment: Attachment) -> Response:
     """Send a stored file as a download, never to be shown in the browser."""
     response = send_file(
         attachment_store.current().open(session, attachment),

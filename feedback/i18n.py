@@ -24,7 +24,7 @@ PAGE_TRANSLATIONS = "page_translations"
 def select_locale() -> str:
     """The visitor's choice from the cookie; commands and jobs speak the default language."""
     chosen = request.cookies.get(LANGUAGE_COOKIE) if has_request_context() else None
-    if chosen in current_app.config["LANGUAGES"]:
+    if chosen is not None and chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -72,5 +72,8 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(page_translations)
-    app.jinja_env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)
+    # A method the i18n extension (added by Flask-Babel) gives the environment: not in its type.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
     app.jinja_env.globals.update(get_locale=get_locale, body_name=body_name, labels=labels)
