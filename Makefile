@@ -57,10 +57,12 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Extract the messages from the code and templates and merge them into both catalogs.
+# Extract the messages from the code and templates and merge them into both catalogs. Lines are
+# not wrapped and no time is written (the template has no header; the catalog keeps its date):
+# run on a clean tree, it changes nothing.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -o feedback/translations/messages.pot .
-	$(BIN)/pybabel update -i feedback/translations/messages.pot -d feedback/translations --no-fuzzy-matching --ignore-obsolete 2>&1 | grep -v "^updating" || true
+	$(BIN)/pybabel extract --no-location --no-wrap --omit-header --sort-output -F babel.cfg -k _l -o feedback/translations/messages.pot .
+	$(BIN)/pybabel update --no-wrap --ignore-pot-creation-date -i feedback/translations/messages.pot -d feedback/translations --no-fuzzy-matching --ignore-obsolete 2>&1 | grep -v "^updating" || true
 
 # Benchmarks, not part of `make test`: the service against a bare Flask app with 10 thousand to
 # 1 million cases, on SQLite and PostgreSQL (PERFORMANCE.md). Narrow a run with, for example,
