@@ -18,11 +18,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d feedback/translations 2>&1 | grep -v '^compiling' || true
 
+# `make run PORT=5055 HOST=0.0.0.0` serves elsewhere than 127.0.0.1:5000.
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
 run: export FEEDBACK_ENV = development
 run: $(VENV)/.installed translations
 	$(FLASK) feedback init
 	$(FLASK) feedback demo-accounts
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Production-like: gunicorn with gunicorn.conf.py on DATABASE_URL; needs SECRET_KEY and, with
 # several workers, RATELIMIT_STORAGE_URI=redis://… (see DEPLOY.md).
