@@ -46,8 +46,8 @@ MEDIA = {
 }
 EXTENSION = {media: ext for media, ext in MEDIA.values()}
 FORM_ALLOWANCE = 1024 * 1024  # the rest of the submission form, beside its files
-# The memory one picture may take while it is decoded, estimated from its header: with the
-# service's own ~100 MB, a worker stays under 300 MB whatever it is sent (bench/attachment_memory.py).
+# The memory one picture may take while it is decoded, estimated from its header: it bounds a
+# worker's memory whatever it is sent (bench/attachment_memory.py measures the peak).
 DECODE_BUDGET = 160 * 1024 * 1024
 # Decoded pixels take 4 bytes each, and turning a photo upright or converting its colours holds a
 # second copy for a moment; a progressive JPEG also holds 2 bytes per pixel and colour channel of

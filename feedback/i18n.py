@@ -17,7 +17,7 @@ from feedback.models import Body
 LANGUAGE_COOKIE = "lang"
 
 # The visitor's translations, looked up once per page and kept in the page's context: Flask-Babel's
-# own template functions look them up again for every string (a third of the receipt's rendering).
+# own template functions look them up again for every string.
 PAGE_TRANSLATIONS = "page_translations"
 
 

@@ -1,8 +1,8 @@
 """The inbox's reads: a page of a body's cases, a case's timeline, the body's colleagues.
 
 Each is one query whatever the number of rows, with what a page shows loaded alongside. The
-list reads plain rows of the columns it shows, not ORM entities: building 51 cases with their
-item and assignee as objects cost more than the statement itself.
+list reads plain rows of the columns it shows, not ORM entities, which would cost more to build
+than the statement takes to run.
 """
 
 import functools
@@ -118,8 +118,8 @@ class PageShape(NamedTuple):
 def page_statement(shape: PageShape) -> sa.Select[*tuple[Any, ...]]:
     """The statement of inbox_page for filters of this shape, with every value a parameter.
 
-    Built once per shape (at most 2 x 2^5 of them) and reused: building the nested selects
-    anew cost more than running them. Run through the connection, it skips the ORM's setup.
+    Built once per shape (at most 2 x 2^5 of them) and reused rather than built again for each
+    page. Run through the connection, it skips the ORM's setup.
     """
     conditions = [Case.body_id == sa.bindparam("body_id")]
     if shape.status:
