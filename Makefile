@@ -18,11 +18,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d feedback/translations 2>&1 | grep -v '^compiling' || true
 
+# `make run PORT=5055 HOST=0.0.0.0` serves elsewhere than 127.0.0.1:5000.
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
 run: export FEEDBACK_ENV = development
 run: $(VENV)/.installed translations
 	$(FLASK) feedback init
 	$(FLASK) feedback demo-accounts
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # Production-like: gunicorn with gunicorn.conf.py on DATABASE_URL; needs SECRET_KEY and, with
 # several workers, RATELIMIT_STORAGE_URI=redis://… (see DEPLOY.md).
@@ -44,6 +48,7 @@ test-tools:
 test: $(VENV)/.installed translations test-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy feedback
 	$(BIN)/pytest
 	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" '$(POSTGRES_TEST_URL)' 2>/dev/null; then \
 		echo "Running every test again on PostgreSQL ($(POSTGRES_TEST_URL))"; \
@@ -56,10 +61,12 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Extract the messages from the code and templates and merge them into both catalogs.
+# Extract the messages from the code and templates and merge them into both catalogs. Lines are
+# not wrapped and no time is written (the template has no header; the catalog keeps its date):
+# run on a clean tree, it changes nothing.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -o feedback/translations/messages.pot .
-	$(BIN)/pybabel update -i feedback/translations/messages.pot -d feedback/translations --no-fuzzy-matching --ignore-obsolete 2>&1 | grep -v "^updating" || true
+	$(BIN)/pybabel extract --no-location --no-wrap --omit-header --sort-output -F babel.cfg -k _l -o feedback/translations/messages.pot .
+	$(BIN)/pybabel update --no-wrap --ignore-pot-creation-date -i feedback/translations/messages.pot -d feedback/translations --no-fuzzy-matching --ignore-obsolete 2>&1 | grep -v "^updating" || true
 
 # Benchmarks, not part of `make test`: the service against a bare Flask app with 10 thousand to
 # 1 million cases, on SQLite and PostgreSQL (PERFORMANCE.md). Narrow a run with, for example,

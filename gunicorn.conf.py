@@ -114,10 +114,10 @@ def on_reload(server) -> None:  # type: ignore[no-untyped-def]
 def post_worker_init(worker) -> None:  # type: ignore[no-untyped-def]
     """Exempt the loaded app from the garbage collector's full collections, for good.
 
-    A full collection walks every object the worker holds, some 125,000 once the app has served
-    a few pages: about 40 ms, every few hundred requests, on whichever request it falls. Frozen
-    here, what the app loaded at start-up (modules, models, settings) is no longer walked, and a
-    full collection takes about 2 ms (measured with the inbox list at 1M cases).
+    A full collection walks every object the worker holds, most of them the loaded app, every few
+    hundred requests, on whichever request it falls. Frozen here, what the app loaded at start-up
+    (modules, models, settings) is no longer walked, and a full collection walks only what
+    requests made.
     """
     gc.collect()
     gc.freeze()

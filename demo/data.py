@@ -27,11 +27,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Connection, func, insert, select, text
-from sqlalchemy.orm import Session
 
 from feedback.cases import receipts, routing
 from feedback.cases.months import month_of
-from feedback.extensions import db
+from feedback.extensions import DbSession, db
 from feedback.models import (
     Body,
     Case,
@@ -157,7 +156,7 @@ class DemoDataError(Exception):
     """The database lacks what the cases need (run `feedback init` first)."""
 
 
-def load_world(session: Session) -> World:
+def load_world(session: DbSession) -> World:
     notice = session.execute(
         select(Notice).where(Notice.published_at.is_not(None)).order_by(Notice.id).limit(1)
     ).scalar_one_or_none()
@@ -415,7 +414,7 @@ def _next_id(connection: Connection, column: Any) -> int:
 
 
 def generate(
-    session: Session,
+    session: DbSession,
     count: int,
     *,
     tracking_code: str,
@@ -461,7 +460,7 @@ def generate(
     return summary
 
 
-def _restart_sequences(session: Session) -> None:
+def _restart_sequences(session: DbSession) -> None:
     """On PostgreSQL, move the id sequences past the ids given here."""
     if session.get_bind().dialect.name != "postgresql":
         return

@@ -120,6 +120,7 @@ def create_user_command(body_slug: str | None, username: str, role: str) -> None
     user = change.account
     assert user is not None
     if change.waiting:
+        assert change.request is not None
         click.echo(
             f"Created {user.role.value} {username} of {body_slug}, inactive: it can log in once a "
             f"manager of {body_slug} approves request #{change.request.id} (their next page shows it)."
@@ -145,7 +146,9 @@ def demo_accounts_command() -> None:
     if not current_app.config["DEVELOPMENT"]:
         raise click.ClickException("Demo accounts are for development only.")
     bodies = db.session.execute(select(Body).order_by(Body.id)).scalars().all()
-    wanted = [(f"{b.slug}-demo", Role.MANAGER, b.slug) for b in bodies]
+    wanted: list[tuple[str, Role, str | None]] = [
+        (f"{b.slug}-demo", Role.MANAGER, b.slug) for b in bodies
+    ]
     wanted.append(("admin-demo", Role.ADMIN, None))
     click.echo("Demo accounts (development only; a password is shown once, when it is made):")
     for username, role, body_slug in wanted:
@@ -198,6 +201,7 @@ def reset_two_factor_command(username: str) -> None:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     if change.waiting:
+        assert change.request is not None
         click.echo(
             f"Asked the managers of {body_slug} to approve request #{change.request.id}: the "
             f"second factor of {username} is reset once one of them approves (their next page "

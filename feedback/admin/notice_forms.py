@@ -6,12 +6,12 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy.orm import Session
 from wtforms import DateField, Field, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from feedback.admin.forms import line
+from feedback.extensions import DbSession
 from feedback.models import Body, BodyRole, ItemStatus, Notice
 from feedback.notices import editing
 from feedback.notices.errors import NoticeError
@@ -172,7 +172,7 @@ class NoticeForm(FlaskForm):
         chosen = {role: by_id.get(self[f"body_{role.value}"].data or "") for role in BodyRole}
         return {role: body for role, body in chosen.items() if body is not None}
 
-    def apply(self, session: Session, notice: Notice, bodies: list[Body]) -> list[str]:
+    def apply(self, session: DbSession, notice: Notice, bodies: list[Body]) -> list[str]:
         """Write the corrections into the notice, in place: no item is added, moved or removed.
 
         Return the changes of receiving bodies, for the audit log.

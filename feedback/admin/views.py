@@ -26,7 +26,7 @@ AUDIT_PAGE_SIZE = 100
 def require_admin() -> Response | None:
     """Let only the administrator in; others log in or are refused (403)."""
     if not current_user.is_authenticated:
-        return login_manager.unauthorized()  # type: ignore[no-any-return]
+        return login_manager.unauthorized()
     if current_user.role is not Role.ADMIN:
         abort(403)
     return None

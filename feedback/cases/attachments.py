@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, PngImagePlugin
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
+from feedback.extensions import DbSession
 from feedback.models import Attachment, Case
 from feedback.storage import attachment_store
 
@@ -46,8 +46,8 @@ MEDIA = {
 }
 EXTENSION = {media: ext for media, ext in MEDIA.values()}
 FORM_ALLOWANCE = 1024 * 1024  # the rest of the submission form, beside its files
-# The memory one picture may take while it is decoded, estimated from its header: with the
-# service's own ~100 MB, a worker stays under 300 MB whatever it is sent (bench/attachment_memory.py).
+# The memory one picture may take while it is decoded, estimated from its header: it bounds a
+# worker's memory whatever it is sent (bench/attachment_memory.py measures the peak).
 DECODE_BUDGET = 160 * 1024 * 1024
 # Decoded pixels take 4 bytes each, and turning a photo upright or converting its colours holds a
 # second copy for a moment; a progressive JPEG also holds 2 bytes per pixel and colour channel of
@@ -223,7 +223,7 @@ def _damaged() -> AttachmentError:
     return AttachmentError(_l("A picture could not be read. It may be damaged: try another."))
 
 
-def store(session: Session, case: Case, files: Sequence[CleanFile]) -> None:
+def store(session: DbSession, case: Case, files: Sequence[CleanFile]) -> None:
     """Add the files to the case under random names, in the configured store.
 
     They are kept only if the caller's transaction commits: a rollback leaves no file behind.
@@ -246,7 +246,7 @@ def download_name(case: Case, attachment: Attachment) -> str:
     return f"{case.reference}-{attachment.number}.{EXTENSION.get(attachment.media_type, 'bin')}"
 
 
-def send(session: Session, case: Case, attachment: Attachment) -> Response:
+def send(session: DbSession, case: Case, attachment: Attachment) -> Response:
     """Send a stored file as a download, never to be shown in the browser."""
     response = send_file(
         attachment_store.current().open(session, attachment),

@@ -50,8 +50,6 @@ from feedback.models import (
     Case,
     Contact,
     Item,
-    Kind,
-    Rating,
     Status,
     utcnow,
 )
@@ -323,9 +321,10 @@ def headers(with_body: bool) -> list[str]:
 class Words:
     """The words and the time zone of one export, looked up once rather than for every row."""
 
-    kind: dict[Kind, str]
-    status: dict[Status, str]
-    rating: dict[Rating, str]
+    # Keyed by the stored values, as the rows carry them (a StrEnum member is its value).
+    kind: dict[str, str]
+    status: dict[str, str]
+    rating: dict[str, str]
     timeliness: dict[Timeliness, str]
     zone: tzinfo
 

@@ -11,9 +11,9 @@ from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from feedback.cases import receipts, resubmission, routing
+from feedback.extensions import DbSession
 from feedback.models import (
     Body,
     BodyRole,
@@ -116,7 +116,7 @@ class Submission:
 
 
 def submit(
-    session: Session, submission: Submission, decision: routing.Routing | None = None
+    session: DbSession, submission: Submission, decision: routing.Routing | None = None
 ) -> tuple[Case, str]:
     """Store a new case at the body the routing rules chose; return it and its tracking code.
 
@@ -162,7 +162,7 @@ def submit(
     return case, code
 
 
-def accept(session: Session, case: Case, actor: User) -> None:
+def accept(session: DbSession, case: Case, actor: User) -> None:
     """受理: take the case on; the closing deadline starts now."""
     _require(case, actor, "accept")
     now = utcnow()
@@ -172,7 +172,7 @@ def accept(session: Session, case: Case, actor: User) -> None:
     _record(session, case, EventKind.ACCEPTED, actor=actor, public=True, at=now)
 
 
-def decline(session: Session, case: Case, actor: User, reason: str) -> None:
+def decline(session: DbSession, case: Case, actor: User, reason: str) -> None:
     """不予受理: refuse the case; the reason is shown to the citizen."""
     _require(case, actor, "decline")
     now = utcnow()
@@ -183,7 +183,7 @@ def decline(session: Session, case: Case, actor: User, reason: str) -> None:
     _record(session, case, EventKind.DECLINED, actor=actor, public=True, text=reason, at=now)
 
 
-def transfer(session: Session, case: Case, actor: User, to_body: Body, reason: str) -> None:
+def transfer(session: DbSession, case: Case, actor: User, to_body: Body, reason: str) -> None:
     """转办: hand the case to another body, which must then decide on acceptance afresh."""
     _require(case, actor, "transfer")
     if to_body.id == case.body_id:
@@ -214,7 +214,7 @@ def transfer(session: Session, case: Case, actor: User, to_body: Body, reason: s
     session.flush()
 
 
-def _body_for_role(session: Session, submission: Submission, role: str) -> BodyRef:
+def _body_for_role(session: DbSession, submission: Submission, role: str) -> BodyRef:
     """The body the citizen was shown for a role of the notice (referred to by id, with the time
     limit the receipt states); without a notice, the body of that slug."""
     notice = submission.notice
@@ -228,7 +228,7 @@ def _body_for_role(session: Session, submission: Submission, role: str) -> BodyR
     return session.execute(select(Body).where(Body.slug == role)).scalar_one()
 
 
-def _may_receive(session: Session, kind: Kind, notice_id: int | None, body_id: int) -> bool:
+def _may_receive(session: DbSession, kind: Kind, notice_id: int | None, body_id: int) -> bool:
     """Check the conflict rule on submission against the notice's roles as stored now.
 
     The notice the citizen saw is the public catalog's snapshot, which may be a moment old. Its
@@ -257,13 +257,13 @@ def may_hold(case: Case, body: Body) -> bool:
     return routing.body_may_hold(case.kind, body.id, roles)
 
 
-def add_note(session: Session, case: Case, actor: User, text: str) -> None:
+def add_note(session: DbSession, case: Case, actor: User, text: str) -> None:
     """内部备注: a note for the body's own staff, never shown to the citizen or another body."""
     _require(case, actor, "note")
     _record(session, case, EventKind.NOTE, actor=actor, public=False, text=text)
 
 
-def assign(session: Session, case: Case, actor: User, assignee: User) -> None:
+def assign(session: DbSession, case: Case, actor: User, assignee: User) -> None:
     """Give the case to one staff member of the holding body."""
     _require(case, actor, "assign")
     if assignee.body_id != case.body_id or not assignee.reads_cases:
@@ -272,7 +272,7 @@ def assign(session: Session, case: Case, actor: User, assignee: User) -> None:
     _record(session, case, EventKind.ASSIGNED, actor=actor, public=False, text=assignee.username)
 
 
-def extend(session: Session, case: Case, actor: User, days: int, reason: str) -> None:
+def extend(session: DbSession, case: Case, actor: User, days: int, reason: str) -> None:
     """延期: push the closing deadline back once, by at most the body's limit."""
     _require(case, actor, "extend")
     if case.extension_days:
@@ -287,7 +287,7 @@ def extend(session: Session, case: Case, actor: User, days: int, reason: str) ->
     _record(session, case, EventKind.EXTENDED, actor=actor, public=True, text=reason)
 
 
-def close(session: Session, case: Case, actor: User, reply: str) -> None:
+def close(session: DbSession, case: Case, actor: User, reply: str) -> None:
     """办结: answer the citizen and close the case."""
     _require(case, actor, "close")
     now = utcnow()
@@ -298,14 +298,14 @@ def close(session: Session, case: Case, actor: User, reply: str) -> None:
     _record(session, case, EventKind.CLOSED, actor=actor, public=True, text=reply, at=now)
 
 
-def add_supplement(session: Session, case: Case, text: str) -> None:
+def add_supplement(session: DbSession, case: Case, text: str) -> None:
     """补充材料: the citizen adds information while the case is open."""
     if not case.status.is_open:
         raise CaseError(_l("This case is no longer open; information can no longer be added."))
     _record(session, case, EventKind.SUPPLEMENT, public=True, text=text)
 
 
-def rate(session: Session, case: Case, rating: Rating, comment: str) -> None:
+def rate(session: DbSession, case: Case, rating: Rating, comment: str) -> None:
     """评价: the citizen rates the outcome, once, after the case is closed."""
     if case.status is not Status.CLOSED:
         raise CaseError(_l("The outcome can be rated once the case is closed."))
@@ -328,7 +328,7 @@ def _require(case: Case, actor: User, step: str) -> None:
 
 
 def _record(
-    session: Session,
+    session: DbSession,
     case: Case,
     kind: EventKind,
     *,

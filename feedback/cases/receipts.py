@@ -16,9 +16,9 @@ from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from feedback.cases.months import month_of
+from feedback.extensions import DbSession
 from feedback.models import Case, Kind
 from feedback.storage import keys
 
@@ -66,7 +66,7 @@ def new_reference(received_at: datetime) -> str:
     return f"{month_of(received_at)}-{draw_number():0{REFERENCE_DIGITS}d}"
 
 
-def add_with_reference(session: Session, case: Case) -> None:
+def add_with_reference(session: DbSession, case: Case) -> None:
     """Add a new case under a random reference of its month, drawn again while it is taken.
 
     Each try is a savepoint: the unique constraint, not a prior look, decides, so two

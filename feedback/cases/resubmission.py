@@ -34,14 +34,14 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app, session
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, delete, select
 
+from feedback.extensions import DbSession
 from feedback.models import Case, KeptReceipt
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class Repeat:
     code: str | None  # its tracking code, when this browser may see it again
 
 
-def find_repeat(db: Session, submission: "Submission", now: datetime) -> Repeat | None:
+def find_repeat(db: DbSession, submission: "Submission", now: datetime) -> Repeat | None:
     """The case stored from this very form, or from the same answers sent by this browser."""
     key = _browser_key()
     if submission.form_token:
@@ -108,7 +108,7 @@ def find_repeat(db: Session, submission: "Submission", now: datetime) -> Repeat 
     return None
 
 
-def keep(db: Session, case: Case, code: str, submission: "Submission", now: datetime) -> None:
+def keep(db: DbSession, case: Case, code: str, submission: "Submission", now: datetime) -> None:
     """Keep the new case's code sealed for KEEP, for this browser only; forget expired ones.
 
     A browser that was never shown the form (a script) has no key: nothing is kept for it, and
@@ -130,9 +130,10 @@ def keep(db: Session, case: Case, code: str, submission: "Submission", now: date
     )
 
 
-def forget_expired(db: Session, now: datetime) -> int:
+def forget_expired(db: DbSession, now: datetime) -> int:
     """Delete the kept receipts whose time is up; return how many."""
-    return db.execute(delete(KeptReceipt).where(KeptReceipt.expires_at <= now)).rowcount
+    deleted = db.execute(delete(KeptReceipt).where(KeptReceipt.expires_at <= now))
+    return cast(CursorResult[Any], deleted).rowcount  # a DELETE's result is a CursorResult
 
 
 def _server_key(purpose: bytes) -> bytes:

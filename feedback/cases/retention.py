@@ -17,9 +17,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from feedback.cases import months
+from feedback.extensions import DbSession
 from feedback.models import (
     Attachment,
     AttachmentContent,
@@ -67,7 +68,7 @@ def start_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=months.zone()).astimezone(UTC)
 
 
-def purgeable(session: Session, before: datetime) -> list[Case]:
+def purgeable(session: DbSession, before: datetime) -> list[Case]:
     return list(
         session.execute(
             select(Case)
@@ -83,7 +84,7 @@ def purgeable(session: Session, before: datetime) -> list[Case]:
     )
 
 
-def purge(session: Session, day: date, *, dry_run: bool = False) -> PurgeReport:
+def purge(session: DbSession, day: date, *, dry_run: bool = False) -> PurgeReport:
     """Delete the cases closed or declined before the local day (or only count them)."""
     report = PurgeReport()
     cases = purgeable(session, start_of(day))
@@ -158,7 +159,7 @@ def scrub(engine: Engine) -> bool:
 
 
 def _tally(
-    session: Session, month: str, body_id: int, kind: Kind, status: Status, rating: str
+    session: DbSession, month: str, body_id: int, kind: Kind, status: Status, rating: str
 ) -> PurgedTally:
     found = session.execute(
         select(PurgedTally).where(

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from flask import current_app
 from limits import RateLimitItem, parse_many
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from feedback.cases import receipts
-from feedback.extensions import limiter
+from feedback.extensions import DbSession, limiter
 from feedback.models import Case, Event, EventKind
 from feedback.storage import keys
 
@@ -28,7 +28,7 @@ SCOPE = "track-reference"
 DECOY_HASH = keys.HASH_PREFIX + "A" * 43
 
 
-def find_case(session: Session, reference: str, code: str) -> Case | None:
+def find_case(session: DbSession, reference: str, code: str) -> Case | None:
     """Return the case only when both the reference and the code match; otherwise None."""
     reference = reference.strip()
     case = None

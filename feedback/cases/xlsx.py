@@ -141,10 +141,10 @@ def _row_with_care(refs: Sequence[str], line: str, cells: Sequence[Cell], style:
     parts = []
     for ref, value in zip(refs, cells, strict=False):
         if value.__class__ is str:
-            text = escape_text(value)  # type: ignore[arg-type]
+            text = escape_text(value)
             parts.append(f'<c r="{ref}{line}"{style} t="inlineStr"><is>{_T}{text}</t></is></c>')
         elif value is not None:
-            parts.append(f'<c r="{ref}{line}"{style}><v>{int(value)}</v></c>')  # type: ignore[arg-type]
+            parts.append(f'<c r="{ref}{line}"{style}><v>{int(value)}</v></c>')
     return f'<row r="{line}">{"".join(parts)}</row>'
 
 

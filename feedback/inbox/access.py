@@ -49,7 +49,7 @@ def from_this_site(view: Callable[P, R]) -> Callable[P, R | tuple[str, int]]:
 def require_case_reader() -> Response | None:
     """Let through only signed-in staff of a body: others log in, the administrator is refused."""
     if not current_user.is_authenticated:
-        return login_manager.unauthorized()  # type: ignore[no-any-return]
+        return login_manager.unauthorized()
     if not current_user.reads_cases:
         abort(403)
     return None

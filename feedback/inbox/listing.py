@@ -1,7 +1,7 @@
 """The inbox list's rows, ready to print: every word, time and link worked out once per page.
 
-Rendering 50 rows through Babel's date filters, the translated labels and url_for cost several
-times the query; here each label is translated once per page, local times come from strftime in
+Babel's date filters, the translated labels and url_for would do again for every row what is
+the same for the whole page; here each label is translated once per page, local times come from strftime in
 the reader's time zone (the same text as Babel's "yyyy-MM-dd HH:mm" and "yyyy-MM-dd", which are
 plain digits in every locale), and each link is the case page's address with the id appended.
 """

@@ -1,8 +1,8 @@
 """The inbox's reads: a page of a body's cases, a case's timeline, the body's colleagues.
 
 Each is one query whatever the number of rows, with what a page shows loaded alongside. The
-list reads plain rows of the columns it shows, not ORM entities: building 51 cases with their
-item and assignee as objects cost more than the statement itself.
+list reads plain rows of the columns it shows, not ORM entities, which would cost more to build
+than the statement takes to run.
 """
 
 import functools
@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.extensions import DbSession
 from feedback.models import Case, Event, Item, Kind, Role, Status, User
 
 
@@ -58,7 +59,7 @@ class InboxPage:
 
 
 def inbox_page(
-    session: Session, body_id: int, filters: InboxFilters, number: int, size: int, now: datetime
+    session: DbSession, body_id: int, filters: InboxFilters, number: int, size: int, now: datetime
 ) -> InboxPage:
     """One page of a body's cases: the overdue ones first, longest overdue first, then the rest,
     newest received first.
@@ -114,11 +115,11 @@ class PageShape(NamedTuple):
 
 
 @functools.cache
-def page_statement(shape: PageShape) -> sa.Select[Any]:
+def page_statement(shape: PageShape) -> sa.Select[*tuple[Any, ...]]:
     """The statement of inbox_page for filters of this shape, with every value a parameter.
 
-    Built once per shape (at most 2 x 2^5 of them) and reused: building the nested selects
-    anew cost more than running them. Run through the connection, it skips the ORM's setup.
+    Built once per shape (at most 2 x 2^5 of them) and reused rather than built again for each
+    page. Run through the connection, it skips the ORM's setup.
     """
     conditions = [Case.body_id == sa.bindparam("body_id")]
     if shape.status:
@@ -186,7 +187,7 @@ def page_statement(shape: PageShape) -> sa.Select[Any]:
     )
 
 
-def timeline(session: Session, case: Case, body_id: int) -> list[Event]:
+def timeline(session: DbSession, case: Case, body_id: int) -> list[Event]:
     """A case's events as its holding body sees them: every public event, and its own internal ones.
 
     Internal notes stay with the body that wrote them, even after the case moved on.
@@ -203,7 +204,7 @@ def timeline(session: Session, case: Case, body_id: int) -> list[Event]:
     )
 
 
-def notice_items(session: Session) -> list[ItemOption]:
+def notice_items(session: DbSession) -> list[ItemOption]:
     """The items a case may be about, in the notice's order, for the inbox filter."""
     rows = session.execute(
         sa.select(Item.id, Item.code, Item.title).order_by(Item.notice_id, Item.position)
@@ -218,7 +219,7 @@ class Colleague(NamedTuple):
     username: str
 
 
-def colleagues(session: Session, body_id: int) -> list[Colleague]:
+def colleagues(session: DbSession, body_id: int) -> list[Colleague]:
     """The body's active staff and managers, to whom a case may be assigned."""
     rows = session.execute(
         sa.select(User.id, User.username)
@@ -232,7 +233,7 @@ def colleagues(session: Session, body_id: int) -> list[Colleague]:
     return [Colleague._make(row) for row in rows]
 
 
-def body_accounts(session: Session, body_id: int) -> list[User]:
+def body_accounts(session: DbSession, body_id: int) -> list[User]:
     """Every account of a body, active or not, for its managers."""
     return list(
         session.execute(

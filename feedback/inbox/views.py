@@ -62,7 +62,7 @@ def index() -> Page:
         current_app.config["INBOX_PAGE_SIZE"],
         now,
     )
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "inbox/index.html",
         form=form,

@@ -49,7 +49,7 @@ class User(UserMixin, Base):
         return self.totp_enabled_at is not None
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property

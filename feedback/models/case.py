@@ -100,7 +100,7 @@ class Case(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     rating: Mapped[Rating | None] = mapped_column(str_enum(Rating))
     # What the export reports of the history, kept on the case as it happens (the events hold
-    # it all): looked up among the events, it took half the export's query time.
+    # it all), so that the export reads the cases alone, not every event of every case.
     transfers: Mapped[int] = mapped_column(default=0)  # 转办次数
     transferred_at: Mapped[datetime | None]  # the last transfer, which restarts acceptance
     reply: Mapped[str | None] = mapped_column(Text)  # 答复意见, or 不予受理理由 if declined

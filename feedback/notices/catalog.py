@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from feedback import models
+from feedback.extensions import DbSession
 from feedback.models import BodyRole, CatalogStamp, ItemStatus, Notice, NoticeBody, window_state
 from feedback.storage.database import request_read
 
@@ -143,7 +144,7 @@ def current() -> Catalog:
     return held
 
 
-def all_bodies(session: Session) -> list[models.Body]:
+def all_bodies(session: DbSession) -> list[models.Body]:
     """Every receiving body, published or not, in order: for the staff's pages."""
     return list(session.execute(select(models.Body).order_by(models.Body.id)).scalars())
 

@@ -11,9 +11,9 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from feedback.cases import routing
+from feedback.extensions import DbSession
 from feedback.models import (
     Body,
     BodyRole,
@@ -43,7 +43,7 @@ def set_window(notice: Notice, opens_on: date | None, closes_on: date | None) ->
     notice.closes_on = closes_on
 
 
-def set_bodies(session: Session, notice: Notice, chosen: Mapping[BodyRole, Body]) -> list[str]:
+def set_bodies(session: DbSession, notice: Notice, chosen: Mapping[BodyRole, Body]) -> list[str]:
     """Let each chosen body play its role; return the changes, such as "court: a → b".
 
     Refused before anything changes when one body would play two roles, or when a body would
@@ -76,7 +76,7 @@ def set_bodies(session: Session, notice: Notice, chosen: Mapping[BodyRole, Body]
 
 
 def _check_held_cases(
-    session: Session, notice: Notice, final: Mapping[BodyRole, Body], changed: list[BodyRole]
+    session: DbSession, notice: Notice, final: Mapping[BodyRole, Body], changed: list[BodyRole]
 ) -> None:
     """Refuse a new role under which a body would hold cases of this notice the rules forbid it.
 
@@ -108,7 +108,7 @@ def _check_held_cases(
             )
 
 
-def publish(session: Session, notice: Notice) -> bool:
+def publish(session: DbSession, notice: Notice) -> bool:
     """Open a draft to the public; every role needs its body first. Tell whether it was a draft."""
     missing = [role for role in BodyRole if notice.body_for(role) is None]
     if missing:
@@ -120,7 +120,7 @@ def publish(session: Session, notice: Notice) -> bool:
     return was_draft
 
 
-def discard(session: Session, notice: Notice) -> None:
+def discard(session: DbSession, notice: Notice) -> None:
     """Delete a draft, and the bodies made for it alone; a published notice is never deleted."""
     if notice.published_at is not None:
         raise NoticeError("notice", _l("A published notice cannot be deleted."))
@@ -131,7 +131,7 @@ def discard(session: Session, notice: Notice) -> None:
         _drop_if_unused(session, body, notice.slug, role)
 
 
-def _drop_if_unused(session: Session, body: Body, notice_slug: str, role: BodyRole) -> None:
+def _drop_if_unused(session: DbSession, body: Body, notice_slug: str, role: BodyRole) -> None:
     """Delete a body this notice's import made, once nothing refers to it any more."""
     if not body.slug.startswith(body_slug_stem(notice_slug, role)):
         return  # a body the notice was matched to: it serves others, or may

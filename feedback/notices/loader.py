@@ -14,8 +14,8 @@ from importlib.resources import files
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from feedback.extensions import DbSession
 from feedback.models import (
     Aspect,
     Body,
@@ -119,7 +119,7 @@ def read(text: str) -> ParsedNotice:
 
 
 def plan_bodies(
-    session: Session,
+    session: DbSession,
     parsed: ParsedNotice,
     unit: str,
     chosen: dict[BodyRole, Body] | None = None,
@@ -164,7 +164,7 @@ def check_one_role_each(bodies: Mapping[BodyRole, Body]) -> None:
         seen[body.id] = role
 
 
-def check_slug(session: Session, slug: str) -> None:
+def check_slug(session: DbSession, slug: str) -> None:
     if not SLUG.match(slug):
         raise NoticeError(
             "slug",
@@ -176,7 +176,7 @@ def check_slug(session: Session, slug: str) -> None:
         )
 
 
-def free_slug(session: Session) -> str:
+def free_slug(session: DbSession) -> str:
     """An unused slug such as notice-2026-3."""
     year = window.today().year
     n = 1
@@ -186,7 +186,7 @@ def free_slug(session: Session) -> str:
 
 
 def import_notice(
-    session: Session,
+    session: DbSession,
     text: str,
     unit: str,
     *,
@@ -240,7 +240,7 @@ def missing_bodies_message(missing: list[BodyRole]) -> str:
     )
 
 
-def load_seed(session: Session) -> Notice:
+def load_seed(session: DbSession) -> Notice:
     """Load the Wufeng court notice and its three bodies; loading twice changes nothing."""
     notice = session.scalars(select(Notice).where(Notice.slug == SEED_SLUG)).first()
     if notice is not None:
@@ -282,7 +282,7 @@ def body_slug_stem(notice_slug: str, role: BodyRole) -> str:
     return f"{notice_slug[: BODY_SLUG_MAX - len(role) - 4]}-{role.value}"
 
 
-def _new_body(session: Session, notice_slug: str, plan: BodyPlan) -> Body:
+def _new_body(session: DbSession, notice_slug: str, plan: BodyPlan) -> Body:
     """A body made from the contacts the notice gives, with a slug such as <notice>-court."""
     contact = plan.contact
     assert contact is not None
@@ -303,7 +303,7 @@ def _new_body(session: Session, notice_slug: str, plan: BodyPlan) -> Body:
     return body
 
 
-def _save_seed_body(session: Session, seed: SeedBody, contact: ParsedContact) -> None:
+def _save_seed_body(session: DbSession, seed: SeedBody, contact: ParsedContact) -> None:
     body = session.scalars(select(Body).where(Body.slug == seed.role.value)).first()
     if body is None:
         body = Body(slug=seed.role.value)

@@ -67,7 +67,7 @@ class Required(DataRequired):
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.field_flags = {}
+        self.field_flags: dict[str, Any] = {}
 
 
 def only_for_real_name(form: FlaskForm, field: Field) -> None:

@@ -5,6 +5,7 @@ submitting POST (again, for a short while, to the same browser posting the same 
 feedback/cases/resubmission.py), and later travels only in POST bodies.
 """
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -53,7 +54,7 @@ def track_limits() -> str:
 
 
 @bp.url_value_preprocessor
-def allow_attachments(endpoint: str | None, values: dict | None) -> None:
+def allow_attachments(endpoint: str | None, values: dict[str, Any] | None) -> None:
     """Let the submission form, and only it, carry files: before anything reads the body."""
     if endpoint == "public.submit" and request.mimetype == "multipart/form-data":
         request.max_content_length = attachments.request_limit()

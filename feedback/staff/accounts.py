@@ -11,9 +11,9 @@ from importlib.resources import files
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from feedback.extensions import DbSession
 from feedback.models import (
     AccountRequest,
     AuditAction,
@@ -49,16 +49,16 @@ class Change:
         return self.request is not None
 
 
-def find(session: Session, username: str) -> User | None:
+def find(session: DbSession, username: str) -> User | None:
     return session.execute(select(User).where(User.username == username)).scalar_one_or_none()
 
 
-def exists(session: Session, username: str) -> bool:
+def exists(session: DbSession, username: str) -> bool:
     return session.execute(select(User.id).where(User.username == username)).first() is not None
 
 
 def create(
-    session: Session, by: Actor, username: str, password: str, role: Role, body_slug: str | None
+    session: DbSession, by: Actor, username: str, password: str, role: Role, body_slug: str | None
 ) -> Change:
     """Create an account: the admin belongs to no body, everyone else to exactly one.
 
@@ -90,11 +90,13 @@ def create(
     session.add(user)
     session.flush()
     audit.record(session, by, AuditAction.ACCOUNT_CREATED, body=body, detail=f"{username} ({role})")
+    if way is Route.DIRECT:
+        return Change(user)
+    assert body is not None  # route() makes an account of no body directly
     if way is Route.ASK:
         return Change(user, request=approvals.ask(session, by, RequestKind.CREATE, user, body))
-    if way is Route.UNAPPROVED:
-        approvals.made_unapproved(session, by, RequestKind.CREATE, user, body)
-    return Change(user, unapproved=way is Route.UNAPPROVED)
+    approvals.made_unapproved(session, by, RequestKind.CREATE, user, body)
+    return Change(user, unapproved=True)
 
 
 def check_password(password: str, username: str = "") -> None:
@@ -127,7 +129,7 @@ def common_passwords() -> frozenset[str]:
     )
 
 
-def set_active(session: Session, by: Actor, user: User, active: bool) -> Change:
+def set_active(session: DbSession, by: Actor, user: User, active: bool) -> Change:
     """Deactivate or reactivate an account: the admin any, a manager their body's, not their own.
 
     Deactivating is done at once; reactivating follows the approval rule (feedback.staff.approvals).
@@ -144,7 +146,7 @@ def set_active(session: Session, by: Actor, user: User, active: bool) -> Change:
     return _change(session, by, RequestKind.REACTIVATE, user, user.body)
 
 
-def reset_password(session: Session, by: Actor, user: User, password: str) -> Change:
+def reset_password(session: DbSession, by: Actor, user: User, password: str) -> Change:
     """Give an account a new password; until a manager approves, the old one still works."""
     check_password(password, user.username)
     _within_reach(by, user.body)
@@ -158,13 +160,13 @@ def reset_password(session: Session, by: Actor, user: User, password: str) -> Ch
     )
 
 
-def reset_two_factor(session: Session, by: Actor, user: User) -> Change:
+def reset_two_factor(session: DbSession, by: Actor, user: User) -> Change:
     """Forget an account's second factor (a lost phone): it sets one up at its next login."""
     _within_reach(by, user.body)
     return _change(session, by, RequestKind.RESET_TWO_FACTOR, user, user.body)
 
 
-def move(session: Session, by: Actor, user: User, to: Body) -> Change:
+def move(session: DbSession, by: Actor, user: User, to: Body) -> Change:
     """Move an account to another body; the managers of the body it joins decide."""
     if by is not None and by.role is not Role.ADMIN:
         raise LookupError(user.id)
@@ -175,7 +177,7 @@ def move(session: Session, by: Actor, user: User, to: Body) -> Change:
     return _change(session, by, RequestKind.MOVE, user, to, from_body=user.body)
 
 
-def approve(session: Session, manager: User, request_id: int) -> AccountRequest:
+def approve(session: DbSession, manager: User, request_id: int) -> AccountRequest:
     """Make the change a request asks for, as an active manager of its body."""
     request = _open_request(session, manager, request_id)
     account = request.account
@@ -199,7 +201,7 @@ def approve(session: Session, manager: User, request_id: int) -> AccountRequest:
     return request
 
 
-def reject(session: Session, manager: User, request_id: int) -> AccountRequest:
+def reject(session: DbSession, manager: User, request_id: int) -> AccountRequest:
     """Refuse a request: nothing changes, and an account created for it is deleted."""
     request = _open_request(session, manager, request_id)
     account = request.account
@@ -218,7 +220,7 @@ def reject(session: Session, manager: User, request_id: int) -> AccountRequest:
     return request
 
 
-def _open_request(session: Session, manager: User, request_id: int) -> AccountRequest:
+def _open_request(session: DbSession, manager: User, request_id: int) -> AccountRequest:
     """A pending request of the manager's body whose account is still as it was asked."""
     request = approvals.for_manager(session, manager, request_id)
     if request is None:
@@ -240,7 +242,7 @@ def _open_request(session: Session, manager: User, request_id: int) -> AccountRe
 
 
 def _change(
-    session: Session,
+    session: DbSession,
     by: Actor,
     kind: RequestKind,
     user: User,
@@ -280,7 +282,7 @@ def _change(
 
 
 def _apply(
-    session: Session,
+    session: DbSession,
     by: Actor,
     kind: RequestKind,
     user: User,
@@ -323,7 +325,7 @@ def _within_reach(by: Actor, body: Body | None) -> None:
     raise LookupError(body.id if body else None)
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
+def authenticate(session: DbSession, username: str, password: str) -> User | None:
     """Return the active account these credentials open, or None; the caller says no more."""
     return sign_in(session, username, password, "").user
 
@@ -339,7 +341,7 @@ class SignIn:
     must_enrol: bool = False  # the password was right; the role needs a second factor first
 
 
-def sign_in(session: Session, username: str, password: str, code: str) -> SignIn:
+def sign_in(session: DbSession, username: str, password: str, code: str) -> SignIn:
     """Check a username, password and (if the account has one) second-factor code.
 
     An account whose role needs a second factor and has none yet gets `must_enrol`: it may do

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.extensions import DbSession
 from feedback.models import (
     AccountRequest,
     Acknowledgement,
@@ -41,7 +42,7 @@ class Route(StrEnum):
     UNAPPROVED = "unapproved"  # the body has no active manager: made at once, and shown
 
 
-def route(session: Session, by: Actor, body: Body | None) -> Route:
+def route(session: DbSession, by: Actor, body: Body | None) -> Route:
     """Tell how a change by `by` to an account in `body` (or moving into it) may be made."""
     if body is None:  # the administrator's accounts, which read no case
         return Route.DIRECT
@@ -50,7 +51,7 @@ def route(session: Session, by: Actor, body: Body | None) -> Route:
     return Route.ASK if has_active_manager(session, body.id) else Route.UNAPPROVED
 
 
-def has_active_manager(session: Session, body_id: int) -> bool:
+def has_active_manager(session: DbSession, body_id: int) -> bool:
     found = session.execute(
         sa.select(User.id).where(
             User.body_id == body_id, User.role == Role.MANAGER, User.active.is_(True)
@@ -60,7 +61,7 @@ def has_active_manager(session: Session, body_id: int) -> bool:
 
 
 def _new(
-    session: Session,
+    session: DbSession,
     by: Actor,
     kind: RequestKind,
     state: RequestState,
@@ -85,7 +86,7 @@ def _new(
 
 
 def ask(
-    session: Session,
+    session: DbSession,
     by: Actor,
     kind: RequestKind,
     account: User,
@@ -110,7 +111,7 @@ def ask(
 
 
 def made_unapproved(
-    session: Session, by: Actor, kind: RequestKind, account: User, body: Body
+    session: DbSession, by: Actor, kind: RequestKind, account: User, body: Body
 ) -> AccountRequest:
     """Keep a change made without approval, for the body's log and each of its managers."""
     request = _new(session, by, kind, RequestState.UNAPPROVED, account, body, decided_at=utcnow())
@@ -123,7 +124,7 @@ def detail(request: AccountRequest) -> str:
     return f"#{request.id} {request.kind.value} {request.username}"
 
 
-def pending(session: Session, account: User) -> list[AccountRequest]:
+def pending(session: DbSession, account: User) -> list[AccountRequest]:
     return list(
         session.execute(
             sa.select(AccountRequest).where(
@@ -143,7 +144,7 @@ def decide(request: AccountRequest, manager: User, state: RequestState) -> None:
     request.password_hash = None
 
 
-def for_manager(session: Session, manager: User, request_id: int) -> AccountRequest | None:
+def for_manager(session: DbSession, manager: User, request_id: int) -> AccountRequest | None:
     """A request of the manager's body, or None (unknown, or another body's)."""
     if not manager.is_manager or manager.body_id is None:
         return None
@@ -182,7 +183,7 @@ class Waiting:
         return bool(self.pending or self.unapproved)
 
 
-def waiting(session: Session, manager: User) -> Waiting:
+def waiting(session: DbSession, manager: User) -> Waiting:
     """Count, in one query, what waits for the manager (nothing for anyone else)."""
     if not manager.is_manager or manager.body_id is None:
         return Waiting(0, 0)
@@ -202,7 +203,7 @@ class Overview:
     decided: list[AccountRequest]  # the latest decisions and unapproved changes
 
 
-def overview(session: Session, manager: User, history: int = 50) -> Overview:
+def overview(session: DbSession, manager: User, history: int = 50) -> Overview:
     """The approvals page of a manager's body."""
 
     def listed(
@@ -228,7 +229,7 @@ def overview(session: Session, manager: User, history: int = 50) -> Overview:
     )
 
 
-def acknowledge(session: Session, manager: User, up_to: int) -> int:
+def acknowledge(session: DbSession, manager: User, up_to: int) -> int:
     """Note that the manager has seen the unapproved changes up to `up_to`; return how many."""
     ids = list(
         session.execute(
@@ -242,7 +243,7 @@ def acknowledge(session: Session, manager: User, up_to: int) -> int:
     return len(ids)
 
 
-def pending_by_account(session: Session) -> dict[int, list[AccountRequest]]:
+def pending_by_account(session: DbSession) -> dict[int, list[AccountRequest]]:
     """Every waiting request, by account, for the administrator's list of accounts."""
     found: dict[int, list[AccountRequest]] = {}
     for request in session.execute(

@@ -10,8 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from feedback.extensions import DbSession
 from feedback.models import AuditAction, AuditEntry, Body, Case, User, utcnow
 
 # What the administrator reads: sign-ins and account changes, never anything about a case.
@@ -42,7 +43,7 @@ _UNSET: Any = object()
 
 
 def record(
-    session: Session,
+    session: DbSession,
     actor: User | None,
     action: AuditAction,
     case: Case | None = None,
@@ -78,7 +79,7 @@ class LogPage:
         return self.number > 1
 
 
-def _page(session: Session, query: sa.Select, number: int, size: int) -> LogPage:
+def _page(session: DbSession, query: sa.Select[Any], number: int, size: int) -> LogPage:
     rows = list(
         session.execute(
             query.options(joinedload(AuditEntry.actor), joinedload(AuditEntry.body))
@@ -90,12 +91,12 @@ def _page(session: Session, query: sa.Select, number: int, size: int) -> LogPage
     return LogPage(entries=rows[:size], number=number, has_next=len(rows) > size)
 
 
-def body_log(session: Session, body_id: int, number: int, size: int) -> LogPage:
+def body_log(session: DbSession, body_id: int, number: int, size: int) -> LogPage:
     """A body's log, newest first, for its managers."""
     return _page(session, sa.select(AuditEntry).where(AuditEntry.body_id == body_id), number, size)
 
 
-def account_log(session: Session, number: int, size: int) -> LogPage:
+def account_log(session: DbSession, number: int, size: int) -> LogPage:
     """Sign-ins, account changes and notice changes of every body, newest first, for the admin."""
     query = sa.select(AuditEntry).where(AuditEntry.action.in_(ACCOUNT_ACTIONS | NOTICE_ACTIONS))
     return _page(session, query, number, size)

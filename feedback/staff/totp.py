@@ -12,6 +12,7 @@ import secrets
 import struct
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlencode
 
 DIGITS = 6
@@ -29,7 +30,9 @@ def _key(secret: str) -> bytes:
     return base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))
 
 
-def hotp(key: bytes, counter: int, digits: int = DIGITS, digest: Callable = hashlib.sha1) -> str:
+def hotp(
+    key: bytes, counter: int, digits: int = DIGITS, digest: Callable[..., Any] = hashlib.sha1
+) -> str:
     """RFC 4226: the code for one counter value."""
     mac = hmac.new(key, struct.pack(">Q", counter), digest).digest()
     offset = mac[-1] & 0x0F

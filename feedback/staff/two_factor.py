@@ -12,9 +12,9 @@ from enum import StrEnum
 from cryptography.exceptions import InvalidTag
 from flask import current_app
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from feedback.cases.receipts import ALPHABET
+from feedback.extensions import DbSession
 from feedback.models import AuditAction, RecoveryCode, User, utcnow
 from feedback.staff import audit, totp
 from feedback.storage import keys
@@ -42,7 +42,7 @@ def pending_secret(user: User) -> str:
     return _secret(user)
 
 
-def confirm(session: Session, user: User, code: str) -> list[str] | None:
+def confirm(session: DbSession, user: User, code: str) -> list[str] | None:
     """Finish enrolment with a first code from the app; return the new recovery codes, or None."""
     if user.has_two_factor or user.totp_secret is None:
         return None
@@ -54,7 +54,7 @@ def confirm(session: Session, user: User, code: str) -> list[str] | None:
     return new_recovery_codes(session, user)
 
 
-def verify(session: Session, user: User, code: str) -> Factor | None:
+def verify(session: DbSession, user: User, code: str) -> Factor | None:
     """Check a TOTP code (once per time step) or an unused recovery code, and spend it."""
     if not user.has_two_factor or user.totp_secret is None:
         return None
@@ -84,7 +84,7 @@ def verify(session: Session, user: User, code: str) -> Factor | None:
     return None
 
 
-def new_recovery_codes(session: Session, user: User) -> list[str]:
+def new_recovery_codes(session: DbSession, user: User) -> list[str]:
     """Replace the account's recovery codes with fresh ones; shown once, kept as hashes."""
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = [_new_code() for _ in range(RECOVERY_CODES)]
@@ -99,14 +99,14 @@ def new_recovery_codes(session: Session, user: User) -> list[str]:
     return codes
 
 
-def replace_recovery_codes(session: Session, user: User) -> list[str]:
+def replace_recovery_codes(session: DbSession, user: User) -> list[str]:
     """Give the account fresh recovery codes in place of its old ones, and record that."""
     codes = new_recovery_codes(session, user)
     audit.record(session, user, AuditAction.RECOVERY_CODES_NEW)
     return codes
 
 
-def unused_codes(session: Session, user: User) -> int:
+def unused_codes(session: DbSession, user: User) -> int:
     return len(
         session.execute(
             select(RecoveryCode.id).where(
@@ -116,7 +116,7 @@ def unused_codes(session: Session, user: User) -> int:
     )
 
 
-def reset(session: Session, user: User) -> None:
+def reset(session: DbSession, user: User) -> None:
     """Forget the account's second factor (a lost phone); it enrols again at the next login."""
     user.totp_secret = None
     user.totp_enabled_at = None
@@ -125,7 +125,7 @@ def reset(session: Session, user: User) -> None:
     session.flush()
 
 
-def enrol_now(session: Session, user: User) -> tuple[str, list[str]]:
+def enrol_now(session: DbSession, user: User) -> tuple[str, list[str]]:
     """Set up two-factor login at once, for the command line; return the secret and codes."""
     secret = totp.new_secret()
     user.totp_secret = _seal(user, secret)

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
+from feedback.extensions import DbSession
 from feedback.models import Attachment, AttachmentContent
 
 WRITTEN = "feedback_files_written"  # session.info: disk files to remove if it rolls back
@@ -28,13 +29,13 @@ DELETED = "feedback_files_deleted"  # session.info: disk files to remove once it
 
 
 class AttachmentStore(Protocol):
-    def put(self, session: Session, attachment: Attachment, data: bytes) -> None:
+    def put(self, session: DbSession, attachment: Attachment, data: bytes) -> None:
         """Keep a file's bytes, for as long as the session's transaction commits."""
 
-    def open(self, session: Session, attachment: Attachment) -> BinaryIO:
+    def open(self, session: DbSession, attachment: Attachment) -> BinaryIO:
         """Read a file back; FileNotFoundError if its bytes are not here."""
 
-    def delete(self, session: Session, attachments: Sequence[Attachment]) -> None:
+    def delete(self, session: DbSession, attachments: Sequence[Attachment]) -> None:
         """Forget the files' bytes when the session's transaction commits."""
 
 
@@ -49,10 +50,10 @@ def current() -> AttachmentStore:
 class DatabaseStore:
     """One row of attachment_contents per file, written in the case's own transaction."""
 
-    def put(self, session: Session, attachment: Attachment, data: bytes) -> None:
+    def put(self, session: DbSession, attachment: Attachment, data: bytes) -> None:
         session.add(AttachmentContent(attachment=attachment, data=data))
 
-    def open(self, session: Session, attachment: Attachment) -> BinaryIO:
+    def open(self, session: DbSession, attachment: Attachment) -> BinaryIO:
         # At most ATTACHMENT_MAX_BYTES: read in one piece, in one short query.
         data = session.scalar(
             select(AttachmentContent.data).where(AttachmentContent.attachment_id == attachment.id)
@@ -61,7 +62,7 @@ class DatabaseStore:
             raise FileNotFoundError(f"no stored bytes for attachment {attachment.id}")
         return io.BytesIO(data)
 
-    def delete(self, session: Session, attachments: Sequence[Attachment]) -> None:
+    def delete(self, session: DbSession, attachments: Sequence[Attachment]) -> None:
         ids = [a.id for a in attachments]
         if ids:
             session.execute(
@@ -75,7 +76,7 @@ class DiskStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def put(self, session: Session, attachment: Attachment, data: bytes) -> None:
+    def put(self, session: DbSession, attachment: Attachment, data: bytes) -> None:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.folder / attachment.stored_name
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -83,16 +84,16 @@ class DiskStore:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
 
-    def open(self, session: Session, attachment: Attachment) -> BinaryIO:
+    def open(self, session: DbSession, attachment: Attachment) -> BinaryIO:
         return (self.folder / attachment.stored_name).open("rb")
 
-    def delete(self, session: Session, attachments: Sequence[Attachment]) -> None:
+    def delete(self, session: DbSession, attachments: Sequence[Attachment]) -> None:
         session.info.setdefault(DELETED, []).extend(
             self.folder / a.stored_name for a in attachments
         )
 
 
-def not_in_database(session: Session) -> list[Attachment]:
+def not_in_database(session: DbSession) -> list[Attachment]:
     """The attachments whose bytes are not in the database (kept on disk by an earlier release)."""
     kept = select(AttachmentContent.attachment_id).where(
         AttachmentContent.attachment_id == Attachment.id

@@ -92,6 +92,15 @@ def _begin(connection: Connection) -> None:
         _begin_immediate(connection.connection.dbapi_connection)
 
 
+def is_busy(error: sqlite3.Error) -> bool:
+    """Whether another connection holds the lock, whatever the extended code says of why.
+
+    `sqlite_errorcode` is the extended code (SQLITE_BUSY_RECOVERY, _SNAPSHOT, _TIMEOUT): its low
+    byte is the primary one.
+    """
+    return error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+
+
 def _begin_immediate(dbapi_connection: Any) -> None:
     """Take the write lock, trying every millisecond rather than through SQLite's busy handler.
 
@@ -108,7 +117,7 @@ def _begin_immediate(dbapi_connection: Any) -> None:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as error:
-                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                if not is_busy(error) or time.monotonic() > deadline:
                     # As SQLAlchemy would have raised it: the error page says nothing was stored.
                     raise OperationalError("BEGIN IMMEDIATE", None, error) from error
             time.sleep(0.001)

@@ -152,7 +152,9 @@ def init_app(app: Flask) -> None:
     bound = answer_timeout(engine.url, connect_args)
 
     @event.listens_for(engine, "do_connect")
-    def connect(_dialect: Any, _record: Any, cargs: tuple, cparams: dict) -> psycopg.Connection:
+    def connect(
+        _dialect: Any, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+    ) -> psycopg.Connection:
         connection = AnsweringConnection.connect(*cargs, **cparams)
         connection.answer_timeout = bound
         return connection

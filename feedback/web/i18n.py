@@ -2,7 +2,7 @@
 
 import math
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, has_request_context, request
@@ -11,20 +11,19 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from feedback.extensions import babel
-from feedback.models import Body
 from feedback.web import labels
 
 LANGUAGE_COOKIE = "lang"
 
 # The visitor's translations, looked up once per page and kept in the page's context: Flask-Babel's
-# own template functions look them up again for every string (a third of the receipt's rendering).
+# own template functions look them up again for every string.
 PAGE_TRANSLATIONS = "page_translations"
 
 
 def select_locale() -> str:
     """The visitor's choice from the cookie; commands and jobs speak the default language."""
     chosen = request.cookies.get(LANGUAGE_COOKIE) if has_request_context() else None
-    if chosen in current_app.config["LANGUAGES"]:
+    if chosen is not None and chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
@@ -34,7 +33,18 @@ def is_english() -> bool:
     return locale is not None and locale.language == "en"
 
 
-def body_name(body: Body, short: bool = False) -> str:
+class NamedBody(Protocol):
+    """A receiving body as pages name it: a stored row or the public catalog's snapshot."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def short_name(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
+
+
+def body_name(body: NamedBody, short: bool = False) -> str:
     """A body's name in the visitor's language; bodies are named in Chinese in the notice."""
     if is_english():
         return body.name_en
@@ -72,5 +82,8 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(page_translations)
-    app.jinja_env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)
+    # A method the i18n extension (added by Flask-Babel) gives the environment: not in its type.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
     app.jinja_env.globals.update(get_locale=get_locale, body_name=body_name, labels=labels)

@@ -98,14 +98,14 @@ class WholeBodies:
         length = environ.get("CONTENT_LENGTH", "")
         sock = environ.get("gunicorn.socket")
         if not length.isdigit():
-            return self.app(environ, start_response)  # type: ignore[no-any-return]
+            return self.app(environ, start_response)
         stream = environ["wsgi.input"]
         if sock is not None:
             stream = _Deadline(stream, sock, self.seconds)
         environ["wsgi.input"] = LimitedStream(stream, int(length))
         previous = sock.gettimeout() if sock is not None else None
         try:
-            return self.app(environ, start_response)  # type: ignore[no-any-return]
+            return self.app(environ, start_response)
         finally:
             if sock is not None:
                 sock.settimeout(previous)  # the response is written as gunicorn would
