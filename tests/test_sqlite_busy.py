@@ -3,7 +3,8 @@
 import sqlite3
 
 import pytest
-from feedback.database import is_busy
+
+from feedback.storage.database import is_busy
 
 
 def _error(code: int) -> sqlite3.OperationalError:
