@@ -29,14 +29,15 @@ import io
 import queue
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from itertools import islice
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, overload
 
 from flask import Response, stream_with_context
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Label, Select, String, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
@@ -68,7 +69,7 @@ CSV_FLUSH_ROWS = 500  # rows per CSV chunk sent
 FILE_CHUNK = 64 * 1024  # bytes per XLSX chunk sent
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-Cell = str | int | None
+Cell = str | int | datetime | None  # a datetime: local, naive, to the minute
 
 
 class Timeliness(StrEnum):
@@ -82,28 +83,6 @@ TIMELINESS = {
     Timeliness.LATE: _l("Late"),
     Timeliness.OVERDUE: _l("Overdue, still open"),
 }
-
-BODY_HEADER = _l("Receiving body")
-HEADERS = [
-    _l("Reference number"),
-    _l("Received at"),
-    _l("Kind"),
-    _l("Item code"),
-    _l("Item title"),
-    _l("Subject"),
-    _l("Content"),
-    _l("Status"),
-    _l("Accepted at"),
-    _l("Closed or declined at"),
-    _l("Days to close"),
-    _l("Within time limits"),
-    _l("Reply or reason for declining"),
-    _l("Transfers"),
-    _l("Satisfaction"),
-    _l("Contact name"),
-    _l("Contact phone"),
-    _l("Contact email"),
-]
 
 
 class ExportRow(NamedTuple):
@@ -306,17 +285,16 @@ def timeliness(
     return Timeliness.ON_TIME if on_time else Timeliness.LATE
 
 
-def neutralise(value: str) -> str:
-    """Make a string cell inert in a spreadsheet: an apostrophe before =, +, -, @, tab or CR."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def headers(with_body: bool) -> list[str]:
-    """The header row, in the current language; a body column after the reference if asked."""
-    names = [str(h) for h in HEADERS]
-    if with_body:
-        names.insert(1, str(BODY_HEADER))
-    return names
+@overload
+def neutralise(value: str) -> str: ...
+@overload
+def neutralise(value: Cell) -> Cell: ...
+def neutralise(value: Cell) -> Cell:
+    """Make a cell inert in a spreadsheet: an apostrophe before a text beginning with =, +, -,
+    @, tab or CR. Numbers, times and empty cells are left as they are."""
+    if value.__class__ is str and value[:1] in FORMULA_STARTS:  # type: ignore[index]
+        return "'" + value  # type: ignore[operator]
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +362,11 @@ class LocalTimes:
         steady = offset == last and offset is not None and not offset % timedelta(hours=1)
         return offset if steady else None
 
+    def moment(self, utc: str | None) -> datetime | None:
+        """The same local time as a naive datetime, for a workbook's date cells."""
+        text = self(utc)
+        return None if text is None else datetime.fromisoformat(text)
+
     def slowly(self, utc: str) -> str:
         moment = datetime.fromisoformat(utc).replace(tzinfo=UTC)
         return moment.astimezone(self.zone).isoformat(" ", "minutes")[:16]
@@ -392,97 +375,107 @@ class LocalTimes:
 _STATUSES = {status.value: status for status in Status}
 
 
-def table(
-    rows: Iterable[ExportRow], with_body: bool, words: Words | None = None
-) -> Iterator[list[Cell]]:
-    """Turn each case into its cells: strings neutralised, times local, words translated.
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the export: its header, and how a case's row gives its cell."""
 
-    The inner loop of the export: everything it needs is looked up once, here.
+    header: LazyString
+    cell: Callable[["Cells", ExportRow], Cell]
+
+
+class Cells:
+    """What the columns need to make their cells, worked out once per export.
+
+    `time` makes a stored UTC time local: text to the minute for the CSV, a datetime for the
+    workbook, which writes it as a date.
+    """
+
+    def __init__(self, words: Words, time: Callable[[str | None], Cell]) -> None:
+        self.words = words
+        self.time = time
+        self.now = utcnow().replace(tzinfo=None)  # naive UTC, as parsed from the stored text
+
+    def verdict(self, row: ExportRow) -> str | None:
+        """Whether the case kept its time limits (`timeliness`), in words."""
+        parse = datetime.fromisoformat
+        on_time = timeliness(
+            status=_STATUSES[row.status],
+            clock_start=parse(row.transferred_at or row.received_at),
+            accepted_at=parse(row.accepted_at) if row.accepted_at else None,
+            closed_at=parse(row.closed_at) if row.closed_at else None,
+            due_at=parse(row.due_at) if row.due_at else None,
+            accept_days=row.accept_days,
+            close_days=row.close_days,
+            extension_days=row.extension_days,
+            now=self.now,
+        )
+        return self.words.timeliness[on_time] if on_time else None
+
+
+def days_to_close(row: ExportRow) -> int | None:
+    """Whole days from receipt to closing (or declining); None while open."""
+    if not row.closed_at:
+        return None
+    parse = datetime.fromisoformat
+    return (parse(row.closed_at) - parse(row.received_at)).days
+
+
+def contact(value: str | None, row: ExportRow) -> str | None:
+    """A contact detail, left empty for an anonymous case."""
+    return None if row.anonymous else value
+
+
+# The export's columns, in order. Every text cell goes through `neutralise` (in `table`).
+BODY_COLUMN = Column(_l("Receiving body"), lambda c, r: r.body_short_name)  # the all-bodies export
+COLUMNS = (
+    Column(_l("Reference number"), lambda c, r: r.reference),
+    Column(_l("Received at"), lambda c, r: c.time(r.received_at)),
+    Column(_l("Kind"), lambda c, r: c.words.kind[r.kind]),
+    Column(_l("Item code"), lambda c, r: r.item_code),
+    Column(_l("Item title"), lambda c, r: r.item_title),
+    Column(_l("Subject"), lambda c, r: r.subject),
+    Column(_l("Content"), lambda c, r: r.content),
+    Column(_l("Status"), lambda c, r: c.words.status[r.status]),
+    Column(_l("Accepted at"), lambda c, r: c.time(r.accepted_at)),
+    Column(_l("Closed or declined at"), lambda c, r: c.time(r.closed_at)),
+    Column(_l("Days to close"), lambda c, r: days_to_close(r)),
+    Column(_l("Within time limits"), lambda c, r: c.verdict(r)),
+    Column(_l("Reply or reason for declining"), lambda c, r: r.reply or None),
+    Column(_l("Transfers"), lambda c, r: r.transfers),
+    Column(_l("Satisfaction"), lambda c, r: c.words.rating[r.rating] if r.rating else None),
+    Column(_l("Contact name"), lambda c, r: contact(r.contact_name, r)),
+    Column(_l("Contact phone"), lambda c, r: contact(r.contact_phone, r)),
+    Column(_l("Contact email"), lambda c, r: contact(r.contact_email, r) or None),
+)
+
+
+def columns(with_body: bool) -> tuple[Column, ...]:
+    """The columns of an export; the body's after the reference in the export of every body."""
+    return (COLUMNS[0], BODY_COLUMN, *COLUMNS[1:]) if with_body else COLUMNS
+
+
+def headers(with_body: bool) -> list[str]:
+    """The header row, in the current language."""
+    return [neutralise(str(column.header)) for column in columns(with_body)]
+
+
+def table(
+    rows: Iterable[ExportRow],
+    with_body: bool,
+    *,
+    words: Words | None = None,
+    dates: bool = False,
+) -> Iterator[list[Cell]]:
+    """Turn each case into its cells, column by column, every text neutralised.
+
+    Times are local: text to the minute, or naive datetimes if `dates` (for the workbook).
     """
     words = words or Words.now()
-    now = utcnow().replace(tzinfo=None)  # naive UTC, as parsed from the stored text
     local = LocalTimes(words.zone)
-    hours = local.hours
-    parse = datetime.fromisoformat
-    kinds, statuses, ratings, verdicts = words.kind, words.status, words.rating, words.timeliness
-    starts = frozenset(FORMULA_STARTS)
-    for (
-        reference,
-        received_at,
-        kind,
-        item_code,
-        item_title,
-        subject,
-        content,
-        status,
-        accepted_at,
-        closed_at,
-        due_at,
-        extension_days,
-        anonymous,
-        rating,
-        body_short_name,
-        accept_days,
-        close_days,
-        contact_name,
-        contact_phone,
-        contact_email,
-        reply,
-        transfers,
-        transferred_at,
-    ) in rows:
-        received = parse(received_at)
-        # local(received_at), inlined for the one time every case has
-        hour = hours.get(received_at[:13]) or local.learn(received_at[:13])
-        received_local = hour + received_at[13:16] if hour else local.slowly(received_at)
-        closed = parse(closed_at) if closed_at else None
-        on_time = timeliness(
-            status=_STATUSES[status],
-            clock_start=parse(transferred_at) if transferred_at else received,
-            accepted_at=parse(accepted_at) if accepted_at else None,
-            closed_at=closed,
-            due_at=parse(due_at) if due_at else None,
-            accept_days=accept_days,
-            close_days=close_days,
-            extension_days=extension_days,
-            now=now,
-        )
-        # neutralise(), inlined on the cells anyone can type into: this runs for every row.
-        values: list[Cell] = [
-            reference,
-            body_short_name if body_short_name[:1] not in starts else "'" + body_short_name,
-            received_local,
-            kinds[kind],
-            item_code if item_code is None or item_code[:1] not in starts else "'" + item_code,
-            item_title if item_title is None or item_title[:1] not in starts else "'" + item_title,
-            subject if subject[:1] not in starts else "'" + subject,
-            content if content[:1] not in starts else "'" + content,
-            statuses[status],
-            local(accepted_at),
-            local(closed_at),
-            (closed - received).days if closed else None,
-            verdicts[on_time] if on_time else None,
-            (reply if reply[:1] not in starts else "'" + reply) if reply else None,
-            transfers,
-            ratings[rating] if rating else None,
-        ]
-        if anonymous:
-            values += (None, None, None)
-        else:
-            values += (
-                contact_name
-                if contact_name is None or contact_name[:1] not in starts
-                else "'" + contact_name,
-                contact_phone
-                if contact_phone is None or contact_phone[:1] not in starts
-                else "'" + contact_phone,
-                (contact_email if contact_email[:1] not in starts else "'" + contact_email)
-                if contact_email
-                else None,
-            )
-        if not with_body:
-            del values[1]
-        yield values
+    cells = Cells(words, local.moment if dates else local)
+    makers = [column.cell for column in columns(with_body)]
+    for row in rows:
+        yield [neutralise(make(cells, row)) for make in makers]
 
 
 def csv_chunks(rows: Iterable[ExportRow], *, with_body: bool) -> Iterator[bytes]:
@@ -503,8 +496,8 @@ def csv_chunks(rows: Iterable[ExportRow], *, with_body: bool) -> Iterator[bytes]
 
 def write_xlsx(rows: Iterable[ExportRow], file: IO[bytes], *, with_body: bool, sheet: str) -> None:
     """Write the workbook row by row to a binary file, in constant memory, with no formula."""
-    names = [neutralise(name) for name in headers(with_body)]
-    xlsx_stream.write_workbook(file, table(rows, with_body), sheet=sheet, header=names)
+    cells = table(rows, with_body, dates=True)
+    xlsx_stream.write_workbook(file, cells, sheet=sheet, header=headers(with_body))
 
 
 def xlsx_chunks(rows: Iterable[ExportRow], *, with_body: bool, sheet: str) -> Iterator[bytes]:
