@@ -23,14 +23,12 @@ entry is ZIP64, so a sheet over 2 GiB of XML closes. Memory stays that of one ba
 A sheet holds at most 1,048,576 rows: more raises ValueError rather than losing any.
 """
 
-import queue
 import re
 import shutil
 import tempfile
-import threading
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import IO, NamedTuple
 
 Cell = str | int | datetime | date | None
@@ -40,7 +38,8 @@ SHEET_NAME_MAX = 31  # Excel's limit
 SHEET_NAME_FORBIDDEN = frozenset("[]:*?/\\")
 COPY_CHUNK = 1024 * 1024
 EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's serial dates (1900 date system)
-MINUTES_A_DAY = 24 * 60
+EPOCH_DAY = EPOCH.date()
+ONE_DAY = timedelta(days=1)
 BATCH_ROWS = 500  # rows turned into XML and compressed at a time
 COMPRESS_LEVEL = 1
 
@@ -161,11 +160,11 @@ def check_sheet_name(name: str) -> str:
 
 def serial(moment: datetime | date) -> float | int:
     """A date as Excel counts it: days since its day 0, the time of day as a fraction."""
-    if isinstance(moment, datetime):
-        if moment.tzinfo is not None:
-            raise TypeError("a date cell is a naive local datetime, not an aware one")
-        return (moment - EPOCH).days + (moment.hour * 60 + moment.minute) / MINUTES_A_DAY
-    return (moment - EPOCH.date()).days
+    if moment.__class__ is date:
+        return (moment - EPOCH_DAY).days  # type: ignore[operator]
+    if moment.tzinfo is not None:  # type: ignore[union-attr]
+        raise TypeError("a date cell is a naive local datetime, not an aware one")
+    return (moment - EPOCH) / ONE_DAY  # type: ignore[operator]
 
 
 def escape_text(text: str) -> str:
@@ -209,8 +208,7 @@ def write_workbook(
     refs = [column_letters(i) for i in range(len(header))]
     sheet_name = escape_text(check_sheet_name(sheet)).replace('"', "&quot;")
     with tempfile.TemporaryFile(prefix="feedback-sheet-") as rows_xml:
-        with _Behind(rows_xml) as writer:
-            count = _write_rows(writer, refs, rows)
+        count = _write_rows(rows_xml, refs, rows)
         rows_xml.seek(0)
         with zipfile.ZipFile(
             file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
@@ -231,45 +229,6 @@ def write_workbook(
                 shutil.copyfileobj(rows_xml, part, COPY_CHUNK)
                 part.write(SHEET_END.encode("utf-8"))
     return count
-
-
-class _Behind:
-    """Write to a file from a thread of its own, a few chunks behind the caller.
-
-    Writing to the worksheet's part deflates, and zlib releases the GIL while it works: done
-    here, compressing a batch overlaps with making the next one (on two cores, a sixth of the
-    time of an export). At most `depth` chunks wait; an error in the thread is raised at the
-    next write or at the end.
-    """
-
-    def __init__(self, file: IO[bytes], depth: int = 4) -> None:
-        self._file = file
-        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="xlsx-deflate", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (chunk := self._chunks.get()) is not None:
-            if self._error is None:
-                try:
-                    self._file.write(chunk)
-                except BaseException as error:  # handed to the caller's thread
-                    self._error = error
-
-    def write(self, chunk: bytes) -> None:
-        if self._error is not None:
-            raise self._error
-        self._chunks.put(chunk)
-
-    def __enter__(self) -> "_Behind":
-        return self
-
-    def __exit__(self, kind: object, error: object, traceback: object) -> None:
-        self._chunks.put(None)
-        self._thread.join()
-        if self._error is not None and kind is None:
-            raise self._error
 
 
 class _Shape(NamedTuple):
@@ -300,7 +259,7 @@ def _row_shape(refs: Sequence[str], kinds: tuple[type, ...]) -> _Shape:
     return _Shape(row, row.count("<") + row.count(">"), dates)
 
 
-def _write_rows(part: "_Behind", refs: Sequence[str], rows: Iterable[Sequence[Cell]]) -> int:
+def _write_rows(part: IO[bytes], refs: Sequence[str], rows: Iterable[Sequence[Cell]]) -> int:
     """Write the rows' XML in batches; the inner loop of the export, kept to C calls.
 
     Rows are made from format strings, one per sequence of cell types met (a few dozen in an
