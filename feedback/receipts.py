@@ -12,12 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedback import keys
-from feedback.models import Body, Case, Item, Kind, Notice
+from feedback.models import Body, Case, Item, Notice
 from feedback.months import month_of
 
 # Crockford's base32: no I, L, O or U, so a code read aloud over the phone survives.
@@ -86,40 +86,28 @@ def add_with_reference(session: Session, case: Case) -> None:
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the receipt page shows, taken before the commit, which expires the case's attributes.
+    """What the receipt page shows: the case as stored, with its code shown this once.
 
-    The bodies and the item are the public catalog's read-only copies.
+    `case` is a copy of the stored case's columns, taken before the commit (which expires the
+    case's attributes): the page reads any of them there, so a field added to the case needs
+    nothing here. The bodies and the item are the public catalog's read-only copies.
     """
 
-    reference: str
+    case: Case  # a detached copy: its columns only, no relationships
     code: str  # shown this once, never stored readable
-    received_at: datetime
-    due_at: datetime
-    kind: Kind
     item: Item | None
-    anonymous: bool
-    subject: str
-    content: str
     files: int
-    routing_reason: str
     body: Body  # where the case went
     chosen: Body | None  # where the citizen addressed it; None for "not sure"
 
     @classmethod
     def of(cls, case: Case, code: str, notice: Notice, item: Item | None, files: int) -> "Receipt":
-        assert case.due_at is not None  # a new case is due to be accepted
+        columns = {column.key: getattr(case, column.key) for column in inspect(Case).column_attrs}
         return cls(
-            reference=case.reference,
+            case=Case(**columns),
             code=code,
-            received_at=case.received_at,
-            due_at=case.due_at,
-            kind=case.kind,
             item=item,
-            anonymous=case.anonymous,
-            subject=case.subject,
-            content=case.content,
             files=files,
-            routing_reason=case.routing_reason,
             body=next(body for body in notice.bodies if body.id == case.body_id),
             chosen=notice.body_for(case.chosen_body),
         )

@@ -26,10 +26,10 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 
 from feedback import attachments, resubmission, routing
 from feedback.attachments import CleanFile
-from feedback.cases import ContactDetails
+from feedback.cases import ContactDetails, Submission
 from feedback.i18n import body_name
 from feedback.labels import KIND, RATING
-from feedback.models import Body, Item, Kind, Rating
+from feedback.models import Body, Item, Kind, Notice, Rating
 from feedback.text import NoControlCharacters, one_line_endings, strip
 
 SUBJECT_MAX = 60
@@ -313,6 +313,19 @@ class SubmissionForm(FlaskForm):
         phone = normalise_phone(self.phone.data)
         assert phone is not None  # the form validated it
         return ContactDetails(name=self.name.data, phone=phone, email=email)
+
+    def submission(self, notice: Notice, item: Item | None) -> Submission:
+        """What the citizen sent, as `cases.submit` stores it (the form has validated it)."""
+        return Submission(
+            kind=self.chosen_kind,
+            chosen_body=self.body.data,
+            item=item,
+            subject=self.subject.data,
+            content=self.content.data,
+            contact=self.contact(),
+            notice=notice,
+            form_token=self.form_token.data,
+        )
 
     def confirmed(self, proposed_body: str) -> bool:
         """Tell whether the citizen confirmed this very proposal (not one for other answers)."""

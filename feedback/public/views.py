@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from feedback import attachments, cases, resubmission, routing
-from feedback.cases import CaseError, Submission
+from feedback.cases import CaseError
 from feedback.database import read_only_session
 from feedback.extensions import db, limiter
 from feedback.i18n import LANGUAGE_COOKIE, waiting_time
@@ -112,16 +112,7 @@ def submit(slug: str | None) -> str | tuple[str, int]:
     if not form.validate_on_submit():
         return _submission_page(form, notice, slug)
     item = items[form.item_id] if form.item_id else None
-    submission = Submission(
-        kind=form.chosen_kind,
-        chosen_body=form.body.data,
-        item=item,
-        subject=form.subject.data,
-        content=form.content.data,
-        contact=form.contact(),
-        notice=notice,
-        form_token=form.form_token.data,
-    )
+    submission = form.submission(notice, item)
     repeat = resubmission.find_repeat(db.session, submission, utcnow())
     if repeat is not None:
         return _already_received(repeat)
