@@ -4,7 +4,8 @@ Streaming: `export_rows` runs ONE query (cases joined to their body, item and co
 and the transfers are kept on the case) and fetches it `yield_per` 1000 rows, yielding a small
 `ExportRow` tuple per case, never an ORM object and never a query per row (on PostgreSQL the
 next batch is fetched on a thread while this one is formatted). `table` turns each into its
-cells; the CSV writer makes UTF-8 chunks of them (with a BOM, so that Excel shows the
+cells, column by column as `COLUMNS` declares them (a header, and the row's field or a `Cells`
+method); times are text in the CSV and dates in the workbook. The CSV writer makes UTF-8 chunks of them (with a BOM, so that Excel shows the
 Chinese) every few hundred rows; the XLSX writer (feedback/xlsx_stream.py) writes the workbook
 batch by batch into a temporary file, which is then sent in chunks and deleted. Neither holds
 the month in memory.
@@ -20,8 +21,8 @@ body (`Case.body_id`), so a transferred case appears in the export of the body t
 
 Neutralisation: a spreadsheet would run a cell beginning with =, +, - or @ (or a tab or carriage
 return, after OWASP) as a formula. `neutralise` puts an apostrophe in front of every such text
-that anyone can type (a citizen, a member of staff, an administrator), in both formats; numbers
-are written as numbers. The XLSX writer has no way to write a formula at all.
+in a column anyone can type into (a citizen, a member of staff, an administrator: every column
+but those marked `typed=False`), in both formats; numbers are written as numbers. The XLSX writer has no way to write a formula at all.
 """
 
 import csv
