@@ -2,8 +2,8 @@
 
 Why our own rather than xlsxwriter: in its constant-memory mode xlsxwriter builds every cell
 through several Python calls, which made the monthly export several times slower than a raw CSV
-dump of the same rows (bench/). This writer makes a row's XML with one str.format and deflates
-it in batches; it does only what the export needs and nothing else:
+dump of the same rows (bench/). This writer makes a row's XML with one str.format, a batch
+at a time; it does only what the export needs and nothing else:
 
 - one worksheet, its header row in bold and frozen, every column the same width, its
   `<dimension>` (the cells used) stated;
