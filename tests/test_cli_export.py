@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from datetime import datetime
 
 import openpyxl
 from conftest import body, new_case
@@ -66,7 +67,8 @@ def test_the_xlsx_format_writes_a_workbook(app, runner, tmp_path):
     sheet = openpyxl.load_workbook(path).active  # what a spreadsheet program opens
     assert sheet.title == MONTH
     assert [cell.value for cell in sheet[1]] == HEADER
-    assert [cell.value for cell in sheet["B"][1:]] == ["2026-11-05 09:00", "2026-11-06 09:00"]
+    received = [cell.value for cell in sheet["B"][1:]]  # dates, in local time
+    assert received == [datetime(2026, 11, 5, 9, 0), datetime(2026, 11, 6, 9, 0)]
 
 
 def test_xlsx_goes_to_standard_output_when_it_is_redirected(app, runner):

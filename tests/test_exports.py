@@ -3,10 +3,11 @@
 import csv
 import io
 import re
+import struct
 import threading
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -446,6 +447,14 @@ def as_read(value: object) -> object:
     return unescape(value) if isinstance(value, str) else value
 
 
+def as_shown(cell: openpyxl.cell.Cell) -> str:
+    """A cell as a spreadsheet shows it: a date through its number format, text unescaped."""
+    if isinstance(cell.value, datetime):
+        assert cell.number_format == "yyyy-mm-dd hh:mm"
+        return cell.value.strftime("%Y-%m-%d %H:%M")
+    return "" if cell.value is None else str(as_read(cell.value))
+
+
 TRICKY = {
     "subject": "  前后有空格  ",
     "content": "第一行\r\n第二行\t制表\x01控制 _x0041_ <b>&amp;</b> ]]> {0} 😀",
@@ -474,15 +483,15 @@ def test_the_xlsx_opens_with_exactly_the_values_of_the_csv(app, staff):
     assert header == [HEADER[0], "受理机关", *HEADER[1:]]
     assert all(cell.font.b for cell in sheet[1])
     assert len(rows) == len(csv_rows) == 2
-    for row in rows:
-        expected = csv_rows[row[0]]
-        shown = {n: "" if v is None else str(v) for n, v in zip(header, row, strict=True)}
+    for cells in sheet.iter_rows(min_row=2):
+        expected = csv_rows[cells[0].value]
+        shown = {n: as_shown(cell) for n, cell in zip(header, cells, strict=True)}
         assert shown == expected
     row = dict(zip(header, rows[0], strict=True))
     assert row["标题"] == TRICKY["subject"]
     assert row["内容"] == TRICKY["content"]
     assert (row["联系人姓名"], row["联系电话"]) == ("'=1+2", "'\r=1")
-    assert row["收到时间"] == "2026-11-03 09:00"  # text, as in the CSV
+    assert row["收到时间"] == datetime(2026, 11, 3, 9, 0)  # a date, the local time the CSV shows
     assert row["转办次数"] == 0  # a number
     assert isinstance(dict(zip(header, rows[1], strict=True))["办理天数"], int)
 
@@ -575,3 +584,87 @@ def test_an_export_left_early_leaves_the_session_usable(app):
     assert first.received_at.startswith("2026-11-18 02:00")  # UTC text, as stored
     assert len(list(exports.export_rows(body("court").id, start, end))) == 3
     assert "export-fetch" not in {thread.name for thread in threading.enumerate()}
+
+
+def test_the_xlsx_states_its_dimension_and_writes_times_as_dates_shown_as_in_the_csv(app, staff):
+    received_on(new_case()[0], "2026-11-03 09:00")
+    closed = new_case()[0]
+    operations.accept(db.session, closed, staff["court"])
+    operations.close(db.session, closed, staff["court"], "已答复")
+    closed.received_at = local("2026-11-04 10:30")
+    closed.accepted_at = local("2026-11-05 08:15")
+    closed.closed_at = local("2026-11-20 17:59")
+    db.session.commit()
+
+    csv_rows = by_reference(csv_table(fetch(None)))
+    data = fetch(None, "xlsx")
+
+    read_only = openpyxl.load_workbook(io.BytesIO(data), read_only=True)[MONTH]
+    assert read_only.calculate_dimension() == "A1:S3"  # as the sheet states it, not counted
+    sheet = spreadsheet(data)[MONTH]
+    header = [cell.value for cell in sheet[1]]
+    times = ["收到时间", "受理时间", "办结或不予受理时间"]
+    for cells in sheet.iter_rows(min_row=2):
+        expected = csv_rows[cells[0].value]
+        row = dict(zip(header, cells, strict=True))
+        for name in times:
+            if expected[name]:
+                assert isinstance(row[name].value, datetime)
+                assert row[name].number_format == "yyyy-mm-dd hh:mm"
+                assert row[name].value == datetime.fromisoformat(expected[name])
+    assert dict(zip(header, [c.value for c in sheet[3]], strict=True))["办结或不予受理时间"] == (
+        datetime(2026, 11, 20, 17, 59)
+    )
+
+
+def test_the_xlsx_writer_writes_dates_and_states_the_cells_used():
+    rows = [[datetime(2026, 11, 24, 15, 47), date(2026, 11, 24), 7], [None, None, None, "x"]]
+    data = io.BytesIO()
+
+    xlsx.write_workbook(data, rows, sheet="日期", header=["a", "b", "c", "d"])
+
+    sheet = spreadsheet(data.getvalue())["日期"]
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] == [
+        [datetime(2026, 11, 24, 15, 47), datetime(2026, 11, 24), 7, None],
+        [None, None, None, "x"],
+    ]
+    assert [sheet["A2"].number_format, sheet["B2"].number_format] == [
+        "yyyy-mm-dd hh:mm",
+        "yyyy-mm-dd",
+    ]
+    assert openpyxl.load_workbook(data, read_only=True).active.calculate_dimension() == "A1:D3"
+    with pytest.raises(TypeError, match="naive"):
+        xlsx.write_workbook(
+            io.BytesIO(), [[datetime(2026, 1, 1, tzinfo=UTC)]], sheet="x", header=["a"]
+        )
+
+
+@pytest.mark.parametrize(
+    "name", ["", "   ", "x" * 32, "2026/11", "[2026]", "a:b", "a*b", "a?b", "a\\b", "'quoted'"]
+)
+def test_a_sheet_name_excel_would_refuse_is_refused_before_anything_is_written(name):
+    file = io.BytesIO()
+    with pytest.raises(ValueError, match="sheet name"):
+        xlsx.write_workbook(file, [["a"]], sheet=name, header=["a"])
+    assert file.getvalue() == b""
+
+
+def test_the_worksheet_is_a_zip64_entry_so_that_a_sheet_over_2_gib_can_close():
+    data = io.BytesIO()
+    xlsx.write_workbook(data, [["a"]], sheet="x", header=["a"])
+
+    with zipfile.ZipFile(data) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        assert info.extract_version >= zipfile.ZIP64_VERSION  # the central directory says so
+        assert archive.testzip() is None
+    raw = data.getvalue()
+    # The local header: signature, versions, …, then the name and the extra fields.
+    name_length, extra_length = struct.unpack_from("<HH", raw, info.header_offset + 26)
+    extra_start = info.header_offset + 30 + name_length
+    extra = raw[extra_start : extra_start + extra_length]
+    ids = []
+    while extra:
+        tag, size = struct.unpack_from("<HH", extra)
+        ids.append(tag)
+        extra = extra[4 + size :]
+    assert 0x0001 in ids  # the ZIP64 extended information: 8-byte sizes

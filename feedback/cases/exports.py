@@ -4,8 +4,10 @@ Streaming: `export_rows` runs ONE query (cases joined to their body, item and co
 and the transfers are kept on the case) and fetches it `yield_per` 1000 rows, yielding a small
 `ExportRow` tuple per case, never an ORM object and never a query per row (on PostgreSQL the
 next batch is fetched on a thread while this one is formatted). `table` turns each into its
-cells; the CSV writer makes UTF-8 chunks of them (with a BOM, so that Excel shows the
-Chinese) every few hundred rows; the XLSX writer (feedback/cases/xlsx.py) writes the workbook
+cells, column by column as `COLUMNS` declares them (a header, and the row's field or a `Cells`
+method); times are text in the CSV and dates in the workbook. The CSV writer makes UTF-8 chunks
+of them (with a BOM, so that Excel shows the Chinese) every few hundred rows; the XLSX writer
+(feedback/cases/xlsx.py) writes the workbook
 batch by batch into a temporary file, which is then sent in chunks and deleted. Neither holds
 the month in memory.
 
@@ -20,8 +22,8 @@ body (`Case.body_id`), so a transferred case appears in the export of the body t
 
 Neutralisation: a spreadsheet would run a cell beginning with =, +, - or @ (or a tab or carriage
 return, after OWASP) as a formula. `neutralise` puts an apostrophe in front of every such text
-that anyone can type (a citizen, a member of staff, an administrator), in both formats; numbers
-are written as numbers. The XLSX writer has no way to write a formula at all.
+in a column anyone can type into (a citizen, a member of staff, an administrator: every column
+but those marked `typed=False`), in both formats; numbers are written as numbers. The XLSX writer has no way to write a formula at all.
 """
 
 import csv
@@ -29,14 +31,17 @@ import io
 import queue
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
+from functools import partial
 from itertools import islice
-from typing import IO, Any, NamedTuple
+from operator import attrgetter
+from typing import IO, Any, NamedTuple, overload
 
 from flask import Response, stream_with_context
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Label, Select, String, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
@@ -66,7 +71,7 @@ CSV_FLUSH_ROWS = 500  # rows per CSV chunk sent
 FILE_CHUNK = 64 * 1024  # bytes per XLSX chunk sent
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-Cell = str | int | None
+Cell = str | int | datetime | None  # a datetime: local, naive, to the minute
 
 
 class Timeliness(StrEnum):
@@ -80,28 +85,6 @@ TIMELINESS = {
     Timeliness.LATE: _l("Late"),
     Timeliness.OVERDUE: _l("Overdue, still open"),
 }
-
-BODY_HEADER = _l("Receiving body")
-HEADERS = [
-    _l("Reference number"),
-    _l("Received at"),
-    _l("Kind"),
-    _l("Item code"),
-    _l("Item title"),
-    _l("Subject"),
-    _l("Content"),
-    _l("Status"),
-    _l("Accepted at"),
-    _l("Closed or declined at"),
-    _l("Days to close"),
-    _l("Within time limits"),
-    _l("Reply or reason for declining"),
-    _l("Transfers"),
-    _l("Satisfaction"),
-    _l("Contact name"),
-    _l("Contact phone"),
-    _l("Contact email"),
-]
 
 
 class ExportRow(NamedTuple):
@@ -124,12 +107,11 @@ class ExportRow(NamedTuple):
     closed_at: str | None
     due_at: str | None
     extension_days: int
-    anonymous: bool | int  # SQLite gives 0 or 1
     rating: str | None  # a Rating value
     body_short_name: str
     accept_days: int
     close_days: int
-    contact_name: str | None
+    contact_name: str | None  # the contact: None for an anonymous case
     contact_phone: str | None
     contact_email: str | None
     reply: str | None  # the reply of the closing, or the reason for declining
@@ -178,7 +160,6 @@ def _statement(body_id: int | None, start: datetime, end: datetime) -> Select[An
             utc(Case.closed_at, "closed_at"),
             utc(Case.due_at, "due_at"),
             Case.extension_days,
-            _stored(Case.anonymous, "anonymous"),
             _stored(Case.rating, "rating"),
             Body.short_name.label("body_short_name"),
             Body.accept_days,
@@ -192,7 +173,7 @@ def _statement(body_id: int | None, start: datetime, end: datetime) -> Select[An
         )
         .join(Body, Body.id == Case.body_id)
         .outerjoin(Item, Item.id == Case.item_id)
-        .outerjoin(Contact, Contact.case_id == Case.id)
+        .outerjoin(Contact, (Contact.case_id == Case.id) & Case.anonymous.is_(False))
         .where(Case.received_at >= start, Case.received_at < end)
         .order_by(Case.received_at, Case.id)
     )
@@ -304,17 +285,16 @@ def timeliness(
     return Timeliness.ON_TIME if on_time else Timeliness.LATE
 
 
-def neutralise(value: str) -> str:
-    """Make a string cell inert in a spreadsheet: an apostrophe before =, +, -, @, tab or CR."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def headers(with_body: bool) -> list[str]:
-    """The header row, in the current language; a body column after the reference if asked."""
-    names = [str(h) for h in HEADERS]
-    if with_body:
-        names.insert(1, str(BODY_HEADER))
-    return names
+@overload
+def neutralise(value: str) -> str: ...
+@overload
+def neutralise(value: Cell) -> Cell: ...
+def neutralise(value: Cell) -> Cell:
+    """Make a cell inert in a spreadsheet: an apostrophe before a text beginning with =, +, -,
+    @, tab or CR. Numbers, times and empty cells are left as they are."""
+    if value.__class__ is str and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,8 +324,7 @@ class LocalTimes:
     """Turn stored UTC text into local time to the minute, '2026-11-24 15:47'.
 
     Each UTC hour's local hour is worked out once and then only sliced together with the minutes
-    (a datetime, astimezone and isoformat for every time cost about 2 µs; this, a tenth). The
-    offset is looked up once a day, where it is the same at both ends of the UTC day; otherwise
+    (far cheaper than a datetime, astimezone and isoformat for every time). The offset is looked up once a day, where it is the same at both ends of the UTC day; otherwise
     (a day the clocks change) hour by hour. An hour whose offset is not whole hours, or changes
     within the hour, goes the long way.
     """
@@ -354,6 +333,7 @@ class LocalTimes:
         self.zone = zone
         self.hours: dict[str, str] = {}  # "2026-11-24 07" (UTC) → "2026-11-24 15" (local)
         self.days: dict[str, timedelta | None] = {}  # "2026-11-24" (UTC) → its whole-hour offset
+        self.moments: dict[str, datetime] = {}  # as `hours`, the local hour as a datetime
 
     def __call__(self, utc: str | None) -> str | None:
         if utc is None:
@@ -383,104 +363,163 @@ class LocalTimes:
         steady = offset == last and offset is not None and not offset % timedelta(hours=1)
         return offset if steady else None
 
+    def moment(self, utc: str | None) -> datetime | None:
+        """The same local time as a naive datetime, for a workbook's date cells."""
+        if utc is None:
+            return None
+        hour = self.moments.get(utc[:13])
+        if hour is None:
+            local_hour = self.hours.get(utc[:13]) or self.learn(utc[:13])
+            if not local_hour:
+                return datetime.fromisoformat(self.slowly(utc))
+            hour = self.moments[utc[:13]] = datetime.fromisoformat(local_hour)
+        return hour + _MINUTES[int(utc[14:16])]
+
     def slowly(self, utc: str) -> str:
         moment = datetime.fromisoformat(utc).replace(tzinfo=UTC)
         return moment.astimezone(self.zone).isoformat(" ", "minutes")[:16]
 
 
 _STATUSES = {status.value: status for status in Status}
+_MINUTES = [timedelta(minutes=minute) for minute in range(60)]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the export: its header, and how a case's row gives its cell: the name of
+    a field of the row, taken as it is, or a function of the export's `Cells` and the row.
+
+    `typed`: its text may be what anyone typed (a citizen, staff, an administrator), so its
+    cells are neutralised. Only the cells the export makes itself (words, times, numbers) are not.
+    """
+
+    header: LazyString
+    cell: str | Callable[["Cells", ExportRow], Cell]
+    typed: bool = True
+
+    def maker(self, cells: "Cells") -> Callable[[ExportRow], Cell]:
+        """The cell's function of a row alone, for one export."""
+        if isinstance(self.cell, str):
+            return attrgetter(self.cell)
+        return partial(self.cell, cells)
+
+
+class Cells:
+    """How the cells that are not a field as it is are made, with what they need, worked out
+    once per export (the words, the time zone, the time now).
+
+    `time` makes a stored UTC time local: text to the minute for the CSV, a datetime for the
+    workbook, which writes it as a date.
+    """
+
+    def __init__(self, words: Words, time: Callable[[str | None], Cell]) -> None:
+        self.words = words
+        self.time = time
+        self.now = utcnow().replace(tzinfo=None)  # naive UTC, as parsed from the stored text
+
+    def received_at(self, row: ExportRow) -> Cell:
+        return self.time(row.received_at)
+
+    def accepted_at(self, row: ExportRow) -> Cell:
+        return self.time(row.accepted_at)
+
+    def closed_at(self, row: ExportRow) -> Cell:
+        return self.time(row.closed_at)
+
+    def kind(self, row: ExportRow) -> str:
+        return self.words.kind[row.kind]
+
+    def status(self, row: ExportRow) -> str:
+        return self.words.status[row.status]
+
+    def satisfaction(self, row: ExportRow) -> str | None:
+        return self.words.rating[row.rating] if row.rating else None
+
+    def days_to_close(self, row: ExportRow) -> int | None:
+        """Whole days from receipt to closing (or declining); None while open."""
+        if not row.closed_at:
+            return None
+        parse = datetime.fromisoformat
+        return (parse(row.closed_at) - parse(row.received_at)).days
+
+    def verdict(self, row: ExportRow) -> str | None:
+        """Whether the case kept its time limits (`timeliness`), in words."""
+        parse = datetime.fromisoformat
+        on_time = timeliness(
+            status=_STATUSES[row.status],
+            clock_start=parse(row.transferred_at or row.received_at),
+            accepted_at=parse(row.accepted_at) if row.accepted_at else None,
+            closed_at=parse(row.closed_at) if row.closed_at else None,
+            due_at=parse(row.due_at) if row.due_at else None,
+            accept_days=row.accept_days,
+            close_days=row.close_days,
+            extension_days=row.extension_days,
+            now=self.now,
+        )
+        return self.words.timeliness[on_time] if on_time else None
+
+    def reply(self, row: ExportRow) -> str | None:
+        return row.reply or None
+
+    def contact_email(self, row: ExportRow) -> str | None:
+        return row.contact_email or None
+
+
+# The export's columns, in order. A column is `typed` unless the export makes its cells itself.
+BODY_COLUMN = Column(_l("Receiving body"), "body_short_name")  # all bodies' export
+COLUMNS = (
+    Column(_l("Reference number"), "reference", typed=False),
+    Column(_l("Received at"), Cells.received_at, typed=False),
+    Column(_l("Kind"), Cells.kind, typed=False),
+    Column(_l("Item code"), "item_code"),
+    Column(_l("Item title"), "item_title"),
+    Column(_l("Subject"), "subject"),
+    Column(_l("Content"), "content"),
+    Column(_l("Status"), Cells.status, typed=False),
+    Column(_l("Accepted at"), Cells.accepted_at, typed=False),
+    Column(_l("Closed or declined at"), Cells.closed_at, typed=False),
+    Column(_l("Days to close"), Cells.days_to_close, typed=False),
+    Column(_l("Within time limits"), Cells.verdict, typed=False),
+    Column(_l("Reply or reason for declining"), Cells.reply),
+    Column(_l("Transfers"), "transfers", typed=False),
+    Column(_l("Satisfaction"), Cells.satisfaction, typed=False),
+    Column(_l("Contact name"), "contact_name"),  # None for an anonymous case (the query)
+    Column(_l("Contact phone"), "contact_phone"),
+    Column(_l("Contact email"), Cells.contact_email),
+)
+
+
+def columns(with_body: bool) -> tuple[Column, ...]:
+    """The columns of an export; the body's after the reference in the export of every body."""
+    return (COLUMNS[0], BODY_COLUMN, *COLUMNS[1:]) if with_body else COLUMNS
+
+
+def headers(with_body: bool) -> list[str]:
+    """The header row, in the current language."""
+    return [neutralise(str(column.header)) for column in columns(with_body)]
 
 
 def table(
-    rows: Iterable[ExportRow], with_body: bool, words: Words | None = None
+    rows: Iterable[ExportRow],
+    with_body: bool,
+    *,
+    words: Words | None = None,
+    dates: bool = False,
 ) -> Iterator[list[Cell]]:
-    """Turn each case into its cells: strings neutralised, times local, words translated.
+    """Turn each case into its cells, column by column, what anyone typed neutralised.
 
-    The inner loop of the export: everything it needs is looked up once, here.
+    Times are local: text to the minute, or naive datetimes if `dates` (for the workbook).
     """
     words = words or Words.now()
-    now = utcnow().replace(tzinfo=None)  # naive UTC, as parsed from the stored text
     local = LocalTimes(words.zone)
-    hours = local.hours
-    parse = datetime.fromisoformat
-    kinds, statuses, ratings, verdicts = words.kind, words.status, words.rating, words.timeliness
-    starts = frozenset(FORMULA_STARTS)
-    for (
-        reference,
-        received_at,
-        kind,
-        item_code,
-        item_title,
-        subject,
-        content,
-        status,
-        accepted_at,
-        closed_at,
-        due_at,
-        extension_days,
-        anonymous,
-        rating,
-        body_short_name,
-        accept_days,
-        close_days,
-        contact_name,
-        contact_phone,
-        contact_email,
-        reply,
-        transfers,
-        transferred_at,
-    ) in rows:
-        received = parse(received_at)
-        # local(received_at), inlined for the one time every case has
-        hour = hours.get(received_at[:13]) or local.learn(received_at[:13])
-        received_local = hour + received_at[13:16] if hour else local.slowly(received_at)
-        closed = parse(closed_at) if closed_at else None
-        on_time = timeliness(
-            status=_STATUSES[status],
-            clock_start=parse(transferred_at) if transferred_at else received,
-            accepted_at=parse(accepted_at) if accepted_at else None,
-            closed_at=closed,
-            due_at=parse(due_at) if due_at else None,
-            accept_days=accept_days,
-            close_days=close_days,
-            extension_days=extension_days,
-            now=now,
-        )
-        # neutralise(), inlined on the cells anyone can type into: this runs for every row.
-        values: list[Cell] = [
-            reference,
-            body_short_name if body_short_name[:1] not in starts else "'" + body_short_name,
-            received_local,
-            kinds[kind],
-            item_code if item_code is None or item_code[:1] not in starts else "'" + item_code,
-            item_title if item_title is None or item_title[:1] not in starts else "'" + item_title,
-            subject if subject[:1] not in starts else "'" + subject,
-            content if content[:1] not in starts else "'" + content,
-            statuses[status],
-            local(accepted_at),
-            local(closed_at),
-            (closed - received).days if closed else None,
-            verdicts[on_time] if on_time else None,
-            (reply if reply[:1] not in starts else "'" + reply) if reply else None,
-            transfers,
-            ratings[rating] if rating else None,
-        ]
-        if anonymous:
-            values += (None, None, None)
-        else:
-            values += (
-                contact_name
-                if contact_name is None or contact_name[:1] not in starts
-                else "'" + contact_name,
-                contact_phone
-                if contact_phone is None or contact_phone[:1] not in starts
-                else "'" + contact_phone,
-                (contact_email if contact_email[:1] not in starts else "'" + contact_email)
-                if contact_email
-                else None,
-            )
-        if not with_body:
-            del values[1]
+    cells = Cells(words, local.moment if dates else local)
+    chosen = columns(with_body)
+    makers = [column.maker(cells) for column in chosen]
+    typed = [index for index, column in enumerate(chosen) if column.typed]
+    for row in rows:
+        values = [make(row) for make in makers]
+        for index in typed:
+            values[index] = neutralise(values[index])
         yield values
 
 
@@ -502,8 +541,8 @@ def csv_chunks(rows: Iterable[ExportRow], *, with_body: bool) -> Iterator[bytes]
 
 def write_xlsx(rows: Iterable[ExportRow], file: IO[bytes], *, with_body: bool, sheet: str) -> None:
     """Write the workbook row by row to a binary file, in constant memory, with no formula."""
-    names = [neutralise(name) for name in headers(with_body)]
-    xlsx.write_workbook(file, table(rows, with_body), sheet=sheet, header=names)
+    cells = table(rows, with_body, dates=True)
+    xlsx.write_workbook(file, cells, sheet=sheet, header=headers(with_body))
 
 
 def xlsx_chunks(rows: Iterable[ExportRow], *, with_body: bool, sheet: str) -> Iterator[bytes]:

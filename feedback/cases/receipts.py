@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback.cases.months import month_of
 from feedback.extensions import DbSession
-from feedback.models import Case, Kind
+from feedback.models import Case
 from feedback.storage import keys
 
 # Crockford's base32: no I, L, O or U, so a code read aloud over the phone survives.
@@ -120,24 +120,18 @@ class ShownNotice(Protocol):
 
 @dataclass(frozen=True)
 class Receipt:
-    """What the receipt page shows, gathered once the case is stored.
+    """What the receipt page shows: the case as stored, with its code shown this once.
 
-    The case's attributes stay loaded after the commit; the receipt gathers them with the bodies
-    and the item as the citizen saw them (the public catalog's snapshots, or the stored rows for
-    a receipt shown again), so that rendering it asks the database nothing more.
+    The case's attributes stay loaded after the commit, so the page reads any of them there: a
+    field added to the case needs nothing here. The bodies and the item are as the citizen saw
+    them (the public catalog's snapshots, or the stored rows for a receipt shown again), so that
+    rendering asks the database nothing more.
     """
 
-    reference: str
+    case: Case
     code: str  # shown this once, never stored readable
-    received_at: datetime
-    due_at: datetime
-    kind: Kind
     item: ShownItem | None
-    anonymous: bool
-    subject: str
-    content: str
     files: int
-    routing_reason: str
     body: ShownBody  # where the case went
     chosen: ShownBody | None  # where the citizen addressed it; None for "not sure"
 
@@ -145,19 +139,11 @@ class Receipt:
     def of(
         cls, case: Case, code: str, notice: ShownNotice, item: ShownItem | None, files: int
     ) -> "Receipt":
-        assert case.due_at is not None  # a new case is due to be accepted
         return cls(
-            reference=case.reference,
+            case=case,
             code=code,
-            received_at=case.received_at,
-            due_at=case.due_at,
-            kind=case.kind,
             item=item,
-            anonymous=case.anonymous,
-            subject=case.subject,
-            content=case.content,
             files=files,
-            routing_reason=case.routing_reason,
             body=next(body for body in notice.bodies if body.id == case.body_id),
             chosen=notice.body_for(case.chosen_body),
         )

@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 
 from feedback.cases import attachments, resubmission, routing
 from feedback.cases.attachments import CleanFile
-from feedback.cases.operations import ContactDetails
+from feedback.cases.operations import ContactDetails, Submission
 from feedback.models import Kind, Rating
 from feedback.notices import catalog
 from feedback.web.forms import OneOf
@@ -294,6 +294,19 @@ class SubmissionForm(FlaskForm):
         phone = normalise_phone(self.phone.data)
         assert phone is not None  # the form validated it
         return ContactDetails(name=self.name.data, phone=phone, email=email)
+
+    def submission(self, notice: catalog.PublishedNotice, item: catalog.Item | None) -> Submission:
+        """What the citizen sent, as `operations.submit` stores it (the form has validated it)."""
+        return Submission(
+            kind=self.chosen_kind,
+            chosen_body=self.body.data,
+            item=item,
+            subject=self.subject.data,
+            content=self.content.data,
+            contact=self.contact(),
+            notice=notice,
+            form_token=self.form_token.data,
+        )
 
     def confirmed(self, proposed_body: str) -> bool:
         """Tell whether the citizen confirmed this very proposal (not one for other answers)."""

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from feedback.cases import attachments, operations, resubmission, routing, tracking
-from feedback.cases.operations import CaseError, Submission
+from feedback.cases.operations import CaseError
 from feedback.cases.receipts import Receipt
 from feedback.extensions import db, limiter
 from feedback.models import Case, Kind, Status, utcnow
@@ -130,16 +130,7 @@ def submit(slug: str | None) -> str | tuple[str, int]:
     if not form.validate_on_submit():
         return _submission_page(form, notice, slug)
     item = items[form.item_id] if form.item_id else None
-    submission = Submission(
-        kind=form.chosen_kind,
-        chosen_body=form.body.data,
-        item=item,
-        subject=form.subject.data,
-        content=form.content.data,
-        contact=form.contact(),
-        notice=notice,
-        form_token=form.form_token.data,
-    )
+    submission = form.submission(notice, item)
     repeat = resubmission.find_repeat(db.session, submission, utcnow())
     if repeat is not None:
         return _already_received(repeat)
