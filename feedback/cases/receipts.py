@@ -21,6 +21,7 @@ from feedback.cases.months import month_of
 from feedback.extensions import DbSession
 from feedback.models import Case
 from feedback.storage import keys
+from feedback.web.i18n import NamedBody
 
 # Crockford's base32: no I, L, O or U, so a code read aloud over the phone survives.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -86,17 +87,11 @@ def add_with_reference(session: DbSession, case: Case) -> None:
     raise RuntimeError(f"no free reference number in {month_of(case.received_at)}")
 
 
-class ShownBody(Protocol):
+class ShownBody(NamedBody, Protocol):
     """A body as the receipt names it: a stored one or the public catalog's snapshot."""
 
     @property
     def id(self) -> int: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def short_name(self) -> str: ...
-    @property
-    def name_en(self) -> str: ...
     @property
     def phone(self) -> str: ...
     @property
