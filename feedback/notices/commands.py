@@ -12,7 +12,15 @@ from feedback.extensions import db
 from feedback.models import AuditAction, Body, BodyRole, ItemStatus
 from feedback.notices import editing, window
 from feedback.notices.errors import NoticeError
-from feedback.notices.loader import BodyPlan, check_slug, decode, import_notice, plan_bodies, read
+from feedback.notices.loader import (
+    PHONES_SEPARATOR,
+    BodyPlan,
+    check_slug,
+    decode,
+    import_notice,
+    plan_bodies,
+    read,
+)
 from feedback.notices.parser import ParsedNotice
 from feedback.staff import audit
 from feedback.web.labels import ITEM_STATUS, finding_text
@@ -154,7 +162,11 @@ def _report(parsed: ParsedNotice, plans: list[BodyPlan]) -> None:
     )
     click.echo("Receiving bodies:")
     for plan in plans:
-        contact = f"{plan.contact.name} {plan.contact.phone}" if plan.contact else "—"
+        contact = (
+            f"{plan.contact.name} {PHONES_SEPARATOR.join(plan.contact.phones)}"
+            if plan.contact
+            else "—"
+        )
         if plan.how == "new":
             what = "a new body"
         elif plan.body is not None:

@@ -8,7 +8,7 @@ contacts in the closing paragraph) and stores the tree. `load_seed` imports the 
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from importlib.resources import files
 
@@ -40,6 +40,7 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 UNIT_MAX = 100
 TITLE_MAX = 200
 BODY_SLUG_MAX = 32
+PHONES_SEPARATOR = "、"  # a body the notice gives two numbers for keeps both
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,11 @@ def plan_bodies(
     chosen: dict[BodyRole, Body] | None = None,
 ) -> list[BodyPlan]:
     """Decide which body plays each role, without storing anything."""
-    contacts = roles(parsed.contacts, unit)
+    # A number the notice gives under no office's name is the issuing unit's own.
+    contacts = {
+        role: replace(contact, name=contact.name or unit)
+        for role, contact in roles(parsed.contacts, unit).items()
+    }
     plans = []
     for role in BodyRole:
         contact = contacts.get(role)
@@ -295,7 +300,7 @@ def _new_body(session: DbSession, notice_slug: str, plan: BodyPlan) -> Body:
         name=contact.name[:100],
         short_name=contact.name[:40],
         name_en=contact.name[:120],
-        phone=contact.phone[:40],
+        phone=PHONES_SEPARATOR.join(contact.phones)[:40],
         address=contact.address[:200],
         postcode=contact.postcode[:10],
     )

@@ -25,6 +25,15 @@ def cn_number(text: str) -> int:
     return (CN_DIGITS[tens] if tens else 1) * 10 + (CN_DIGITS[ones] if ones else 0)
 
 
+def cn_numeral(value: int) -> str:
+    """Write a number up to 99 in Chinese: 3 → 三, 11 → 十一, 23 → 二十三."""
+    digits = "零一二三四五六七八九"
+    if value < 10:
+        return digits[value]
+    tens, ones = divmod(value, 10)
+    return f"{digits[tens] if tens > 1 else ''}十{digits[ones] if ones else ''}"
+
+
 def number_value(text: str) -> int:
     """The value of a heading's number, whichever way it is written."""
     if text in CIRCLED:
@@ -41,15 +50,26 @@ class Marker:
     kind: str
     pattern: re.Pattern[str]  # matched against the normalised line; group 1 is the number
     code: str  # how the number appears in an item code, {n} being the number as written
+    strong: bool = True  # False for 一是, which prose uses as often as headings do
 
 
 # Matched in this order against a paragraph's normalised form (full-width signs made half-width).
 MARKERS: tuple[Marker, ...] = (
-    Marker("cn_comma", re.compile(rf"^({CN_NUMERAL})[、.]"), "{n}"),
+    Marker("cn_comma", re.compile(rf"^({CN_NUMERAL})[、.](?!\d)"), "{n}"),
     Marker("cn_paren", re.compile(rf"^\(({CN_NUMERAL})\)"), "({n})"),
     Marker("num_paren", re.compile(r"^\((\d{1,2})\)"), "({n})"),
     Marker("num_dot", re.compile(r"^(\d{1,2})(?:[、]|\.(?!\d))"), "{n}"),
     Marker("circled", re.compile(f"^([{CIRCLED}])"), "{n}"),
+    # 问题一：… / 【问题一】… / 第一个问题：… — problems given by label rather than by number.
+    Marker(
+        "label",
+        re.compile(
+            rf"^(?:【\s*)?(?:问题|第(?=\S{{1,3}}个问题))\s*({CN_NUMERAL}|\d{{1,2}})\s*(?:个问题)?"
+            r"(?:】|[:、.]|\s)"
+        ),
+        "{n}",
+    ),
+    Marker("shi", re.compile(rf"^(?:其)?({CN_NUMERAL})是"), "{n}", strong=False),
 )
 
 
@@ -62,17 +82,51 @@ class Intro:
 
 
 INTROS: tuple[Intro, ...] = (
-    Intro(re.compile(r"^整改(?:落实)?情况[:：]?"), keep=False),
-    Intro(re.compile(r"^整改(?:措施|进展|结果|成效)[:：]"), keep=True),
+    Intro(re.compile(r"^(?:具体)?整改(?:落实)?情况[:：]?"), keep=False),
+    Intro(re.compile(r"^整改(?:措施|举措|进展|结果|成效|时限|目标)[:：]"), keep=True),
+    Intro(re.compile(r"^(?:完成|进展|落实)情况[:：]"), keep=True),
 )
-# Where a heading that carries its text on the same line ends: at 。 or at an intro phrase.
-TITLE_END = re.compile(r"。|[;；]|整改(?:落实)?(?:情况|措施|进展|结果|成效)[:：]")
 
-# Titles in a wrapper, rewritten plainly: 关于“……”问题的整改 → ……; 在“……”方面 → 在……方面.
+
+def intro(text: str) -> "Intro | None":
+    """The stock phrase a paragraph opens with to say what was done, if it does."""
+    matchable = for_matching(text)
+    return next((i for i in INTROS if i.pattern.match(matchable)), None)
+
+
+def starts_block(line: str) -> bool:
+    """A line that begins a heading or a rectification text never continues the line above."""
+    matchable = for_matching(line)
+    return any(m.strong and m.pattern.match(matchable) for m in MARKERS) or intro(line) is not None
+
+
+# Where a heading's title ends when its text follows on the same line: at a sentence's end outside
+# quotation marks (a problem quoted as two sentences keeps both), or where an intro phrase begins.
+_TITLE_STOP = re.compile(r"[。;；!?！？]|整改(?:落实)?(?:情况|措施|举措|进展|结果|成效)[:：]")
+_OPENING_QUOTES = "“「『‘《"
+_CLOSING_QUOTES = "”」』’》"
+
+
+def title_end(text: str) -> tuple[int, int] | None:
+    """Where the title ends and where the text begins, or None when the whole line is a title."""
+    depth = 0
+    for index, char in enumerate(text):
+        if char in _OPENING_QUOTES:
+            depth += 1
+        elif char in _CLOSING_QUOTES:
+            depth = max(0, depth - 1)
+        elif depth == 0 and (match := _TITLE_STOP.match(text, index)):
+            stop = match.end() if len(match[0]) == 1 else match.start()
+            return match.start(), stop
+    return None
+
+
+# Titles in a wrapper, rewritten plainly: 关于“……”的问题 → ……; 在“……”方面 → 在……方面.
 TITLE_WRAPPERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"^关于[“\"'‘「](?P<inner>.+?)[”\"'’」](?:的)?(?:问题)?的?整改(?:落实)?(?:情况)?$"
+            r"^关于[“\"'‘「](?P<inner>.+)[”\"'’」](?:的)?(?:方面)?(?:的)?(?:问题)?的?"
+            r"(?:整改(?:落实)?(?:情况)?)?$"
         ),
         "{inner}",
     ),
@@ -91,12 +145,19 @@ NOT_PROBLEMS = (
     "下步",
     "工作打算",
     "今后",
+    "下阶段",
+    "工作成效",
+    "主要成效",
+    "整改成效",
 )
 CONTAINER = re.compile(r"(?:问题|意见).*(?:整改|落实).*情况$")
 QUOTES = '“”"「」‘’'
 
-# A paragraph that begins the closing invitation, or that gives a phone number.
-CLOSING_START = re.compile(r"^(?:欢迎|如有意见|如对|对巡察整改|广大干部群众)")
+# After the last problem: a paragraph on the work to come (下一步…), then the closing invitation.
+NEXT_STEP = re.compile(r"^(?:下一步|下步|下阶段|下一阶段|今后|接下来|我们将|同时[,，]我们将)")
+CLOSING_START = re.compile(
+    r"^(?:欢迎|如有意见|如对|对巡察整改|对巡视整改|广大干部群众|热忱欢迎|诚恳欢迎|联系单位|联系电话|联系方式)"
+)
 PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}[-—－ ]?\d{7,8}|1[3-9]\d{9}|12388|12345)(?!\d)")
 SENTENCE_END = "。！？；;!?…"
 

@@ -1,26 +1,29 @@
 """Parse the plain text of a rectification notice (整改情况通报) into its tree of problems.
 
-One pass over the notice's paragraphs builds an outline from the heading numbers (markers.py
-lists the styles): a heading of a style already open is a sibling when its number follows on, a
-heading of a new style opens a deeper level when it starts at 1. Plain paragraphs are the text of
-the heading above them. The outline is then read as a catalog: top-level sections are either the
-section that holds the problems (具体问题整改情况), sections that are not problems (整改工作开展情况,
-下一步工作措施), or aspects themselves; below an aspect come categories, and below a category its
-items, each with its rectification text. A category with no items is itself an item. The closing
-paragraph names the receiving bodies (contacts.py); the totals a notice states are checked
-(totals.py); each item's status is read from its words (status.py).
+The text becomes paragraphs (paragraphs.py), the paragraphs an outline of numbered headings
+(headings.py) or of table rows (tables.py). Which part of the outline holds the problems is then
+decided from the document itself: a section whose headings say what was done (整改情况：…) holds
+problems, one that never does is a section of work (整改工作开展情况, 提高政治站位…), and the
+section holding the problems is a container of aspects when it is the notice's one problem part
+or is four levels deep. Below an aspect come categories, and below a category its items, each with
+its rectification text; a category with no items is itself an item, and a flat list is one aspect.
+After the last problem, a 下一步 paragraph is the notice's own and the closing paragraph names the
+receiving bodies (contacts.py); the totals a notice states are checked (totals.py); each item's
+status is read from its words (status.py). Where the reading is a guess, a finding names the line.
 """
 
 from dataclasses import dataclass, field
 
 from feedback.models import ItemStatus
-from feedback.notices import markers, status
-from feedback.notices.contacts import ParsedContact, parse_contacts
-from feedback.notices.markers import Marker
+from feedback.notices import markers, status, tables
+from feedback.notices.contacts import Closing, ParsedContact, read_closing
+from feedback.notices.headings import Node, Outline, heading
+from feedback.notices.paragraphs import Paragraph, paragraphs
 from feedback.notices.totals import Finding, Totals, compare, stated
 
-TITLE_MAX = 60  # a longer title probably swallowed the start of its text
 NOTICE_TITLE = ("通报", "情况", "公告", "公示")
+FLAT_ASPECT = "具体问题整改情况"  # the one aspect of a notice that lists its problems flat
+CONTAINER_DEPTH = 4  # a section with aspects, categories and items below it holds them all
 
 
 class NoProblemsFound(ValueError):
@@ -57,6 +60,7 @@ class ParsedNotice:
     preamble: str
     aspects: list[ParsedAspect]
     contacts: list[ParsedContact]
+    information: list[str]  # websites and hotlines such as 12388, never a receiving body
     stated: Totals
     findings: list[Finding]
 
@@ -82,105 +86,56 @@ class ParsedNotice:
         )
 
 
-@dataclass
-class Node:
-    """A numbered heading with the paragraphs below it, or the root of the outline."""
-
-    marker: Marker | None = None
-    number: str = ""
-    value: int = 0
-    title: str = ""
-    heading: str = ""  # the heading as written, kept when a node is folded into text
-    text: list[str] = field(default_factory=list)
-    children: list["Node"] = field(default_factory=list)
-
-
 def parse(text: str) -> ParsedNotice:
     """Read a notice; raise NoProblemsFound when it lists no problems at all."""
-    paragraphs = _paragraphs(text)
-    title = ""
-    if paragraphs and _is_notice_title(paragraphs[0]):
-        title = paragraphs.pop(0)
-    outline = _Outline()
-    closing: list[str] = []
-    # A phone number inside a problem's text (公布举报电话…) is no closing: only after the last heading.
-    last_heading = max((i for i, p in enumerate(paragraphs) if _heading(p)), default=-1)
-    for index, paragraph in enumerate(paragraphs):
-        if (
-            closing
-            or markers.CLOSING_START.match(paragraph)
-            or (index > last_heading and _gives_contacts(paragraph))
-        ):
-            closing.append(paragraph)
-        elif not outline.add_heading(paragraph):
-            outline.add_text(paragraph)
-
-    problems, other = _sections(outline.root)
+    body = paragraphs(text)
+    title, body = _title(body)
+    outline, after, closing = _outline(body)
     findings = outline.findings
-    aspects = [_aspect(node, findings) for node in problems]
-    aspects = [aspect for aspect in aspects if aspect.categories]
+    problems, other = _sections(outline.root, findings)
+    aspects = _catalog(problems, findings)
     if not aspects:
         raise NoProblemsFound("no problems found")
+    reading = read_closing(markers.for_reading(" ".join(p.text for p in closing)))
     notice = ParsedNotice(
         title=markers.for_reading(title),
         preamble=markers.for_reading("\n".join(outline.root.text)),
         aspects=aspects,
-        contacts=parse_contacts(markers.for_reading(" ".join(closing))),
-        stated=stated(markers.for_matching("\n".join([title, *other]))),
+        contacts=reading.contacts,
+        information=reading.information,
+        stated=stated(markers.for_matching("\n".join([title, *other, *after]))),
         findings=findings,
     )
-    findings.extend(compare(notice.stated, notice.found))
-    if not notice.contacts:
-        findings.append(Finding("no_contacts"))
+    _check(notice, reading)
     return notice
 
 
-# Lines into paragraphs ------------------------------------------------------------------------
+def _check(notice: ParsedNotice, reading: Closing) -> None:
+    """The findings on the whole: totals that differ, or none stated; no contacts."""
+    findings = notice.findings
+    if notice.stated.items is None and notice.stated.aspects is None:
+        findings.append(Finding("no_totals"))
+    findings.extend(compare(notice.stated, notice.found))
+    if not reading.contacts:
+        findings.append(Finding("no_contacts"))
 
 
-def _paragraphs(text: str) -> list[str]:
-    """Clean lines, joining the lines of a paragraph that a PDF or e-mail broke at a fixed width."""
-    lines: list[tuple[str, int, bool]] = []  # (line, width on the page, after a blank line)
-    blank = False
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = markers.clean_line(raw)
-        if line:
-            lines.append((line, markers.display_width(raw.strip()), blank))
-        blank = not line
-    width = _wrap_width([line_width for _, line_width, _ in lines])
-    paragraphs: list[str] = []
-    previous_width = 0
-    for line, line_width, after_blank in lines:
-        if (
-            paragraphs
-            and width
-            and not after_blank
-            and previous_width >= width - 3
-            and paragraphs[-1][-1] not in markers.SENTENCE_END
-            and not _starts_block(line)
-        ):
-            paragraphs[-1] += line
-        else:
-            paragraphs.append(line)
-        previous_width = line_width
-    return paragraphs
+# The title, then the paragraphs into an outline ------------------------------------------------
 
 
-def _wrap_width(widths: list[int]) -> int | None:
-    """The width the text was wrapped at, if it was: several lines as wide as the widest."""
-    if not widths:
-        return None
-    widest = max(widths)
-    full = sum(w >= widest - 3 for w in widths)
-    return widest if full >= 3 and full >= len(widths) // 5 else None
-
-
-def _starts_block(line: str) -> bool:
-    """A line that begins a heading or a rectification text never continues the line above."""
-    matchable = markers.for_matching(line)
-    return any(m.pattern.match(matchable) for m in markers.MARKERS) or any(
-        i.pattern.match(matchable) for i in markers.INTROS
-    )
+def _title(body: list[Paragraph]) -> tuple[str, list[Paragraph]]:
+    """The notice's title, written on one line or broken over two, and the paragraphs after it."""
+    if body and _is_notice_title(body[0].text):
+        return body[0].text, body[1:]
+    if (
+        len(body) > 1
+        and len(body[0].text) <= 40
+        and not markers.starts_block(body[0].text)
+        and not any(sign in body[0].text for sign in "。：:")
+        and _is_notice_title(body[1].text)
+    ):
+        return body[0].text + body[1].text, body[2:]
+    return "", body
 
 
 def _is_notice_title(paragraph: str) -> bool:
@@ -188,7 +143,50 @@ def _is_notice_title(paragraph: str) -> bool:
         len(paragraph) <= 80
         and paragraph.endswith(NOTICE_TITLE)
         and "。" not in paragraph
-        and not _starts_block(paragraph)
+        and not markers.starts_block(paragraph)
+    )
+
+
+def _outline(body: list[Paragraph]) -> tuple[Outline, list[str], list[Paragraph]]:
+    """The outline of headings and tables; the notice's own words after the last problem
+    (下一步…); and the closing paragraphs that name the receiving bodies."""
+    outline = Outline()
+    after: list[str] = []
+    closing: list[Paragraph] = []
+    last = max((i for i, p in enumerate(body) if _is_problem_line(p.text)), default=-1)
+    table: list[Paragraph] = []
+    for index, paragraph in enumerate(body):
+        if "\t" in paragraph.text and not closing:
+            table.append(paragraph)
+            continue
+        if table:
+            outline.add_table(tables.read(table, outline.findings))
+            table = []
+        if closing or (
+            index > last
+            and (markers.CLOSING_START.match(paragraph.text) or _gives_contacts(paragraph.text))
+        ):
+            closing.append(paragraph)
+        elif after or (index > last and markers.NEXT_STEP.match(paragraph.text)):
+            if not after:
+                outline.findings.append(
+                    Finding("next_steps", {"line": paragraph.line, "start": paragraph.text[:12]})
+                )
+            after.append(paragraph.text)
+        else:
+            outline.add(paragraph)
+    if table:
+        outline.add_table(tables.read(table, outline.findings))
+    return outline, after, closing
+
+
+def _is_problem_line(text: str) -> bool:
+    """A heading, a table row or a rectification: the problems reach at least this far."""
+    found = heading(text)
+    return (
+        (found is not None and (found[0].strong or "整改" in text))
+        or "\t" in text
+        or markers.intro(text) is not None
     )
 
 
@@ -201,102 +199,45 @@ def _gives_contacts(paragraph: str) -> bool:
     )
 
 
-# Paragraphs into an outline -------------------------------------------------------------------
-
-
-class _Outline:
-    """The numbered headings, nested as the notice nests them, and the text under each."""
-
-    def __init__(self) -> None:
-        self.root = Node()
-        self.path: list[Node] = [self.root]
-        self.last: dict[str, int] = {}  # the last number seen of each style, across parents
-        self.findings: list[Finding] = []
-
-    def add_heading(self, paragraph: str) -> bool:
-        """Place a numbered heading in the outline; False when the paragraph is no heading."""
-        heading = _heading(paragraph)
-        if heading is None:
-            return False
-        marker, number, rest = heading
-        value = markers.number_value(number)
-        depth = self._depth_for(marker, value)
-        if depth is None:
-            return False
-        title, text = _split_heading(rest)
-        node = Node(marker, number, value, title, paragraph, [text] if text else [])
-        self.path = self.path[:depth]
-        self.path[-1].children.append(node)
-        self.path.append(node)
-        self.last[marker.kind] = value
-        if len(title) > TITLE_MAX:
-            self.findings.append(Finding("long_title", {"heading": paragraph[:20]}))
-        return True
-
-    def add_text(self, paragraph: str) -> None:
-        self.path[-1].text.append(paragraph)
-
-    def _depth_for(self, marker: Marker, value: int) -> int | None:
-        """Where a heading goes: the depth of its parent's children, or None if it fits nowhere."""
-        for depth in range(len(self.path) - 1, 0, -1):
-            open_node = self.path[depth]
-            if open_node.marker is not None and open_node.marker.kind == marker.kind:
-                previous = open_node.value
-                if not previous < value <= previous + 3:
-                    return None  # 1. inside an item's text under category 1., say
-                if value > previous + 1:
-                    self.findings.append(
-                        Finding("numbering_gap", {"previous": open_node.number, "number": value})
-                    )
-                return depth
-        parent = self.path[-1]
-        if value == 1 or value == self.last.get(marker.kind, 0) + 1 or not parent.children:
-            return len(self.path)
-        return None
-
-
-def _heading(paragraph: str) -> tuple[Marker, str, str] | None:
-    """The heading's style, number and the rest of the paragraph, if it starts with a number."""
-    matchable = markers.for_matching(paragraph)
-    for marker in markers.MARKERS:
-        if match := marker.pattern.match(matchable):
-            return marker, match[1], paragraph[match.end() :].strip()
-    return None
-
-
-def _split_heading(rest: str) -> tuple[str, str]:
-    """Split a heading into its title and any text written on the same line."""
-    title, text = rest, ""
-    if end := markers.TITLE_END.search(markers.for_matching(rest)):
-        title = rest[: end.start()]
-        text = rest[end.start() :] if end[0] not in "。;；" else rest[end.end() :]
-    return _clean_title(title), text.strip()
-
-
-def _clean_title(title: str) -> str:
-    title = markers.for_reading(title).strip().rstrip(markers.TITLE_TRAILING)
-    for wrapper, plain in markers.TITLE_WRAPPERS:
-        if match := wrapper.match(title):
-            return plain.format(inner=match["inner"].strip())
-    return title
-
-
 # The outline read as a catalog ----------------------------------------------------------------
 
 
-def _sections(root: Node) -> tuple[list[Node], list[str]]:
-    """The aspects of the notice, and the text of everything else (where totals are stated)."""
-    containers = [node for node in root.children if _is_container(node.title)]
-    if containers:
-        aspects = [child for node in containers for child in node.children]
-        if not any(aspect.children for aspect in aspects):
-            aspects = containers  # a flat list of problems: the section is the one aspect
-        rest = [node for node in root.children if node not in containers]
-        own = [text for node in containers for text in (node.title, *node.text)]
-        return aspects, [*root.text, *own, *_all_text(rest)]
-    aspects = [node for node in root.children if not _is_not_problems(node.title)]
-    rest = [node for node in root.children if node not in aspects]
-    return aspects, [*root.text, *_all_text(rest)]
+def _sections(root: Node, findings: list[Finding]) -> tuple[list[Node], list[str]]:
+    """The aspects of the notice, and the text of everything else (where totals are stated).
+
+    A top-level section holds problems when something below it says what was done; when no
+    section does (a notice that gives its measures without 整改情况：), every section holds
+    problems but those named as work (开展情况, 下一步…).
+    """
+    sections = root.children
+    if any(node.says_what_was_done() for node in sections):
+        holding = [node for node in sections if node.says_what_was_done()]
+    else:
+        holding = [node for node in sections if not _names_work(node.title)]
+    for node in sections:
+        if node not in holding and not _names_work(node.title) and node.children:
+            findings.append(Finding("not_problems", {"line": node.line, "title": node.title}))
+    only_part = len(holding) == 1 and len(sections) > 1
+    aspects: list[Node] = []
+    own: list[str] = []
+    for node in holding:
+        if node.children and (
+            only_part or _is_container(node.title) or node.depth() >= CONTAINER_DEPTH
+        ):
+            aspects.extend(node.children)
+            own.extend([node.title, *node.text])
+        else:
+            aspects.append(node)
+    if aspects and not any(node.children for node in aspects):
+        # A flat list of problems: one aspect, named after the section that holds it.
+        container = holding[0] if len(holding) == 1 and holding[0].children else None
+        aspects = [Node(title=container.title if container else FLAT_ASPECT, children=aspects)]
+    rest = [node for node in sections if node not in holding]
+    return aspects, [*root.text, *own, *_all_text(rest)]
+
+
+def _names_work(title: str) -> bool:
+    return any(cue in title for cue in markers.NOT_PROBLEMS)
 
 
 def _is_container(title: str) -> bool:
@@ -307,10 +248,6 @@ def _is_container(title: str) -> bool:
     )
 
 
-def _is_not_problems(title: str) -> bool:
-    return any(cue in title for cue in markers.NOT_PROBLEMS)
-
-
 def _all_text(nodes: list[Node]) -> list[str]:
     texts: list[str] = []
     for node in nodes:
@@ -319,36 +256,54 @@ def _all_text(nodes: list[Node]) -> list[str]:
     return texts
 
 
-def _aspect(node: Node, findings: list[Finding]) -> ParsedAspect:
-    aspect = ParsedAspect(_number(node), node.title)
+def _catalog(nodes: list[Node], findings: list[Finding]) -> list[ParsedAspect]:
     codes: set[str] = set()
-    for category_node in node.children:
-        category = ParsedCategory(_number(category_node), category_node.title)
+    aspects = []
+    for index, node in enumerate(nodes, 1):
+        if not node.children:
+            if not node.says_what_was_done():
+                findings.append(
+                    Finding("empty_aspect", {"line": node.line, "title": node.title[:20]})
+                )
+                continue
+            node = Node(title=node.title, line=node.line, children=[node])  # an aspect, one item
+        aspects.append(_aspect(node, _number(node) or markers.cn_numeral(index), codes, findings))
+    return aspects
+
+
+def _aspect(node: Node, number: str, codes: set[str], findings: list[Finding]) -> ParsedAspect:
+    aspect = ParsedAspect(number, node.title)
+    for position, category_node in enumerate(node.children, 1):
+        category = ParsedCategory(_number(category_node) or str(position), category_node.title)
         if category_node.children:
             for item_node in category_node.children:
                 code = f"{aspect.number}.{category.number}.{_item_number(item_node)}"
-                text = _rectification(_text_of(item_node))
-                category.items.append(_item(code, item_node.title, text))
+                if item_node.children:
+                    findings.append(Finding("deep_numbering", {"line": item_node.children[0].line}))
+                category.items.append(_item(code, item_node.title, _text_of(item_node)))
         else:
             code = f"{aspect.number}.{category.number}"
-            category.items.append(_item(code, category.title, _rectification(category_node.text)))
+            category.items.append(_item(code, category.title, category_node.text))
             category.is_item = True
-        for item in category.items:
+        for item, item_line in zip(category.items, _item_lines(category_node), strict=True):
             if item.code in codes:
-                findings.append(Finding("duplicate_code", {"code": item.code}))
+                findings.append(Finding("duplicate_code", {"line": item_line, "code": item.code}))
                 item.code = _unique(item.code, codes)
             codes.add(item.code)
             if not item.rectification:
-                findings.append(Finding("no_rectification", {"code": item.code}))
+                findings.append(Finding("no_rectification", {"line": item_line, "code": item.code}))
         aspect.categories.append(category)
-    if not node.children:
-        findings.append(Finding("empty_aspect", {"number": aspect.number, "title": node.title}))
     return aspect
 
 
-def _item(code: str, title: str, rectification: str) -> ParsedItem:
-    item_status, cue = status.infer(rectification)
-    return ParsedItem(code, title, rectification, item_status, cue)
+def _item_lines(category: Node) -> list[int]:
+    return [child.line for child in category.children] or [category.line]
+
+
+def _item(code: str, title: str, paragraphs: list[str]) -> ParsedItem:
+    text = _rectification(paragraphs)
+    item_status, cue = status.infer(text)
+    return ParsedItem(code, title, text, item_status, cue)
 
 
 def _number(node: Node) -> str:

@@ -166,12 +166,42 @@ NOTICE_FINDING = {
         "The notice states %(stated)s problems still being rectified; %(found)s items read as "
         "ongoing. Check the statuses."
     ),
-    "no_rectification": _l("Item %(code)s has no rectification text."),
-    "numbering_gap": _l("The numbering jumps from %(previous)s to %(number)s."),
-    "duplicate_code": _l("Two items are numbered %(code)s; the second was renumbered."),
-    "empty_aspect": _l("Aspect %(number)s (%(title)s) lists no problems and was left out."),
-    "long_title": _l("The heading “%(heading)s…” is long: check where its title ends."),
+    "no_rectification": _l("Line %(line)d: item %(code)s has no rectification text."),
+    "numbering_gap": _l("Line %(line)d: the numbering jumps from %(previous)s to %(number)s."),
+    "duplicate_code": _l("Line %(line)d: a second item is numbered %(code)s; it was renumbered."),
+    "empty_aspect": _l("Line %(line)d: “%(title)s” lists no problems and was left out."),
+    "long_title": _l(
+        "Line %(line)d: the heading “%(heading)s…” is long: check where its title ends."
+    ),
     "no_contacts": _l("No phone numbers of receiving bodies were found at the end of the notice."),
+    "no_totals": _l(
+        "The notice states no totals (such as 3个方面11类问题30项问题): compare the items with it "
+        "by hand."
+    ),
+    "read_as_text": _l(
+        "Line %(line)d (“%(start)s…”) starts like a heading, but its number does not follow on: "
+        "it was kept in the text above it."
+    ),
+    "not_problems": _l(
+        "Line %(line)d: the section “%(title)s” says nothing of what was done, so it was read as "
+        "work in general, not as problems."
+    ),
+    "next_steps": _l(
+        "Line %(line)d (“%(start)s…”): from here the text was read as the notice's own closing, "
+        "not as part of the last item."
+    ),
+    "deep_numbering": _l(
+        "Line %(line)d: numbering deeper than aspect, category and item was kept in the item's "
+        "text."
+    ),
+    "table_without_header": _l(
+        "Line %(line)d: the table has no header row naming its columns; they were read as problem, "
+        "measures and status."
+    ),
+    "table_without_problems": _l(
+        "Line %(line)d: the table has no column of problems (a header such as 问题 or 具体问题)."
+    ),
+    "row_without_problem": _l("Line %(line)d: a table row without a problem was left out."),
 }
 
 

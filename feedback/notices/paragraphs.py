@@ -1,0 +1,94 @@
+"""A notice's text as paragraphs, each with the line it starts on, free of page furniture.
+
+Text copied out of a PDF or an e-mail arrives wrapped at a fixed width and carries the pages'
+running headers and page numbers (— 1 —, 第1页 共3页). The wrapped lines of a paragraph are joined
+again, and the lines that belong to the page rather than to the notice are dropped.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from feedback.notices import markers
+
+# A page number alone on its line: — 1 —, - 1 -, -1-, 第1页, 第1页 共3页, 1/3, or a bare number.
+PAGE_NUMBER = re.compile(
+    r"^(?:[-—–－―一]{1,2}\s*\d{1,3}\s*[-—–－―一]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
+    r"|\d{1,3}\s*/\s*\d{1,3}|\d{1,3})$"
+)
+RUNNING_MAX = 60  # a running header is a short line
+RUNNING_MIN_REPEATS = 3
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    line: int  # the line of the notice it starts on, counted from 1
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """Clean paragraphs, joining the lines of a paragraph that a PDF or e-mail broke at a fixed width."""
+    lines = _lines(text)
+    width = _wrap_width([line_width for _, _, line_width, _ in lines])
+    found: list[Paragraph] = []
+    previous_width = 0
+    for number, line, line_width, after_blank in lines:
+        if (
+            found
+            and width
+            and not after_blank
+            and previous_width >= width - 3
+            and found[-1].text[-1] not in markers.SENTENCE_END
+            and not markers.starts_block(line)
+            and "\t" not in line
+        ):
+            found[-1] = Paragraph(found[-1].text + line, found[-1].line)
+        else:
+            found.append(Paragraph(line, number))
+        previous_width = line_width
+    return found
+
+
+def _lines(text: str) -> list[tuple[int, str, int, bool]]:
+    """(line number, clean line, width on the page, after a blank line), page furniture left out."""
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+    cleaned = [_clean(raw) for raw in raw_lines]
+    repeated = _running_headers(cleaned)
+    lines = []
+    blank = False
+    for number, (raw, line) in enumerate(zip(raw_lines, cleaned, strict=True), 1):
+        if line and (PAGE_NUMBER.match(markers.for_matching(line)) or line in repeated):
+            continue  # furniture does not break a paragraph wrapped across the page
+        if line:
+            lines.append((number, line, markers.display_width(raw.strip()), blank))
+        blank = not line
+    return lines
+
+
+def _clean(raw: str) -> str:
+    """A clean line; a table row keeps its tabs between cells, and loses its empty last cells."""
+    if "\t" not in raw.strip():
+        return markers.clean_line(raw)
+    return "\t".join(markers.clean_line(cell) for cell in raw.split("\t")).rstrip("\t")
+
+
+def _running_headers(lines: list[str]) -> set[str]:
+    """Short lines that come back page after page: the running header or footer of a PDF."""
+    counts = Counter(line for line in lines if line and len(line) <= RUNNING_MAX)
+    return {
+        line
+        for line, count in counts.items()
+        if count >= RUNNING_MIN_REPEATS
+        and not markers.starts_block(line)
+        and not any(sign in line for sign in ":：")  # 完成情况：已完成 is an answer, not a header
+        and line[-1] not in markers.SENTENCE_END
+    }
+
+
+def _wrap_width(widths: list[int]) -> int | None:
+    """The width the text was wrapped at, if it was: several lines as wide as the widest."""
+    if not widths:
+        return None
+    widest = max(widths)
+    full = sum(w >= widest - 3 for w in widths)
+    return widest if full >= 3 and full >= len(widths) // 5 else None
