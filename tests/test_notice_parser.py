@@ -8,7 +8,8 @@ from feedback.notices import status
 from feedback.notices.contacts import roles
 from feedback.notices.loader import seed_text
 from feedback.notices.parser import NoProblemsFound, parse
-from feedback.notices.totals import Totals
+from feedback.notices.markers import for_matching
+from feedback.notices.totals import Finding, Totals, stated
 
 
 def shape(name: str) -> tuple[int, int, int]:
@@ -204,3 +205,139 @@ def test_a_phone_number_inside_a_rectification_does_not_end_the_problems():
     notice = parse(text)
     assert [i.title for i in notice.items] == ["监督渠道不畅", "台账不全"]
     assert [(c.name, c.phone) for c in notice.contacts] == [("县委巡察办", "0717-5755079")]
+
+
+# The ways real notices were read wrongly, each as it was reported ---------------------------
+
+
+def test_a_phone_with_no_office_named_is_the_issuing_units_and_12388_is_no_body():
+    text = (
+        "一、具体问题整改情况\n1.学习不深入\n整改情况：已完成。\n"
+        "如有意见建议，请及时向我们反映。联系电话：0717-5550001，电子邮箱：jw@example.gov.cn。"
+        "也可登录12388举报网站（www.12388.gov.cn）反映。"
+    )
+    notice = parse(text)
+    assert [(c.name, c.phones, c.email) for c in notice.contacts] == [
+        ("", ["0717-5550001"], "jw@example.gov.cn")
+    ]
+    assert notice.information == ["12388", "www.12388.gov.cn"]
+    assert roles(notice.contacts, "某某县交通运输局")[BodyRole.COURT].phones == ["0717-5550001"]
+
+
+def test_lead_ins_are_stripped_from_names_and_a_second_number_stays_with_its_body():
+    text = (
+        "一、具体问题整改情况\n1.学习不深入\n整改情况：已完成。\n"
+        "欢迎监督，请向镇党委（联系电话：0717-5551111）或镇纪委（联系电话：0717-5552222）反映，"
+        "也可向县委巡察办反映，联系电话：0717-5755079、13900001111。"
+        "联系单位：县委巡察办，地址：五峰县城关路1号，邮编：443400。"
+    )
+    contacts = parse(text).contacts
+    assert [(c.name, c.phones) for c in contacts] == [
+        ("镇党委", ["0717-5551111"]),
+        ("镇纪委", ["0717-5552222"]),
+        ("县委巡察办", ["0717-5755079", "13900001111"]),
+    ]
+    assert (contacts[2].address, contacts[2].postcode) == ("五峰县城关路1号", "443400")
+
+
+def test_work_sections_with_slogan_headings_are_not_problems_and_the_problem_part_is_found():
+    text = (
+        "一、提高政治站位，扛牢整改政治责任\n（一）加强组织领导\n成立整改工作领导小组。\n"
+        "二、聚焦问题清单，逐项对账销号\n（一）关于贯彻落实党中央决策部署方面\n１．落实生态优先理念有差距\n"
+        "（１）污染防治攻坚推进不力。整改情况：制定攻坚方案。\n"
+        "（２）督察整改推进缓慢。整改情况：建立台账。\n"
+        "（二）关于全面从严治党方面\n１．主体责任落实不到位\n（１）研究不够。整改情况：专题研究４次。\n"
+        "三、建立长效机制，巩固整改成果\n深入推进制度建设。"
+    )
+    notice = parse(text)
+    assert [a.title for a in notice.aspects] == ["关于贯彻落实党中央决策部署方面", "关于全面从严治党方面"]
+    assert [i.code for i in notice.items] == ["一.1.(1)", "一.1.(2)", "二.1.(1)"]
+    assert Finding("not_problems", {"line": 1, "title": "提高政治站位，扛牢整改政治责任"}) in (
+        notice.findings
+    )
+
+
+def test_task_counts_are_not_problem_counts():
+    found = stated("反馈了4个方面12个问题。局党组制定68项整改任务，截至目前已完成58项，其余10项正在推进。")
+    assert found == Totals(aspects=4, items=12, tasks=68)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("共反馈问题12个，已完成整改9个，其余3个正在按计划推进。", Totals(items=12, done=9, ongoing=3)),
+        ("9个问题已全部完成整改。", Totals(items=9, done=9)),
+        ("截至目前，完成整改7个。", Totals(done=7)),
+        ("反馈的2个方面４类问题７个具体问题", Totals(aspects=2, categories=4, items=7)),
+    ],
+)
+def test_totals_are_read_however_they_are_phrased(text, expected):
+    assert stated(for_matching(text)) == expected
+
+
+def test_a_title_keeps_a_quoted_problem_whole_and_loses_its_wrapper():
+    text = (
+        "一、具体问题整改情况\n"
+        "1.关于“公务用车管理不规范。私车公养问题突出”的问题。开展公车专项清理。\n"
+        "2.“三重一大”执行不严。修订实施细则。"
+    )
+    assert [(i.title, i.rectification) for i in parse(text).items] == [
+        ("公务用车管理不规范。私车公养问题突出", "开展公车专项清理。"),
+        ("“三重一大”执行不严", "修订实施细则。"),
+    ]
+
+
+def test_labelled_problems_are_items_and_their_result_gives_the_status():
+    text = "一、巡察反馈问题整改情况\n" + "".join(
+        f"问题{n}：问题{n}的表现。\n整改措施：措施{n}。\n整改结果：{result}。\n"
+        for n, result in zip("一二三四五六七八九", ["已完成", "持续推进"] * 4 + ["已完成"], strict=True)
+    )
+    items = parse(text).items
+    assert len(items) == 9
+    assert [i.status for i in items[:2]] == [ItemStatus.DONE, ItemStatus.ONGOING]
+
+
+def test_a_table_pasted_from_word_is_read_by_its_header():
+    text = (
+        "序号\t问题类别\t具体问题\t整改措施\t完成情况\n"
+        "1\t党的领导\t理论学习不深入。学习制度执行不严。\t制定学习计划\t已完成\n"
+        "2\t\t意识形态工作薄弱\t召开专题会\t持续推进\n"
+        "3\t全面从严治党\t三重一大执行不严\t修订制度\t已完成\n"
+    )
+    notice = parse(text)
+    assert [a.title for a in notice.aspects] == ["党的领导", "全面从严治党"]
+    assert [(i.title, i.rectification.split("\n")[0], i.status) for i in notice.items] == [
+        ("理论学习不深入", "制定学习计划", ItemStatus.DONE),
+        ("意识形态工作薄弱", "召开专题会", ItemStatus.ONGOING),
+        ("三重一大执行不严", "修订制度", ItemStatus.DONE),
+    ]
+
+
+def test_a_closing_next_step_paragraph_is_not_glued_to_the_last_item_nor_read_as_its_status():
+    text = (
+        "一、具体问题整改情况\n1.学习不深入\n整改情况：已完成整改。\n"
+        "下一步，局党组将持续巩固整改成果，坚决防止问题反弹。\n"
+        "县委巡察办联系电话：0717-5755079。"
+    )
+    notice = parse(text)
+    assert notice.items[0].rectification == "已完成整改。"
+    assert notice.items[0].status is ItemStatus.DONE
+    assert notice.findings[0].code == "next_steps"
+
+
+def test_page_headers_and_numbers_of_a_pdf_are_dropped():
+    header = "中共某某县卫健局党组关于巡察整改情况的通报"
+    text = (
+        f"{header}\n— 1 —\n一、具体问题整改情况\n1.理论学习不深入\n整改情况：制定学习计划。\n"
+        f"{header}\n第2页 共3页\n2.意识形态工作薄弱\n整改情况：召开专题会议。\n"
+        f"{header}\n- 3 -\n县委巡察办联系电话：0717-5755079。"
+    )
+    notice = parse(text)
+    assert notice.title == header
+    assert [i.rectification for i in notice.items] == ["制定学习计划。", "召开专题会议。"]
+
+
+def test_a_status_field_decides_over_the_words_of_the_measures():
+    assert status.infer("正在修订制度。\n完成情况：已完成") == (ItemStatus.DONE, "")
+    assert status.infer("已完成清理。下一步将持续巩固。") == (ItemStatus.DONE, "")
+    assert status.infer("整改结果：持续推进") == (ItemStatus.ONGOING, "持续")

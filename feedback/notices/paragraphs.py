@@ -54,10 +54,13 @@ def _lines(text: str) -> list[tuple[int, str, int, bool]]:
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
     cleaned = [_clean(raw) for raw in raw_lines]
     repeated = _running_headers(cleaned)
-    lines = []
+    lines: list[tuple[int, str, int, bool]] = []
     blank = False
     for number, (raw, line) in enumerate(zip(raw_lines, cleaned, strict=True), 1):
-        if line and (PAGE_NUMBER.match(markers.for_matching(line)) or line in repeated):
+        furniture = PAGE_NUMBER.match(markers.for_matching(line)) or (
+            line in repeated and lines  # the title at the top of page 1 is the notice's own
+        )
+        if line and furniture:
             continue  # furniture does not break a paragraph wrapped across the page
         if line:
             lines.append((number, line, markers.display_width(raw.strip()), blank))

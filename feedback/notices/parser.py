@@ -142,7 +142,7 @@ def _is_notice_title(paragraph: str) -> bool:
     return (
         len(paragraph) <= 80
         and paragraph.endswith(NOTICE_TITLE)
-        and "。" not in paragraph
+        and not any(sign in paragraph for sign in "。\t")
         and not markers.starts_block(paragraph)
     )
 
