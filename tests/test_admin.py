@@ -79,7 +79,7 @@ def test_the_admin_changes_a_bodys_time_limits_and_new_cases_follow_them(client,
         ("accept_days", "", "请填写此项。"),
         ("postcode", "44341", "邮政编码为 6 位数字。"),
         ("name", "", "请填写此项。"),
-        ("phone", "call us", "只能使用数字、空格、连字符和括号。"),
+        ("phone", "call us", "只能使用数字、空格、连字符和括号；两个号码之间用“、”隔开。"),
     ],
 )
 def test_invalid_body_details_are_explained_and_nothing_is_stored(

@@ -7,8 +7,8 @@ from feedback.models import BodyRole, ItemStatus
 from feedback.notices import status
 from feedback.notices.contacts import roles
 from feedback.notices.loader import seed_text
-from feedback.notices.parser import NoProblemsFound, parse
 from feedback.notices.markers import for_matching
+from feedback.notices.parser import NoProblemsFound, parse
 from feedback.notices.totals import Finding, Totals, stated
 
 
@@ -250,7 +250,10 @@ def test_work_sections_with_slogan_headings_are_not_problems_and_the_problem_par
         "三、建立长效机制，巩固整改成果\n深入推进制度建设。"
     )
     notice = parse(text)
-    assert [a.title for a in notice.aspects] == ["关于贯彻落实党中央决策部署方面", "关于全面从严治党方面"]
+    assert [a.title for a in notice.aspects] == [
+        "关于贯彻落实党中央决策部署方面",
+        "关于全面从严治党方面",
+    ]
     assert [i.code for i in notice.items] == ["一.1.(1)", "一.1.(2)", "二.1.(1)"]
     assert Finding("not_problems", {"line": 1, "title": "提高政治站位，扛牢整改政治责任"}) in (
         notice.findings
@@ -258,14 +261,19 @@ def test_work_sections_with_slogan_headings_are_not_problems_and_the_problem_par
 
 
 def test_task_counts_are_not_problem_counts():
-    found = stated("反馈了4个方面12个问题。局党组制定68项整改任务，截至目前已完成58项，其余10项正在推进。")
+    found = stated(
+        "反馈了4个方面12个问题。局党组制定68项整改任务，截至目前已完成58项，其余10项正在推进。"
+    )
     assert found == Totals(aspects=4, items=12, tasks=68)
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("共反馈问题12个，已完成整改9个，其余3个正在按计划推进。", Totals(items=12, done=9, ongoing=3)),
+        (
+            "共反馈问题12个，已完成整改9个，其余3个正在按计划推进。",
+            Totals(items=12, done=9, ongoing=3),
+        ),
         ("9个问题已全部完成整改。", Totals(items=9, done=9)),
         ("截至目前，完成整改7个。", Totals(done=7)),
         ("反馈的2个方面４类问题７个具体问题", Totals(aspects=2, categories=4, items=7)),
@@ -290,7 +298,9 @@ def test_a_title_keeps_a_quoted_problem_whole_and_loses_its_wrapper():
 def test_labelled_problems_are_items_and_their_result_gives_the_status():
     text = "一、巡察反馈问题整改情况\n" + "".join(
         f"问题{n}：问题{n}的表现。\n整改措施：措施{n}。\n整改结果：{result}。\n"
-        for n, result in zip("一二三四五六七八九", ["已完成", "持续推进"] * 4 + ["已完成"], strict=True)
+        for n, result in zip(
+            "一二三四五六七八九", ["已完成", "持续推进"] * 4 + ["已完成"], strict=True
+        )
     )
     items = parse(text).items
     assert len(items) == 9

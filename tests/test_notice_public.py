@@ -3,14 +3,15 @@
 import re
 from datetime import timedelta
 
-from conftest import PASSWORD, case_count, login
+from conftest import PASSWORD, body, case_count, login
 from notice_helpers import import_sample
 from public_helpers import receipt, valid_form
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from feedback.extensions import db
-from feedback.models import BodyRole, Case, Role, User
+from feedback.models import Body, BodyRole, Case, Role, User
 from feedback.notices import window
+from feedback.notices.loader import import_notice
 from feedback.staff import accounts
 
 
@@ -171,3 +172,30 @@ def test_a_report_about_a_new_unit_reaches_its_discipline_group_which_cannot_pas
     assert transfer is not None
     assert f'value="{court.id}"' not in transfer[0]
     assert "县林业局" in page  # the citizen chose the unit itself: shown as chosen
+
+
+def test_a_notice_naming_no_office_gives_its_number_mailbox_and_12388_to_the_citizen(client):
+    text = (
+        "一、具体问题整改情况\n1.学习不深入\n整改情况：已完成。\n"
+        "如有意见建议，请及时向我们反映。联系电话：0717-5550001、13900001111，"
+        "电子邮箱：jtj@example.gov.cn。也可登录12388举报网站（www.12388.gov.cn）反映。"
+    )
+    notice = import_notice(
+        db.session,
+        text,
+        "某某县交通运输局",
+        slug="no-office",
+        bodies={role: body(role.value) for role in (BodyRole.DISCIPLINE, BodyRole.INSPECTION)},
+    ).notice
+    db.session.commit()
+    unit = notice.body_for(BodyRole.COURT)
+    assert (unit.name, unit.phone, unit.email) == (
+        "某某县交通运输局",
+        "0717-5550001、13900001111",
+        "jtj@example.gov.cn",
+    )
+    assert all("12388" not in b.phone for b in db.session.scalars(select(Body)))
+    html = client.get("/n/no-office/").get_data(as_text=True)
+    assert '<a href="tel:07175550001">0717-5550001</a>、<a href="tel:13900001111">' in html
+    assert '<a href="mailto:jtj@example.gov.cn">jtj@example.gov.cn</a>' in html
+    assert "通报中给出的其他监督渠道： 12388、www.12388.gov.cn" in html

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -58,12 +59,27 @@ class BodyForm(FlaskForm):
         _l("Phone"),
         5,
         40,
-        Regexp(r"^[0-9+() -]+$", message=_l("Use digits, spaces, dashes and brackets only.")),
+        Regexp(
+            r"^[0-9+() -]+(?:、[0-9+() -]+)*$",
+            message=_l(
+                "Use digits, spaces, dashes and brackets only; separate two numbers with 、."
+            ),
+        ),
     )
     address = StringField(
         _l("Address"),
         filters=[strip],
         validators=[NoControlCharacters(), Optional(), Length(max=200)],
+    )
+    email = StringField(
+        _l("E-mail (optional)"),
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=120),
+            Email(message=_l("Write an e-mail address such as name@example.gov.cn.")),
+        ],
+        render_kw={"inputmode": "email", "maxlength": 120, "autocapitalize": "none"},
     )
     postcode = StringField(
         _l("Postcode"),
@@ -81,6 +97,7 @@ class BodyForm(FlaskForm):
         "phone",
         "address",
         "postcode",
+        "email",
         "accept_days",
         "close_days",
         "max_extension_days",

@@ -44,6 +44,7 @@ class Body(Base):
     phone: Mapped[str] = mapped_column(String(40))
     address: Mapped[str] = mapped_column(String(200), default="")
     postcode: Mapped[str] = mapped_column(String(10), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
     # Time limits in days, from 《信访工作条例》 unless a body configures its own.
     accept_days: Mapped[int] = mapped_column(default=15)
     close_days: Mapped[int] = mapped_column(default=60)
@@ -61,6 +62,8 @@ class Notice(Base):
     title: Mapped[str] = mapped_column(String(200))
     preamble: Mapped[str] = mapped_column(Text, default="")
     source_text: Mapped[str] = mapped_column(Text)
+    # Hotlines and websites the notice gives for anyone (12388…), one a line; never a body.
+    information: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # None while a draft: only the administrator sees it, and it takes no feedback.
     published_at: Mapped[datetime | None]

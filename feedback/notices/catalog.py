@@ -35,6 +35,7 @@ class Body:
     phone: str
     address: str
     postcode: str
+    email: str
     accept_days: int
     close_days: int
     max_extension_days: int
@@ -88,6 +89,7 @@ class PublishedNotice:
     unit: str
     title: str
     preamble: str
+    information: str  # hotlines and websites for anyone, one a line
     opens_on: date | None
     closes_on: date | None
     aspects: tuple[Aspect, ...]
@@ -181,6 +183,7 @@ def _snapshot(notice: Notice) -> PublishedNotice:
         unit=notice.unit,
         title=notice.title,
         preamble=notice.preamble,
+        information=notice.information,
         opens_on=notice.opens_on,
         closes_on=notice.closes_on,
         aspects=tuple(
@@ -227,6 +230,7 @@ def _body(body: models.Body) -> Body:
         phone=body.phone,
         address=body.address,
         postcode=body.postcode,
+        email=body.email,
         accept_days=body.accept_days,
         close_days=body.close_days,
         max_extension_days=body.max_extension_days,

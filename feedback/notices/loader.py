@@ -220,6 +220,7 @@ def import_notice(
         title=(title or parsed.title or f"{unit}关于巡察整改情况的通报")[:TITLE_MAX],
         preamble=parsed.preamble,
         source_text=text,
+        information="\n".join(parsed.information),
         opens_on=opens_on,
         closes_on=closes_on,
         published_at=utcnow() if publish else None,
@@ -303,6 +304,7 @@ def _new_body(session: DbSession, notice_slug: str, plan: BodyPlan) -> Body:
         phone=PHONES_SEPARATOR.join(contact.phones)[:40],
         address=contact.address[:200],
         postcode=contact.postcode[:10],
+        email=contact.email[:120],
     )
     session.add(body)
     return body
@@ -319,3 +321,4 @@ def _save_seed_body(session: DbSession, seed: SeedBody, contact: ParsedContact) 
     body.phone = contact.phone
     body.address = contact.address
     body.postcode = contact.postcode
+    body.email = contact.email
