@@ -23,7 +23,7 @@ ENTITIES = re.compile(
     rf"|(?<![\d-])(?P<phone>{LANDLINE}|{MOBILE})(?!\d)"
     rf"|(?<!\d)(?P<hotline>12\d{{3}})(?!\d)"
     rf"|(?P<postcode>邮(?:政)?(?:编|编码|政编码)[:：]?\s*(?P<code>\d{{6}}))"
-    rf"|(?P<address>(?:联系|通讯|通信|办公|来信|邮寄)?地址[:：]?\s*(?P<place>[^，,；;。\s]+))"
+    rf"|(?P<address>(?:联系|通讯|通信|办公|来信|邮寄|邮政)?地址[:：]?\s*(?P<place>[^，,；;。\s]+))"
     rf"|(?P<mailbox>(?:来信请?寄(?:至|到)?[:：]?\s*)(?P<box>[^，,；;。\s]+))"
 )
 SENTENCE_END = re.compile(r"[。！？!?\n]")

@@ -100,6 +100,14 @@ def starts_block(line: str) -> bool:
     return any(m.strong and m.pattern.match(matchable) for m in MARKERS) or intro(line) is not None
 
 
+DESCRIPTION = "问题表现："  # a problem's own description, kept after what was done about it
+# Where what was done begins inside a problem's text, after its description: 整改措施：… at the start
+# of a sentence.
+RECTIFICATION_BEGINS = re.compile(
+    r"(?:^|(?<=[。；;!?！？\n]))\s*(?:具体)?整改(?:落实)?(?:情况|措施|举措|进展|结果|成效)[:：]"
+)
+
+
 # Where a heading's title ends when its text follows on the same line: at a sentence's end outside
 # quotation marks (a problem quoted as two sentences keeps both), or where an intro phrase begins.
 _TITLE_STOP = re.compile(r"[。;；!?！？]|整改(?:落实)?(?:情况|措施|举措|进展|结果|成效)[:：]")

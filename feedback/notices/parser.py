@@ -21,7 +21,7 @@ from feedback.notices.headings import Node, Outline, heading
 from feedback.notices.paragraphs import Paragraph, paragraphs
 from feedback.notices.totals import Finding, Totals, compare, stated
 
-NOTICE_TITLE = ("通报", "情况", "公告", "公示")
+NOTICE_TITLE = ("通报", "情况", "公告", "公示", "情况表", "一览表", "清单", "台账")
 FLAT_ASPECT = "具体问题整改情况"  # the one aspect of a notice that lists its problems flat
 CONTAINER_DEPTH = 4  # a section with aspects, categories and items below it holds them all
 
@@ -325,7 +325,14 @@ def _text_of(node: Node) -> list[str]:
 
 
 def _rectification(paragraphs: list[str]) -> str:
-    """The text as stored: a generic 整改情况： dropped, a telling 整改进展： kept."""
+    """The text as stored: what was done first, a generic 整改情况： dropped, a telling 整改进展：
+    kept; the problem's own description, written before what was done, follows as 问题表现：."""
+    text = "\n".join(paragraphs)
+    if (
+        begins := markers.RECTIFICATION_BEGINS.search(markers.for_matching(text))
+    ) and begins.start():
+        description = text[: begins.start()].strip()
+        paragraphs = [*text[begins.start() :].split("\n"), f"{markers.DESCRIPTION}{description}"]
     kept = []
     for paragraph in paragraphs:
         matchable = markers.for_matching(paragraph)

@@ -27,7 +27,7 @@ PENDING_CUES: tuple[str, ...] = (
     "推进中",
 )
 # Words that contain a cue but mean nothing pending: 拟定 (to draft) is not 拟 (to intend).
-NOT_CUES: tuple[str, ...] = ("拟定", "草拟", "模拟", "虚拟", "比拟")
+NOT_CUES: tuple[str, ...] = ("拟定", "草拟", "模拟", "虚拟", "比拟", "积极争取", "争取到", "争取了")
 
 # A field that states the status: 整改结果：已完成 / 完成情况：正在推进 / 整改进展：已整改到位.
 STATUS_FIELD = re.compile(

@@ -96,7 +96,7 @@ def _item(row: list[str], columns: dict[str, int], line: int, position: int) -> 
     if status := _cell(row, columns.get("status")):
         node.add_text(f"完成情况：{status}")
     if rest:
-        node.add_text(f"问题表现：{rest}")  # the problem described, after what was done about it
+        node.add_text(f"{markers.DESCRIPTION}{rest}")
     return node
 
 
