@@ -351,3 +351,20 @@ def test_a_status_field_decides_over_the_words_of_the_measures():
     assert status.infer("正在修订制度。\n完成情况：已完成") == (ItemStatus.DONE, "")
     assert status.infer("已完成清理。下一步将持续巩固。") == (ItemStatus.DONE, "")
     assert status.infer("整改结果：持续推进") == (ItemStatus.ONGOING, "持续")
+
+
+def test_a_heading_titled_as_one_problem_keeps_its_numbered_measures_as_its_text():
+    notice = parse(
+        "一、提高政治站位，抓好巡视整改\n市委成立整改工作领导小组。\n"
+        "二、聚焦反馈问题，逐项抓好整改落实\n"
+        "（一）关于理论学习不够深入的问题\n"
+        "1.强化理论武装。开展专题学习12次。\n2.推动成果转化。形成调研报告8篇。\n"
+        "（二）关于意识形态责任制落实不到位的问题\n1.压实责任。修订责任清单。\n"
+    )
+    assert [(i.title, i.rectification) for i in notice.items] == [
+        (
+            "理论学习不够深入",
+            "1.强化理论武装。开展专题学习12次。\n2.推动成果转化。形成调研报告8篇。",
+        ),
+        ("意识形态责任制落实不到位", "1.压实责任。修订责任清单。"),
+    ]

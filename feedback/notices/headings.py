@@ -25,11 +25,13 @@ class Node:
     number: str = ""
     value: int = 0
     title: str = ""
-    heading: str = ""  # the heading as written, kept when a node is folded into text
+    heading: str = ""  # the heading's paragraph as written, kept when a node is folded into text
     line: int = 0
     text: list[str] = field(default_factory=list)
     children: list["Node"] = field(default_factory=list)
     rectifying: bool = False  # its text has begun to say what was done
+    problem: bool = False  # titled as one problem: 关于……的问题
+    inline: int = 0  # 1 when its first text was written on the heading's own line
 
     def add_text(self, text: str) -> None:
         self.text.append(text)
@@ -44,9 +46,28 @@ class Node:
         """This node's descendants, in reading order."""
         return [n for child in self.children for n in (child, *child.nodes())]
 
+    def fold_measures(self) -> None:
+        """Under a heading titled as one problem, points that never say 整改情况： are its measures
+        (关于……的问题 / 1.强化理论武装… / 2.…): they become its text."""
+        if self.problem and self.children and not self.says_what_was_done():
+            self.text = text_of(self)
+            self.children = []
+            self.rectifying = True
+        for child in self.children:
+            child.fold_measures()
+
     def says_what_was_done(self) -> bool:
         """The node or one below it gives a rectification: a problem, not a work section."""
         return self.rectifying or any(child.says_what_was_done() for child in self.children)
+
+
+def text_of(node: Node) -> list[str]:
+    """A node's paragraphs, with any deeper numbered points kept inside them as written."""
+    paragraphs = list(node.text)
+    for child in node.children:
+        paragraphs.append(child.heading)
+        paragraphs.extend(text_of(child)[child.inline :])
+    return paragraphs
 
 
 class Outline:
@@ -85,12 +106,14 @@ class Outline:
             return False
         title, text = split_heading(rest)
         node = Node(marker, number, value, title, paragraph.text, paragraph.line)
+        node.problem = bool(markers.PROBLEM_TITLE.match(markers.for_matching(rest)))
         self.path = self.path[:depth]
         self.path[-1].children.append(node)
         self.path.append(node)
         self.last[marker.kind] = value
         if text:
             self.add_text(text)
+            node.inline = 1
         if len(title) > TITLE_MAX:
             self.findings.append(
                 Finding("long_title", {"line": paragraph.line, "heading": paragraph.text[:20]})

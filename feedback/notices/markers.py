@@ -139,7 +139,15 @@ TITLE_WRAPPERS: tuple[tuple[re.Pattern[str], str], ...] = (
         "{inner}",
     ),
     (re.compile(r"^在[“\"'‘「](?P<inner>.+?)[”\"'’」]方面(?:的?问题)?$"), "在{inner}方面"),
+    (
+        re.compile(
+            r"^(?:关于|针对)(?P<inner>[^“\"'‘「]+?)的?问题(?:的)?(?:整改(?:落实)?(?:情况)?)?$"
+        ),
+        "{inner}",
+    ),
 )
+# A heading that names one problem: 关于“……”的问题, 针对……问题的整改情况.
+PROBLEM_TITLE = re.compile(r"^(?:关于|针对).+问题(?:的)?(?:整改(?:落实)?(?:情况)?)?[。.;；:：]?$")
 TITLE_TRAILING = "。.;；:：,，、 "
 
 # Top-level sections: one holding the problems (二、具体问题整改情况) is a container of aspects;

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from feedback.models import ItemStatus
 from feedback.notices import markers, status, tables
 from feedback.notices.contacts import Closing, ParsedContact, read_closing
-from feedback.notices.headings import Node, Outline, heading
+from feedback.notices.headings import Node, Outline, heading, text_of
 from feedback.notices.paragraphs import Paragraph, paragraphs
 from feedback.notices.totals import Finding, Totals, compare, stated
 
@@ -92,6 +92,7 @@ def parse(text: str) -> ParsedNotice:
     title, body = _title(body)
     outline, after, closing = _outline(body)
     findings = outline.findings
+    outline.root.fold_measures()
     problems, other = _sections(outline.root, findings)
     aspects = _catalog(problems, findings)
     if not aspects:
@@ -280,7 +281,7 @@ def _aspect(node: Node, number: str, codes: set[str], findings: list[Finding]) -
                 code = f"{aspect.number}.{category.number}.{_item_number(item_node)}"
                 if item_node.children:
                     findings.append(Finding("deep_numbering", {"line": item_node.children[0].line}))
-                category.items.append(_item(code, item_node.title, _text_of(item_node)))
+                category.items.append(_item(code, item_node.title, text_of(item_node)))
         else:
             code = f"{aspect.number}.{category.number}"
             category.items.append(_item(code, category.title, category_node.text))
@@ -313,15 +314,6 @@ def _number(node: Node) -> str:
 def _item_number(node: Node) -> str:
     assert node.marker is not None
     return node.marker.code.format(n=_number(node))
-
-
-def _text_of(node: Node) -> list[str]:
-    """A node's paragraphs, with any deeper numbered points kept inside them as written."""
-    paragraphs = list(node.text)
-    for child in node.children:
-        paragraphs.append(child.heading)
-        paragraphs.extend(_text_of(child))
-    return paragraphs
 
 
 def _rectification(paragraphs: list[str]) -> str:
