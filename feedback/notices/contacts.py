@@ -13,14 +13,13 @@ import re
 from dataclasses import dataclass, field
 
 from feedback.models import BodyRole
+from feedback.notices.markers import PHONE
 
-LANDLINE = r"(?:[(（]0\d{2,3}[)）]\s?\d{7,8}|0\d{2,3}[-—－–\s]?\d{7,8})"
-MOBILE = r"1[3-9]\d{9}"
 # What the closing gives, in the order the reader meets it; a hotline is a phone of no one body.
 ENTITIES = re.compile(
     rf"(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}})"
     rf"|(?P<website>(?:https?://)?(?:www\.)?(?:[A-Za-z0-9-]+\.)+(?:cn|com|net|org|gov)(?:/[\w./?=&%-]*)?)"
-    rf"|(?<![\d-])(?P<phone>{LANDLINE}|{MOBILE})(?!\d)"
+    rf"|(?P<phone>{PHONE.pattern})"
     rf"|(?<!\d)(?P<hotline>12\d{{3}})(?!\d)"
     rf"|(?P<postcode>邮(?:政)?(?:编|编码|政编码)[:：]?\s*(?P<code>\d{{6}}))"
     rf"|(?P<address>(?:联系|通讯|通信|办公|来信|邮寄|邮政)?地址[:：]?\s*(?P<place>[^，,；;。\s]+))"
@@ -36,6 +35,7 @@ LEAD_IN = re.compile(
     r"^(?:另|其中|以及|及|和|与|或者?|也可(?:以)?(?:直接)?向|直接向|请(?:直接)?向|请|向|联系单位|受理单位|单位)+"
 )
 REPORT_TO = re.compile(r"向(?P<name>[^，,；;。]+?)(?:反映|提出|举报|反馈)")
+PERSON = re.compile(r"^联系人")  # 联系人：张某某 names a person, not the body
 OURSELVES = re.compile(r"^(?:我们|我单位|本单位|我局|我院|我委|我办|本局|本院)$")
 NOT_A_NAME = ("反映", "欢迎", "意见", "建议", "监督", "登录", "拨打", "如有", "如对")
 
@@ -122,7 +122,7 @@ def _name_in(gap: str) -> str | None:
     sentence = SENTENCE_END.split(gap)[-1]
     for clause in reversed(CLAUSES.split(sentence)):
         clause = clause.strip(" （(）)")
-        if not clause or LABEL.fullmatch(clause) or _is_label_only(clause):
+        if not clause or LABEL.fullmatch(clause) or _is_label_only(clause) or PERSON.match(clause):
             continue
         return _clean_name(clause)
     return None

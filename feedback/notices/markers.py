@@ -171,10 +171,15 @@ QUOTES = '“”"「」‘’'
 
 # After the last problem: a paragraph on the work to come (下一步…), then the closing invitation.
 NEXT_STEP = re.compile(r"^(?:下一步|下步|下阶段|下一阶段|今后|接下来|我们将|同时[,，]我们将)")
+DATE_LINE = re.compile(r"^[(（]?(?:\d{4}|[〇○零一二三四五六七八九]{4})年.{1,3}月.{1,3}日[)）]?$")
 CLOSING_START = re.compile(
-    r"^(?:欢迎|如有意见|如对|对巡察整改|对巡视整改|广大干部群众|热忱欢迎|诚恳欢迎|联系单位|联系电话|联系方式)"
+    r"^(?:欢迎|如有意见|如对|对巡察整改|对巡视整改|广大干部群众|热忱欢迎|诚恳欢迎|联系单位|联系电话|联系方式|联系人)"
 )
-PHONE = re.compile(r"(?<![\d-])(?:0\d{2,3}[-—－ ]?\d{7,8}|1[3-9]\d{9}|12388|12345)(?!\d)")
+# A body's phone: a landline with its area code, a mobile, or (电话：5193251) a local number.
+PHONE = re.compile(
+    r"(?<![\d-])(?:[(（]0\d{2,3}[)）]\s?\d{7,8}|0\d{2,3}[-—－–\s]?\d{7,8}|1[3-9]\d{9}"
+    r"|(?<=[话:：])\d{7,8})(?!\d)"
+)
 SENTENCE_END = "。！？；;!?…"
 
 # Full-width ASCII (digits, letters, signs) made half-width, one character for one, so that a

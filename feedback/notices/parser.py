@@ -168,6 +168,8 @@ def _outline(body: list[Paragraph]) -> tuple[Outline, list[str], list[Paragraph]
             and (markers.CLOSING_START.match(paragraph.text) or _gives_contacts(paragraph.text))
         ):
             closing.append(paragraph)
+        elif index > last and _is_signature(body, index):
+            after.append(paragraph.text)
         elif after or (index > last and markers.NEXT_STEP.match(paragraph.text)):
             if not after:
                 outline.findings.append(
@@ -179,6 +181,17 @@ def _outline(body: list[Paragraph]) -> tuple[Outline, list[str], list[Paragraph]
     if table:
         outline.add_table(tables.read(table, outline.findings))
     return outline, after, closing
+
+
+def _is_signature(body: list[Paragraph], index: int) -> bool:
+    """The issuing unit and the date that sign the notice off: 中共某某局党组 / 2023年6月1日."""
+    text = body[index].text
+    following = body[index + 1].text if index + 1 < len(body) else ""
+    return bool(markers.DATE_LINE.match(text)) or (
+        len(text) <= 30
+        and not any(sign in text for sign in "。，,：:")
+        and bool(markers.DATE_LINE.match(following))
+    )
 
 
 def _is_problem_line(text: str) -> bool:
