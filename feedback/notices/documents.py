@@ -542,11 +542,14 @@ PAGE_NUMBER = re.compile(
 
 # PDF fonts often map an ideograph's glyph to the radical that looks the same (⼀ for 一, ⻅ for
 # 见): Kangxi radicals have their ideograph in NFKC; these supplementary ones do not.
-RADICALS = {
+RADICALS: dict[int, str] = {
     **{cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)},
-    **str.maketrans(
-        "⺁⺄⺇⺌⺜⺝⺟⺠⺩⺼⻁⻄⻅⻆⻉⻋⻓⻔⻘⻙⻚⻛⻜⻝⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳",
-        "厂乙几小日月母民王月虎西见角贝车长门青韦页风飞食马骨鬼鱼鸟卤麦黄黾齐齿龙龟",
+    **dict(
+        zip(
+            map(ord, "⺁⺄⺇⺌⺜⺝⺟⺠⺩⺼⻁⻄⻅⻆⻉⻋⻓⻔⻘⻙⻚⻛⻜⻝⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳"),
+            "厂乙几小日月母民王月虎西见角贝车长门青韦页风飞食马骨鬼鱼鸟卤麦黄黾齐齿龙龟",
+            strict=True,
+        )
     ),
 }
 
