@@ -112,9 +112,11 @@ def notice_text(filename: str, data: bytes) -> str:
             ),
         )
     if kind == "pdf":
-        return _pdf_text(data)
-    if kind in ("docx", "xlsx"):
-        return _docx_text(data) if kind == "docx" else _xlsx_text(data)
+        return _reading("pdf", lambda: _read_pdf(data))
+    if kind == "docx":
+        return _reading("docx", lambda: _read_docx(data))
+    if kind == "xlsx":
+        return _reading("xlsx", lambda: _read_xlsx(data))
     if promised is None and kind == "other" and not _is_text(data):
         raise NoticeError(
             "upload",
@@ -311,10 +313,6 @@ def _csv_text(text: str) -> str:
 
 
 # Word -----------------------------------------------------------------------------------------
-
-
-def _docx_text(data: bytes) -> str:
-    return _reading("docx", lambda: _read_docx(data))
 
 
 def _read_docx(data: bytes) -> str:
@@ -553,10 +551,6 @@ RADICALS: dict[int, str] = {
 }
 
 
-def _pdf_text(data: bytes) -> str:
-    return _reading("pdf", lambda: _read_pdf(data))
-
-
 def _read_pdf(data: bytes) -> str:
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
@@ -646,10 +640,6 @@ def _strip_edge(lines: list[str], running: set[str]) -> list[str]:
 
 
 # Excel ----------------------------------------------------------------------------------------
-
-
-def _xlsx_text(data: bytes) -> str:
-    return _reading("xlsx", lambda: _read_xlsx(data))
 
 
 def _read_xlsx(data: bytes) -> str:
