@@ -52,6 +52,8 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     INBOX_PAGE_SIZE = 50
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # A notice file (.docx, .pdf…) that the administrator imports; that form alone takes it.
+    NOTICE_UPLOAD_MAX = 20 * 1024 * 1024
     # A request body must have arrived within this many seconds (below gunicorn's worker timeout,
     # 60 s, which kills the worker): a body that stops arriving gets the 400 page.
     REQUEST_BODY_SECONDS = 30
@@ -93,6 +95,7 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
         "ATTACHMENT_MAX_BYTES",
         "REQUEST_BODY_SECONDS",
         "ATTACHMENT_MAX_PIXELS",
+        "NOTICE_UPLOAD_MAX",
     ):
         if key in env:
             settings[key] = int(env[key])

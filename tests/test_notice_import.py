@@ -11,8 +11,9 @@ from feedback.cases import exports, months, operations
 from feedback.extensions import db
 from feedback.models import Body, BodyRole, Case, Item, ItemStatus, Kind, Notice
 from feedback.notices import editing, window
+from feedback.notices.documents import decode
 from feedback.notices.errors import NoticeError
-from feedback.notices.loader import SEED_SLUG, decode, import_notice, load_seed, seed_text
+from feedback.notices.loader import SEED_SLUG, import_notice, load_seed, seed_text
 
 
 def count(model) -> int:

@@ -14,13 +14,13 @@ from feedback.admin.forms import line
 from feedback.extensions import DbSession
 from feedback.models import Body, BodyRole, ItemStatus, Notice
 from feedback.notices import editing
+from feedback.notices.documents import TEXT_MAX, notice_text
 from feedback.notices.errors import NoticeError
-from feedback.notices.loader import SLUG, decode
+from feedback.notices.loader import SLUG
 from feedback.web.forms import REQUIRED, OneOf
 from feedback.web.labels import BODY_ROLE, ITEM_STATUS
 from feedback.web.text import NoControlCharacters, one_line_endings, strip
 
-TEXT_MAX = 200_000  # a long notice is some 20,000 characters
 TITLE_MAX = 300
 WRITE_DATE = _l("Write the date as 2026-12-31, or leave it empty.")
 AT_MOST = _l("Write at most %(max)d characters.")
@@ -82,27 +82,28 @@ class ImportForm(FlaskForm):
         render_kw={"rows": 14},
     )
     upload = FileField(
-        _l("Or a text file (.txt, UTF-8 or GB18030)"), render_kw={"accept": ".txt,text/plain"}
+        _l("Or a file: .txt, .docx, .pdf, .xlsx or .csv"),
+        render_kw={"accept": ".txt,.docx,.pdf,.xlsx,.csv"},
     )
 
     def validate_closes_on(self, field: Field) -> None:
         later_or_same(self, field)
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """Check the answers, then read the text: pasted, or from the file in its encoding."""
+        """Check the answers, then read the text: pasted, or from the file in its format."""
         valid = super().validate(extra_validators)
         self.notice_text = str(self.text.data or "")
         upload = self.upload.data
         if not self.notice_text.strip() and upload and upload.filename:
             try:
-                self.notice_text = one_line_endings(decode(upload.read()))
+                self.notice_text = one_line_endings(notice_text(upload.filename, upload.read()))
             except NoticeError as error:
                 self.upload.errors = [*self.upload.errors, error.message]
                 return False
         if not self.notice_text.strip():
             self.text.errors = [
                 *self.text.errors,
-                _l("Paste the notice's text, or choose a text file."),
+                _l("Paste the notice's text, or choose a file."),
             ]
             return False
         return valid

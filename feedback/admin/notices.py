@@ -8,16 +8,19 @@ is edited on the same page, in place, so that the cases already received keep th
 They are pages of the admin blueprint (feedback.admin.views), behind its administrator check.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from feedback.admin.notice_forms import ImportForm, edit_form
 from feedback.admin.views import bp
 from feedback.extensions import db
 from feedback.models import AuditAction, ItemStatus, Notice, NoticeBody
-from feedback.notices import editing, window
+from feedback.notices import documents, editing, window
 from feedback.notices.catalog import all_bodies
 from feedback.notices.contacts import roles
 from feedback.notices.errors import NoticeError
@@ -25,8 +28,28 @@ from feedback.notices.loader import import_notice
 from feedback.notices.parser import parse
 from feedback.staff import audit
 from feedback.staff.sessions import signed_in_user
+from feedback.web.errors import render_error
 
 Page = tuple[str, int] | Response
+
+
+@bp.url_value_preprocessor
+def allow_notice_files(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Let the import form, and only it, carry a notice file larger than any other form:
+    before anything reads the body. The rest of the form is held to the usual limit."""
+    if endpoint == "admin.notice_new" and request.mimetype == "multipart/form-data":
+        request.max_content_length = (
+            documents.upload_max() + current_app.config["MAX_CONTENT_LENGTH"]
+        )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
+    """A notice file over the limit: the page says the limit."""
+    if request.endpoint != "admin.notice_new":
+        return render_error(error)
+    file_mb = documents.upload_max() // documents.MB
+    return render_template("errors/error.html", code=413, bodies=[], file_mb=file_mb), 413
 
 
 @bp.route("/notices/new", methods=["GET", "POST"])

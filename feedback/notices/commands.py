@@ -10,13 +10,12 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.models import AuditAction, Body, BodyRole, ItemStatus
-from feedback.notices import editing, window
+from feedback.notices import documents, editing, window
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import (
     PHONES_SEPARATOR,
     BodyPlan,
     check_slug,
-    decode,
     import_notice,
     plan_bodies,
     read,
@@ -51,7 +50,7 @@ def import_notice_command(
     inspection: str | None,
     dry_run: bool,
 ) -> None:
-    """Read a rectification notice (plain text) and publish it for comment.
+    """Read a rectification notice (.txt, .docx, .pdf, .xlsx or .csv) and publish it for comment.
 
     The text is read into aspects, categories and items with their rectification text and
     status; the receiving bodies come from its closing paragraph (a body of the same name is
@@ -105,17 +104,14 @@ def import_notice_command(
 
 
 def _read_file(path: Path) -> str:
+    """The notice's text, read from a file in any of the import's formats."""
     if not path.is_file():
         raise click.BadParameter(f"no file {str(path)!r}.", param_hint="PATH")
-    data = path.read_bytes()
-    if not data.strip():
-        raise click.ClickException(f"{path} is empty.")
     try:
-        return decode(data)
-    except NoticeError:
-        raise click.ClickException(
-            f"{path} is not text in UTF-8 or GB18030: save the notice as plain text and retry."
-        ) from None
+        documents.check_size(path.stat().st_size)
+        return documents.notice_text(path.name, path.read_bytes())
+    except NoticeError as error:
+        raise click.ClickException(f"{path}: {error.message}") from None
 
 
 def _date(text: str | None, option: str) -> date | None:

@@ -6,7 +6,6 @@ contacts in the closing paragraph) and stores the tree. `load_seed` imports the 
 """
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -81,25 +80,6 @@ class Imported:
 def seed_text() -> str:
     return (files("feedback.notices") / "data" / "wufeng-court-2020-rectification.txt").read_text(
         encoding="utf-8"
-    )
-
-
-ENCODINGS = ("utf-8-sig", "gb18030")  # what Word and WPS save plain text as, in China
-
-
-def decode(data: bytes) -> str:
-    """A notice file's text: UTF-8 (with or without a BOM), else GB18030."""
-    for encoding in ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if not any(unicodedata.category(c) == "Cc" and c not in "\n\r\t\f" for c in text):
-            return text
-        break  # control characters: a binary file, whatever its bytes decode to
-    raise NoticeError(
-        "upload",
-        _l("The file is not readable text: save it as plain text in UTF-8 or GB18030."),
     )
 
 
