@@ -79,8 +79,7 @@ def split_form(row: Row, **kwargs: Any) -> "SplitForm":
             SelectChoice(str(n), f"{n}. {text[:60]}") for n, text in enumerate(parts, 1) if n > 1
         ],
         default="2",
-        validators=[OneOf(CHOOSE, CHOOSE)],
-        validate_choice=False,
+        validate_choice=False,  # outline.split says which paragraphs can start the new row
     )
     return Form(**kwargs)
 

@@ -187,7 +187,10 @@ def add(rows: list[Row], index: int, row: Row, inside: bool = False) -> list[Row
 
 
 def delete(rows: list[Row], index: int) -> list[Row]:
-    """Remove a row without children; the notice keeps at least one problem."""
+    """Remove a row without children; the notice keeps at least one problem.
+
+    A category whose only item goes is left without rows below it: it is then a problem itself.
+    """
     _at(rows, index)
     if has_children(rows, index):
         raise NoticeError(
@@ -196,10 +199,10 @@ def delete(rows: list[Row], index: int) -> list[Row]:
                 "“%(title)s” has rows below it: delete or move them first.", title=rows[index].title
             ),
         )
-    left = [*rows[:index], *rows[index + 1 :]]
-    if not any(row.level > ASPECT for row in left):
+    problems = [i for i, row in enumerate(rows) if row.level > ASPECT and not has_children(rows, i)]
+    if problems == [index]:
         raise NoticeError("row", _l("A notice keeps at least one problem: this is the last one."))
-    return _checked(left)
+    return _checked([*rows[:index], *rows[index + 1 :]])
 
 
 def split(rows: list[Row], index: int, at: int, title: str) -> list[Row]:
@@ -281,17 +284,16 @@ def move(rows: list[Row], index: int, up: bool) -> list[Row]:
 def indent(rows: list[Row], index: int) -> list[Row]:
     """The row, with its children, becomes the last child of the row before it at its level."""
     row = _at(rows, index)
+    end = children_end(rows, index)
+    if any(r.level >= ITEM for r in rows[index:end]):
+        raise NoticeError("row", _l("A notice has three levels: aspect, category and item."))
     if _previous_sibling(rows, index) is None:
         raise NoticeError(
             "row",
             _l("“%(title)s” has no row before it at its level to go under.", title=row.title),
         )
-    end = children_end(rows, index)
-    if any(r.level >= ITEM for r in rows[index:end]):
-        raise NoticeError("row", _l("A notice has three levels: aspect, category and item."))
-    return _checked(
-        [*rows[:index], *(replace(r, level=r.level + 1) for r in rows[index:end]), *rows[end:]]
-    )
+    shifted = [replace(r, level=r.level + 1) for r in rows[index:end]]
+    return _checked([*rows[:index], *shifted, *rows[end:]])
 
 
 def outdent(rows: list[Row], index: int) -> list[Row]:
@@ -418,10 +420,10 @@ def styles_of(notice: Notice) -> Styles:
 
 def _style(numbers: list[str], default: str) -> str:
     for number in numbers:
-        if number.isdigit():
-            return "arabic"
         if number in CIRCLED:
             return "circled"
+        if number.isdigit():
+            return "arabic"
         if number and all(c in CN + "十" for c in number):
             return "cn"
     return default
