@@ -90,7 +90,7 @@ def test_the_structure_page_previews_the_draft_as_citizens_will_see_it(client, d
     html = outline_page(client, draft)
     assert preview(html) == IMPORTED
     assert "群众将看到的通报" in html
-    assert 'action="/admin/notices/%d/outline/3/up"' % draft.id in html
+    assert f'action="/admin/notices/{draft.id}/outline/3/up"' in html
     notice_page = client.get(f"/admin/notices/{draft.id}").get_data(as_text=True)
     assert f'href="/admin/notices/{draft.id}/outline"' in notice_page
 
@@ -494,11 +494,11 @@ def test_a_contact_no_body_has_becomes_a_new_body_in_its_role(client, draft):
     _choose_bodies(client, draft, _seed_bodies())  # the notice's own contacts are left unused
     page = client.get(f"/admin/notices/{draft.id}").get_data(as_text=True)
     assert "通报中尚未成为受理机关的联系方式" in page
-    index = [
+    index = next(
         i
         for i, name in re.findall(r'id="contact-(\d+)">.*?<strong>([^<]+)</strong>', page, re.S)
         if "纪检监察组" in name
-    ][0]
+    )
     seen = version(page[page.index(f'id="contact-{index}"') :])
     response = client.post(
         f"/admin/notices/{draft.id}/contacts/{index}",
@@ -526,11 +526,11 @@ def test_a_contact_no_body_has_becomes_a_new_body_in_its_role(client, draft):
 def test_the_inspected_units_contact_cannot_become_its_discipline_group(client, draft):
     _choose_bodies(client, draft, _seed_bodies())
     page = client.get(f"/admin/notices/{draft.id}").get_data(as_text=True)
-    index = [
+    index = next(
         i
         for i, name in re.findall(r'id="contact-(\d+)">.*?<strong>([^<]+)</strong>', page, re.S)
         if name == "县林业局"
-    ][0]
+    )
     seen = version(page[page.index(f'id="contact-{index}"') :])
     bodies = db.session.scalars(select(Body.id)).all()
     response = client.post(

@@ -237,4 +237,5 @@ def _counts(rows: list[Row]) -> dict[str, int]:
 
 
 def _fingerprint(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """The text previewed; blank lines around it change nothing that is read."""
+    return hashlib.sha256(text.strip().encode()).hexdigest()[:16]
