@@ -1,8 +1,9 @@
 """Changes the administrator makes to a stored notice: in place, so that cases keep their items.
 
 A case names its item by id, and exports print the item's code and title: so an edit changes a
-title, a text or a status where it stands, and never deletes, moves or renumbers an item. These
-functions flush; the caller commits.
+title, a text or a status where it stands, and never deletes, moves or renumbers an item. Only a
+draft, which no case names, has its tree replaced (`read_again`, and outline.py's operations).
+These functions flush; the caller commits.
 """
 
 from collections.abc import Mapping
