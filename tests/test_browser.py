@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import PASSWORD, new_case
 from flask import Flask
+from notice_helpers import import_sample
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
@@ -232,3 +233,26 @@ def test_a_case_linked_from_another_site_opens_only_from_the_inbox(
     desk.get_by_role("link", name="打开", exact=True).click()
     expect(desk.get_by_text("别的网站链接到的案件")).to_be_visible()
     assert views() == 1
+
+
+def test_the_administrator_moves_a_draft_row_without_javascript_on_a_phone(
+    app: Flask, browser: Browser, live_url: str
+):
+    draft = import_sample("totals-mismatch", publish=False)
+    admin = browser.new_context(
+        viewport=PHONE, java_script_enabled=False, locale="zh-CN", ignore_https_errors=True
+    )
+    page = admin.new_page()
+    page.goto(f"{live_url}/staff/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button").last.click()
+    page.goto(f"{live_url}/admin/notices/{draft.id}")
+    page.get_by_role("link", name="调整结构").click()
+    page.locator(f"form[action='/admin/notices/{draft.id}/outline/3/up'] button").click()
+    expect(page.get_by_text("已上移。")).to_be_visible()
+    first = page.locator("#preview h4").first
+    expect(first).to_contain_text("一.1.(1)")
+    expect(first).to_contain_text("森林防火宣传不到位")
+    assert fits_the_phone(page)
+    shot(page, "7-draft-structure")

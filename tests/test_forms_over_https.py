@@ -36,8 +36,10 @@ from feedback.models import (
     AuditAction,
     AuditEntry,
     Body,
+    BodyRole,
     Case,
     EventKind,
+    Item,
     Kind,
     Notice,
     Rating,
@@ -47,6 +49,7 @@ from feedback.models import (
     Role,
     User,
 )
+from feedback.notices import editing
 from feedback.staff import accounts
 
 SITE = "feedback.example.gov.cn"
@@ -699,6 +702,94 @@ def deleting_a_draft(site: Site) -> Ready:
     return Ready(browser, f"/admin/notices/{draft_id}/discard", {}, then)
 
 
+def on_the_structure_page(site: Site, path: str) -> tuple[Browser, Notice]:
+    """A draft, and the administrator on one of its structure pages."""
+    draft = import_sample("totals-mismatch", publish=False)
+    browser = site.signed_in("admin")
+    browser.page(path.format(id=draft.id))
+    return browser, draft
+
+
+def codes(notice: Notice) -> dict[str, str]:
+    db.session.expire_all()
+    items = db.session.execute(select(Item).where(Item.notice_id == notice.id)).scalars()
+    return {item.code: item.title for item in items}
+
+
+def moving_a_row(site: Site) -> Ready:
+    browser, draft = on_the_structure_page(site, "/admin/notices/{id}/outline")
+
+    def then(page: TestResponse) -> None:
+        assert "已上移。" in page.text
+        assert codes(draft)["一.1.(1)"] == "森林防火宣传不到位"
+
+    return Ready(browser, f"/admin/notices/{draft.id}/outline/3/up", {}, then)
+
+
+def adding_a_row(site: Site) -> Ready:
+    browser, draft = on_the_structure_page(site, "/admin/notices/{id}/outline/3/add")
+
+    def then(page: TestResponse) -> None:
+        assert "已添加。" in page.text
+        assert codes(draft)["一.1.(3)"] == "护林员管理不规范"
+
+    action = f"/admin/notices/{draft.id}/outline/3/add"
+    return Ready(browser, action, {"title": "护林员管理不规范"}, then)
+
+
+def splitting_a_row(site: Site) -> Ready:
+    draft = import_sample("totals-mismatch", publish=False)
+    item = db.session.execute(
+        select(Item).where(Item.notice_id == draft.id, Item.code == "一.1.(1)")
+    ).scalar_one()
+    item.rectification = "补齐巡林台账。\n建立巡林情况月通报制度。"
+    db.session.commit()
+    browser = site.signed_in("admin")
+    browser.page(f"/admin/notices/{draft.id}/outline/2/split")
+
+    def then(page: TestResponse) -> None:
+        assert "已拆分为两行。" in page.text
+        assert codes(draft)["一.1.(2)"] == "巡林通报制度不健全"
+
+    action = f"/admin/notices/{draft.id}/outline/2/split"
+    return Ready(browser, action, {"title": "巡林通报制度不健全"}, then)
+
+
+def reading_the_text_again(site: Site) -> Ready:
+    """The corrected text is previewed first; the form on the preview applies it."""
+    browser, draft = on_the_structure_page(site, "/admin/notices/{id}/source")
+    action = f"/admin/notices/{draft.id}/source"
+    corrected = sample("totals-mismatch").replace(
+        "（2）森林防火宣传不到位", "（2）森林防火宣传不深入"
+    )
+    shown = browser.submit(action, {"text": corrected}, button=("action", "preview"))
+    assert shown.status_code == 200 and "重新识别的预览" in browser.html
+
+    def then(page: TestResponse) -> None:
+        assert "原文已重新识别" in page.text
+        assert codes(draft)["一.1.(2)"] == "森林防火宣传不深入"
+
+    return Ready(browser, action, {}, then, button=("action", "apply"))
+
+
+def a_contact_made_a_body(site: Site) -> Ready:
+    """The draft uses the seed's bodies; its own discipline group's contact becomes a body."""
+    draft = import_sample("totals-mismatch", publish=False)
+    editing.set_bodies(db.session, draft, {BodyRole.DISCIPLINE: body("discipline")})
+    db.session.commit()
+    browser = site.signed_in("admin")
+    browser.page(f"/admin/notices/{draft.id}")
+    index = re.findall(r'id="contact-(\d+)"', browser.html)
+    assert index, browser.html
+
+    def then(page: TestResponse) -> None:
+        assert "现已成为本通报的受理机关。" in page.text
+        db.session.expire_all()
+        assert draft.body_for(BodyRole.DISCIPLINE).phone == "0717-5822415"
+
+    return Ready(browser, f"/admin/notices/{draft.id}/contacts/{index[0]}", {}, then)
+
+
 # Each form, by the view it goes to.
 FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "submission": ("public.submit", submission),
@@ -784,6 +875,11 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "saving a notice's preview": ("admin.notice_edit", notice_preview(publish=False)),
     "publishing a notice": ("admin.notice_edit", notice_preview(publish=True)),
     "deleting a draft notice": ("admin.notice_discard", deleting_a_draft),
+    "moving a row of a draft": ("admin.outline_step", moving_a_row),
+    "adding a row to a draft": ("admin.outline_add", adding_a_row),
+    "splitting a row of a draft": ("admin.outline_split", splitting_a_row),
+    "reading a draft's text again": ("admin.notice_source", reading_the_text_again),
+    "making a body of a contact": ("admin.notice_contact", a_contact_made_a_body),
 }
 REQUESTED = "申请已提交"
 

@@ -8,6 +8,7 @@ is edited on the same page, in place, so that the cases already received keep th
 They are pages of the admin blueprint (feedback.admin.views), behind its administrator check.
 """
 
+from dataclasses import replace
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,12 +18,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from feedback.admin.notice_forms import ImportForm, edit_form
+from feedback.admin.outline_forms import ContactForm, contact_form
 from feedback.admin.views import bp
 from feedback.extensions import db
-from feedback.models import AuditAction, ItemStatus, Notice, NoticeBody
-from feedback.notices import documents, editing, window
+from feedback.models import AuditAction, BodyRole, ItemStatus, Notice, NoticeBody
+from feedback.notices import documents, editing, outline, window
 from feedback.notices.catalog import all_bodies
-from feedback.notices.contacts import roles
+from feedback.notices.contacts import ParsedContact, roles
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import import_notice
 from feedback.notices.parser import parse
@@ -136,7 +138,43 @@ def notice_discard(notice_id: int) -> Response:
     return redirect(url_for("admin.home"))
 
 
-def _edit_page(notice: Notice, form: object, status: int) -> Page:
+@bp.post("/notices/<int:notice_id>/contacts/<int:index>")
+def notice_contact(notice_id: int, index: int) -> Page:
+    """Make a body of a contact the notice gives, and let it play the role chosen."""
+    notice = db.session.get(Notice, notice_id) or abort(404)
+    contacts = parse(notice.source_text).contacts
+    if not 0 <= index < len(contacts):
+        abort(404)
+    form = contact_form(None, prefix=f"contact{index}")
+    posted = {index: form}
+    if not form.validate_on_submit():
+        return _edit_page(notice, edit_form(notice, all_bodies(db.session)), 400, posted)
+    contact = replace(contacts[index], name=form.name.data or "")
+    try:
+        outline.check_version(notice, form.version.data or "")
+        changes = editing.body_from_contact(
+            db.session, notice, contact, BodyRole(form.role.data), form.short_name.data or ""
+        )
+        audit.record(
+            db.session,
+            signed_in_user(),
+            AuditAction.NOTICE_CHANGED,
+            detail=editing.summary(notice, changes),
+        )
+    except NoticeError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        form.version.data = outline.version(notice)  # the page now shows the notice as it is
+        status = 409 if error.field == "version" else 400
+        return _edit_page(notice, edit_form(notice, all_bodies(db.session)), status, posted)
+    db.session.commit()
+    flash(_("%(name)s is now a receiving body of this notice.", name=contact.name), "success")
+    return redirect(url_for(".notice_edit", notice_id=notice.id))
+
+
+def _edit_page(
+    notice: Notice, form: object, status: int, posted: dict[int, ContactForm] | None = None
+) -> Page:
     parsed = parse(notice.source_text)
     served = dict(
         db.session.execute(
@@ -160,6 +198,27 @@ def _edit_page(notice: Notice, form: object, status: int) -> Page:
         counts=counts,
         findings=parsed.findings,
         contacts=roles(parsed.contacts, notice.unit),
+        missed=_missed(notice, parsed.contacts, posted or {}),
         served=served,
         window=notice.window(window.today()),
     ), status
+
+
+def _missed(
+    notice: Notice, contacts: list[ParsedContact], posted: dict[int, ContactForm]
+) -> list[tuple[int, ParsedContact, ContactForm]]:
+    """Each contact of the notice that is no body of it yet, with its form to make it one."""
+    version = outline.version(notice)
+    suggested = {id(contact): role for role, contact in roles(contacts, notice.unit).items()}
+    missed = []
+    for index, contact in enumerate(contacts):
+        if any(b.name == contact.name or b.phone == contact.phone for b in notice.bodies):
+            continue
+        form = posted.get(index) or contact_form(
+            suggested.get(id(contact)),
+            prefix=f"contact{index}",
+            formdata=None,
+            data={"name": contact.name, "short_name": contact.name[:40], "version": version},
+        )
+        missed.append((index, contact, form))
+    return missed

@@ -1,8 +1,9 @@
 """Changes the administrator makes to a stored notice: in place, so that cases keep their items.
 
 A case names its item by id, and exports print the item's code and title: so an edit changes a
-title, a text or a status where it stands, and never deletes, moves or renumbers an item. These
-functions flush; the caller commits.
+title, a text or a status where it stands, and never deletes, moves or renumbers an item. Only a
+draft, which no case names, has its tree replaced (`read_again`, and outline.py's operations).
+These functions flush; the caller commits.
 """
 
 from collections.abc import Mapping
@@ -24,9 +25,18 @@ from feedback.models import (
     NoticeBody,
     utcnow,
 )
-from feedback.notices import window
+from feedback.notices import outline, window
+from feedback.notices.contacts import ParsedContact, roles
 from feedback.notices.errors import NoticeError
-from feedback.notices.loader import body_slug_stem, check_one_role_each, missing_bodies_message
+from feedback.notices.loader import (
+    body_slug_stem,
+    check_one_role_each,
+    missing_bodies_message,
+    new_body,
+    read,
+    store_tree,
+)
+from feedback.notices.parser import ParsedNotice
 from feedback.web.labels import BODY_ROLE, KIND
 
 
@@ -113,11 +123,61 @@ def publish(session: DbSession, notice: Notice) -> bool:
     missing = [role for role in BodyRole if notice.body_for(role) is None]
     if missing:
         raise NoticeError("bodies", missing_bodies_message(missing))
+    outline.check_publishable(outline.rows_of(notice))
     was_draft = notice.published_at is None
     if was_draft:
         notice.published_at = utcnow()
     session.flush()
     return was_draft
+
+
+def read_again(session: DbSession, notice: Notice, text: str) -> ParsedNotice:
+    """Replace a draft's tree and source text by those of a corrected text, numbered as it is
+    numbered, like an import; the bodies chosen stay."""
+    parsed = read(text)
+    outline.check_draft(session, notice)
+    notice.aspects.clear()
+    session.flush()  # the old rows go first: the new ones take their codes and positions
+    store_tree(notice, parsed)
+    notice.source_text = text
+    notice.preamble = parsed.preamble
+    session.flush()
+    return parsed
+
+
+def body_from_contact(
+    session: DbSession,
+    notice: Notice,
+    contact: ParsedContact,
+    role: BodyRole,
+    short_name: str,
+) -> list[str]:
+    """Make a body of a contact the notice gives and let it play the role; return the changes.
+
+    A contact that reads as the inspected unit itself (no word of a discipline group or an
+    inspection office in its name) never becomes a body that receives reports about the unit.
+    """
+    if role is not BodyRole.COURT and roles([contact], notice.unit).get(BodyRole.COURT):
+        raise NoticeError(
+            "role",
+            _l(
+                "%(name)s reads as the inspected unit itself: it cannot be the %(role)s, "
+                "or reports about the unit would reach the unit.",
+                name=contact.name,
+                role=BODY_ROLE[role],
+            ),
+        )
+    if session.scalar(select(Body.id).where(Body.name == contact.name)) is not None:
+        raise NoticeError(
+            "name",
+            _l(
+                "A body named %(name)s exists already: choose it under Receiving bodies.",
+                name=contact.name,
+            ),
+        )
+    body = new_body(session, notice.slug, role, contact, short_name)
+    session.flush()
+    return [f"new body {body.slug}", *set_bodies(session, notice, {role: body})]
 
 
 def discard(session: DbSession, notice: Notice) -> None:

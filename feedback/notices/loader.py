@@ -207,9 +207,11 @@ def import_notice(
     )
     session.add(notice)
     session.flush()
-    _store_tree(notice, parsed)
+    store_tree(notice, parsed)
     for plan in plans:
-        body = plan.body or (plan.contact and _new_body(session, notice.slug, plan))
+        body = plan.body or (
+            plan.contact and new_body(session, notice.slug, plan.role, plan.contact)
+        )
         if body is not None:
             notice.body_links.append(NoticeBody(role=plan.role, body=body))
     session.flush()
@@ -239,7 +241,7 @@ def load_seed(session: DbSession) -> Notice:
     return import_notice(session, text, SEED_UNIT, slug=SEED_SLUG, title=SEED_TITLE).notice
 
 
-def _store_tree(notice: Notice, parsed: ParsedNotice) -> None:
+def store_tree(notice: Notice, parsed: ParsedNotice) -> None:
     for a_pos, parsed_aspect in enumerate(parsed.aspects, 1):
         aspect = Aspect(position=a_pos, number=parsed_aspect.number, title=parsed_aspect.title)
         notice.aspects.append(aspect)
@@ -268,18 +270,22 @@ def body_slug_stem(notice_slug: str, role: BodyRole) -> str:
     return f"{notice_slug[: BODY_SLUG_MAX - len(role) - 4]}-{role.value}"
 
 
-def _new_body(session: DbSession, notice_slug: str, plan: BodyPlan) -> Body:
+def new_body(
+    session: DbSession,
+    notice_slug: str,
+    role: BodyRole,
+    contact: ParsedContact,
+    short_name: str | None = None,
+) -> Body:
     """A body made from the contacts the notice gives, with a slug such as <notice>-court."""
-    contact = plan.contact
-    assert contact is not None
-    stem = body_slug_stem(notice_slug, plan.role)
+    stem = body_slug_stem(notice_slug, role)
     slug, n = stem, 2
     while session.scalar(select(Body.id).where(Body.slug == slug)):
         slug, n = f"{stem}-{n}", n + 1
     body = Body(
         slug=slug,
         name=contact.name[:100],
-        short_name=contact.name[:40],
+        short_name=(short_name or contact.name)[:40],
         name_en=contact.name[:120],
         phone=PHONES_SEPARATOR.join(contact.phones)[:40],
         address=contact.address[:200],
