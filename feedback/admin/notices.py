@@ -26,7 +26,7 @@ from feedback.notices import documents, editing, outline, window
 from feedback.notices.catalog import all_bodies
 from feedback.notices.contacts import ParsedContact, roles
 from feedback.notices.errors import NoticeError
-from feedback.notices.loader import import_notice
+from feedback.notices.loader import PHONES_SEPARATOR, import_notice
 from feedback.notices.parser import parse
 from feedback.staff import audit
 from feedback.staff.sessions import signed_in_user
@@ -212,13 +212,17 @@ def _missed(
     suggested = {id(contact): role for role, contact in roles(contacts, notice.unit).items()}
     missed = []
     for index, contact in enumerate(contacts):
-        if any(b.name == contact.name or b.phone == contact.phone for b in notice.bodies):
+        if any(
+            b.name == contact.name or set(contact.phones) & set(b.phone.split(PHONES_SEPARATOR))
+            for b in notice.bodies
+        ):
             continue
+        name = contact.name or notice.unit  # a number under no office's name is the unit's
         form = posted.get(index) or contact_form(
             suggested.get(id(contact)),
             prefix=f"contact{index}",
             formdata=None,
-            data={"name": contact.name, "short_name": contact.name[:40], "version": version},
+            data={"name": name, "short_name": name[:40], "version": version},
         )
         missed.append((index, contact, form))
     return missed

@@ -34,7 +34,7 @@ from feedback.notices.loader import (
     missing_bodies_message,
     new_body,
     read,
-    store_tree,
+    store_reading,
 )
 from feedback.notices.parser import ParsedNotice
 from feedback.web.labels import BODY_ROLE, KIND
@@ -138,9 +138,7 @@ def read_again(session: DbSession, notice: Notice, text: str) -> ParsedNotice:
     outline.check_draft(session, notice)
     notice.aspects.clear()
     session.flush()  # the old rows go first: the new ones take their codes and positions
-    store_tree(notice, parsed)
-    notice.source_text = text
-    notice.preamble = parsed.preamble
+    store_reading(session, notice, text, parsed)
     session.flush()
     return parsed
 

@@ -198,16 +198,12 @@ def import_notice(
         slug=slug or free_slug(session),
         unit=unit,
         title=(title or parsed.title or f"{unit}关于巡察整改情况的通报")[:TITLE_MAX],
-        preamble=parsed.preamble,
-        source_text=text,
-        information="\n".join(parsed.information),
         opens_on=opens_on,
         closes_on=closes_on,
         published_at=utcnow() if publish else None,
     )
     session.add(notice)
-    session.flush()
-    store_tree(notice, parsed)
+    store_reading(session, notice, text, parsed)
     for plan in plans:
         body = plan.body or (
             plan.contact and new_body(session, notice.slug, plan.role, plan.contact)
@@ -241,7 +237,17 @@ def load_seed(session: DbSession) -> Notice:
     return import_notice(session, text, SEED_UNIT, slug=SEED_SLUG, title=SEED_TITLE).notice
 
 
-def store_tree(notice: Notice, parsed: ParsedNotice) -> None:
+def store_reading(session: DbSession, notice: Notice, text: str, parsed: ParsedNotice) -> None:
+    """Keep what was read of a notice's text: the text itself, its preamble, the channels it gives
+    for anyone, and its tree of aspects, categories and items."""
+    notice.source_text = text
+    notice.preamble = parsed.preamble
+    notice.information = "\n".join(parsed.information)
+    session.flush()  # the items name their notice by its id
+    _store_tree(notice, parsed)
+
+
+def _store_tree(notice: Notice, parsed: ParsedNotice) -> None:
     for a_pos, parsed_aspect in enumerate(parsed.aspects, 1):
         aspect = Aspect(position=a_pos, number=parsed_aspect.number, title=parsed_aspect.title)
         notice.aspects.append(aspect)
