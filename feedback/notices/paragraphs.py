@@ -16,6 +16,7 @@ PAGE_NUMBER = re.compile(
     r"^(?:[-—–－―一]{1,2}\s*\d{1,3}\s*[-—–－―一]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
     r"|\d{1,3}\s*/\s*\d{1,3}|\d{1,3})$"
 )
+WRAPPED_MIN = 3  # lines as wide as the page that show the text was wrapped
 RUNNING_MAX = 60  # a running header is a short line
 RUNNING_MIN_REPEATS = 3
 
@@ -37,7 +38,7 @@ def paragraphs(text: str) -> list[Paragraph]:
             found
             and width
             and not after_blank
-            and previous_width >= width - 3
+            and previous_width >= width
             and found[-1].text[-1] not in markers.SENTENCE_END
             and not markers.starts_block(line)
             and "\t" not in line
@@ -89,9 +90,12 @@ def _running_headers(lines: list[str]) -> set[str]:
 
 
 def _wrap_width(widths: list[int]) -> int | None:
-    """The width the text was wrapped at, if it was: several lines as wide as the widest."""
-    if not widths:
+    """The width from which a line was broken by the page, if the text was wrapped at all: many
+    lines nearly as wide as the wide ones (digits, Latin letters and half-width signs make
+    a full line narrower than its neighbours, an indent makes a paragraph's first line so)."""
+    if len(widths) < WRAPPED_MIN:
         return None
-    widest = max(widths)
-    full = sum(w >= widest - 3 for w in widths)
-    return widest if full >= 3 and full >= len(widths) // 5 else None
+    wide = sorted(widths)[(len(widths) - 1) * 9 // 10]
+    width = wide - max(3, wide // 10)
+    full = sum(w >= width for w in widths)
+    return width if full >= WRAPPED_MIN and full >= len(widths) // 5 else None
