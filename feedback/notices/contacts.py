@@ -34,7 +34,9 @@ LABEL = re.compile(
 LEAD_IN = re.compile(
     r"^(?:另|其中|以及|及|和|与|或者?|也可(?:以)?(?:直接)?向|直接向|请(?:直接)?向|请|向|联系单位|受理单位|单位)+"
 )
-REPORT_TO = re.compile(r"向(?P<name>[^，,；;。]+?)(?:反映|提出|举报|反馈)")
+REPORT_TO = re.compile(
+    r"(?:向(?P<to>[^，,；;。]+?)(?:反映|提出|举报|反馈)|与(?P<with>[^，,；;。]+?)联系)"
+)
 PERSON = re.compile(r"^联系人")  # 联系人：张某某 names a person, not the body
 OURSELVES = re.compile(r"^(?:我们|我单位|本单位|我局|我院|我委|我办|本局|本院)$")
 NOT_A_NAME = ("反映", "欢迎", "意见", "建议", "监督", "登录", "拨打", "如有", "如对")
@@ -42,7 +44,7 @@ NOT_A_NAME = ("反映", "欢迎", "意见", "建议", "监督", "登录", "拨�
 # How each role is recognised in a body's name; the inspected unit is recognised by its own name.
 ROLE_CUES: dict[BodyRole, tuple[str, ...]] = {
     BodyRole.INSPECTION: ("巡察办", "巡察工作领导小组办公室", "巡视办", "巡察组", "巡视组"),
-    BodyRole.DISCIPLINE: ("纪检监察组", "纪检组", "纪委监委", "纪委", "监委", "纪检监察"),
+    BodyRole.DISCIPLINE: ("纪检监察组", "纪检组", "纪委监委", "纪委", "监委", "纪检监察", "纪工委"),
 }
 
 
@@ -134,7 +136,7 @@ def _is_label_only(clause: str) -> bool:
 
 def _clean_name(clause: str) -> str | None:
     if report := REPORT_TO.search(clause):
-        clause = report["name"]
+        clause = report["to"] or report["with"]
     name = LEAD_IN.sub("", LABEL.sub("", clause)).strip(" （()）")
     if OURSELVES.match(name):
         return ""

@@ -165,7 +165,8 @@ def split_heading(rest: str) -> tuple[str, str]:
 
 
 def clean_title(title: str) -> str:
-    title = markers.for_reading(title).strip().rstrip(markers.TITLE_TRAILING)
+    title = markers.TITLE_LABEL.sub("", markers.for_reading(title).strip())
+    title = title.rstrip(markers.TITLE_TRAILING)
     for wrapper, plain in markers.TITLE_WRAPPERS:
         if match := wrapper.match(title):
             return plain.format(inner=match["inner"].strip())

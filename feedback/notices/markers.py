@@ -141,13 +141,15 @@ TITLE_WRAPPERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^在[“\"'‘「](?P<inner>.+?)[”\"'’」]方面(?:的?问题)?$"), "在{inner}方面"),
     (
         re.compile(
-            r"^(?:关于|针对)(?P<inner>[^“\"'‘「]+?)的?问题(?:的)?(?:整改(?:落实)?(?:情况)?)?$"
+            r"^(?:关于|针对)(?!.*方面的?问题)(?P<inner>[^“\"'‘「]+?)的?问题(?:的)?(?:整改(?:落实)?(?:情况)?)?$"
         ),
         "{inner}",
     ),
 )
 # A heading that names one problem: 关于“……”的问题, 针对……问题的整改情况.
 PROBLEM_TITLE = re.compile(r"^(?:关于|针对).+问题(?:的)?(?:整改(?:落实)?(?:情况)?)?[。.;；:：]?$")
+# A label before a problem's title: 1.存在问题：…
+TITLE_LABEL = re.compile(r"^(?:存在(?:的)?问题|问题表现|具体问题|反馈问题|问题)[:：]\s*")
 TITLE_TRAILING = "。.;；:：,，、 "
 
 # Top-level sections: one holding the problems (二、具体问题整改情况) is a container of aspects;

@@ -16,7 +16,16 @@ PAGE_NUMBER = re.compile(
     r"^(?:[-—–－―一]{1,2}\s*\d{1,3}\s*[-—–－―一]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
     r"|\d{1,3}\s*/\s*\d{1,3}|\d{1,3})$"
 )
+PARAGRAPH_END = "。！？!?…"  # a wrapped line may end anywhere else, even at ；
+TITLE_ENDS = ("通报", "公告", "公示")  # a title's last words: the next line is not its continuation
 WRAPPED_MIN = 3  # lines as wide as the page that show the text was wrapped
+# What a government portal wraps a notice in, when the whole page is copied: the path, the
+# catalogue fields (a label on its own line is followed by its value), sharing and print links.
+PORTAL_LINE = re.compile(
+    r"^(?:首页\s*[>＞›]|当前位置|您(?:当前)?的位置|信息索引号|索引号|文件名称|发布机构|生成日期|成文日期"
+    r"|发布日期|公开方式|公开范围|主题分类|文号|日期[:：]\s*\d{4}|来源[:：]|浏览(?:量|次数)|分享[:：]?$|朗读$"
+    r"|【\s*字体|【\s*打印|【\s*关闭|打印本页|关闭窗口|上一篇|下一篇|主办[:：]|承办[:：]|网站标识码|.*ICP备)"
+)
 RUNNING_MAX = 60  # a running header is a short line
 RUNNING_MIN_REPEATS = 3
 
@@ -39,7 +48,8 @@ def paragraphs(text: str) -> list[Paragraph]:
             and width
             and not after_blank
             and previous_width >= width
-            and found[-1].text[-1] not in markers.SENTENCE_END
+            and found[-1].text[-1] not in PARAGRAPH_END
+            and not found[-1].text.endswith(TITLE_ENDS)
             and not markers.starts_block(line)
             and "\t" not in line
         ):
@@ -57,10 +67,16 @@ def _lines(text: str) -> list[tuple[int, str, int, bool]]:
     repeated = _running_headers(cleaned)
     lines: list[tuple[int, str, int, bool]] = []
     blank = False
+    value_of_label = False  # the line after a portal's label on its own, such as 发布机构：
     for number, (raw, line) in enumerate(zip(raw_lines, cleaned, strict=True), 1):
-        furniture = PAGE_NUMBER.match(markers.for_matching(line)) or (
-            line in repeated and lines  # the title at the top of page 1 is the notice's own
+        furniture = (
+            PAGE_NUMBER.match(markers.for_matching(line))
+            or (line in repeated and lines)  # the title at the top of page 1 is the notice's own
+            or PORTAL_LINE.match(line)
+            or (value_of_label and line and not markers.starts_block(line))
         )
+        if line:
+            value_of_label = bool(PORTAL_LINE.match(line)) and line[-1] in ":："
         if line and furniture:
             continue  # furniture does not break a paragraph wrapped across the page
         if line:
@@ -96,6 +112,6 @@ def _wrap_width(widths: list[int]) -> int | None:
     if len(widths) < WRAPPED_MIN:
         return None
     wide = sorted(widths)[(len(widths) - 1) * 9 // 10]
-    width = wide - max(3, wide // 10)
+    width = wide - max(3, wide // 6)
     full = sum(w >= width for w in widths)
     return width if full >= WRAPPED_MIN and full >= len(widths) // 5 else None

@@ -157,6 +157,10 @@ def _outline(body: list[Paragraph]) -> tuple[Outline, list[str], list[Paragraph]
     last = max((i for i, p in enumerate(body) if _is_problem_line(p.text)), default=-1)
     table: list[Paragraph] = []
     for index, paragraph in enumerate(body):
+        if index > last and markers.DATE_LINE.match(paragraph.text):
+            break  # signed off: what follows is the page around the notice
+        if index > last and _is_signature(body, index):
+            continue
         if "\t" in paragraph.text and not closing:
             table.append(paragraph)
             continue
@@ -168,8 +172,6 @@ def _outline(body: list[Paragraph]) -> tuple[Outline, list[str], list[Paragraph]
             and (markers.CLOSING_START.match(paragraph.text) or _gives_contacts(paragraph.text))
         ):
             closing.append(paragraph)
-        elif index > last and _is_signature(body, index):
-            after.append(paragraph.text)
         elif after or (index > last and markers.NEXT_STEP.match(paragraph.text)):
             if not after:
                 outline.findings.append(
@@ -184,10 +186,10 @@ def _outline(body: list[Paragraph]) -> tuple[Outline, list[str], list[Paragraph]
 
 
 def _is_signature(body: list[Paragraph], index: int) -> bool:
-    """The issuing unit and the date that sign the notice off: 中共某某局党组 / 2023年6月1日."""
+    """The issuing unit above the date that signs the notice off: 中共某某局党组 / 2023年6月1日."""
     text = body[index].text
     following = body[index + 1].text if index + 1 < len(body) else ""
-    return bool(markers.DATE_LINE.match(text)) or (
+    return (
         len(text) <= 30
         and not any(sign in text for sign in "。，,：:")
         and bool(markers.DATE_LINE.match(following))

@@ -51,7 +51,7 @@ TASKS = (
     re.compile(N + UNIT + r"任务"),
 )
 SENTENCES = re.compile(r"[^。；;\n]+")
-ALL_DONE = re.compile(r"(?:已)?全部(?:完成整改|整改完成|整改到位)")
+ALL_DONE = re.compile(r"(?:均|全部|都)(?:已)?(?:经)?(?:全部)?(?:完成整改|整改完成|整改到位)")
 
 
 @dataclass(frozen=True)
