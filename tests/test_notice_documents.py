@@ -32,6 +32,7 @@ from feedback.extensions import db
 from feedback.models import Notice
 from feedback.notices.documents import notice_text
 from feedback.notices.errors import NoticeError
+from feedback.notices.loader import seed_text
 from feedback.notices.parser import parse
 
 RUNNING_TITLE = "五峰县巡察整改情况通报（公开版）"
@@ -278,6 +279,20 @@ def notice_pdf(chromium: Browser) -> bytes:
 @pytest.mark.browser
 def test_a_pdf_readable_without_a_password_is_read(app, notice_pdf):
     assert notice_text("通报.pdf", encrypted(notice_pdf, "")) == notice_text("通报.pdf", notice_pdf)
+
+
+@pytest.mark.browser
+def test_a_pdf_whose_lines_chromium_wrapped_reads_as_its_text_does(app, chromium):
+    """The seed notice, one paragraph a line, printed so that Chromium breaks every paragraph
+    at the page's width: the lines are joined again, titles, texts and contacts whole."""
+    text = seed_text()
+    printed_notice = notice_text("通报.pdf", printed(chromium, text, f"— {PAGE} —"))
+    assert printed_notice.count("\n") > text.count("\n") + 50  # the page did wrap the text
+    as_printed, as_written = parse(printed_notice), parse(text)
+    assert [(i.code, i.title, i.rectification) for i in as_printed.items] == [
+        (i.code, i.title, i.rectification) for i in as_written.items
+    ]
+    assert as_printed.contacts == as_written.contacts
 
 
 # Tables ---------------------------------------------------------------------------------------
