@@ -223,6 +223,27 @@ class Visitor:
     def get(self, path: str) -> tuple[int, str]:
         return self.request("GET", path)
 
+    def announce_upload(self, path: str, length: int) -> tuple[int, str]:
+        """Offer a form of `length` bytes as curl does (Expect: 100-continue) and return the
+        answer given before any of it is sent: how a too large upload is refused."""
+        assert self.cert is not None
+        context = ssl.create_default_context(cafile=str(self.cert))
+        connection = _Connection(SITE, self.port, timeout=self.timeout, context=context)
+        try:
+            connection.putrequest("POST", path)
+            for name, value in {
+                "Origin": self.origin,
+                "Content-Type": "multipart/form-data; boundary=x",
+                "Content-Length": str(length),
+                "Expect": "100-continue",
+            }.items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            response = connection.getresponse()
+            return response.status, response.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
+
     def post_files(
         self, path: str, fields: dict[str, str], files: list[tuple[str, str, bytes]]
     ) -> tuple[int, str]:

@@ -340,6 +340,10 @@ def test_a_post_from_another_site_or_without_its_token_is_refused(stack: Stack):
     assert no_token[0] == 400 and "已过期" not in no_token[1]
     looked_up = citizen.post("/track", fields)  # with its token, from the site: answered
     assert looked_up[0] == 200 and "未查到相关件" in looked_up[1]
+    # An upload larger than nginx takes is refused by nginx itself, in Chinese too.
+    for path in ("/submit", "/admin/notices/new"):
+        status, page = citizen.announce_upload(path, 50 * 1024 * 1024)
+        assert status == 413 and "文件太大" in page and "没有保存" in page, path
     stack.count("refusals", citizen.posts, citizen.refused)
 
 
