@@ -48,6 +48,16 @@ def later_or_same(form: FlaskForm, field: Field) -> None:
         raise ValidationError(_l("The closing date is before the opening date."))
 
 
+def notice_text_field(rows: int) -> TextAreaField:
+    """A notice's whole text, pasted or corrected."""
+    return TextAreaField(
+        _l("The notice's text"),
+        filters=[one_line_endings],
+        validators=[NoControlCharacters(multiline=True), Length(max=TEXT_MAX, message=AT_MOST)],
+        render_kw={"rows": rows},
+    )
+
+
 class ImportForm(FlaskForm):
     """A notice pasted or uploaded, with the unit it belongs to and its feedback window."""
 
@@ -72,15 +82,7 @@ class ImportForm(FlaskForm):
     )
     opens_on = LocalDateField(_l("Takes comments from (optional)"))
     closes_on = LocalDateField(_l("Takes comments until (optional)"))
-    text = TextAreaField(
-        _l("The notice's text"),
-        filters=[one_line_endings],
-        validators=[
-            NoControlCharacters(multiline=True),
-            Length(max=TEXT_MAX, message=AT_MOST),
-        ],
-        render_kw={"rows": 14},
-    )
+    text = notice_text_field(rows=14)
     upload = FileField(
         _l("Or a file: .txt, .docx, .pdf, .xlsx or .csv"),
         render_kw={"accept": ".txt,.docx,.pdf,.xlsx,.csv"},

@@ -9,10 +9,9 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import Length
 
 from feedback.admin.forms import line
-from feedback.admin.notice_forms import AT_MOST
+from feedback.admin.notice_forms import AT_MOST, notice_text_field
 from feedback.models import BodyRole, ItemStatus
 from feedback.notices import outline
-from feedback.notices.documents import TEXT_MAX
 from feedback.notices.outline import Row
 from feedback.web.forms import OneOf
 from feedback.web.labels import BODY_ROLE, ITEM_STATUS
@@ -96,15 +95,7 @@ class SplitForm(VersionForm):
 class SourceForm(VersionForm):
     """The notice's text, to read again; `previewed` is the fingerprint of the text last shown."""
 
-    text = TextAreaField(
-        _l("The notice's text"),
-        filters=[one_line_endings],
-        validators=[
-            NoControlCharacters(multiline=True),
-            Length(max=TEXT_MAX, message=AT_MOST),
-        ],
-        render_kw={"rows": 20},
-    )
+    text = notice_text_field(rows=20)
     previewed = HiddenField()
 
 
