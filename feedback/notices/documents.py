@@ -37,6 +37,7 @@ from flask_babel import lazy_gettext as _l
 from pypdf import PasswordType, PdfReader
 
 from feedback.notices.errors import NoticeError
+from feedback.notices.paragraphs import is_page_number, may_be_running
 
 TEXT_MAX = 200_000  # characters; a long notice is some 20,000
 PAGES_MAX = 300  # of a PDF
@@ -525,18 +526,6 @@ def _roman(value: int) -> str:
 
 EDGE = 3  # lines at the top or bottom of a page where running heads and feet stand
 SCAN_CHARACTERS = 20  # fewer characters than this a page, on average: pictures of pages
-DASHES = "-‐‑‒–—―－~～"
-PAGE_NUMBER = re.compile(
-    rf"""(?x)
-    [{DASHES}]*\s*\d{{1,4}}\s*[{DASHES}]*                   # — 1 —, - 1 -, -1-, 12
-    | 第\s*\d{{1,4}}\s*页(?:\s*[,，/]?\s*共\s*\d{{1,4}}\s*页)?  # 第1页, 第 1 页 共 3 页
-    | 共\s*\d{{1,4}}\s*页\s*[,，]?\s*第\s*\d{{1,4}}\s*页       # 共3页 第1页
-    | \d{{1,4}}\s*/\s*\d{{1,4}}                                # 1/3
-    | (?i:page)\s*\d{{1,4}}(?:\s*(?i:of)\s*\d{{1,4}})?         # Page 1 of 3
-    """
-)
-
-
 # PDF fonts often map an ideograph's glyph to the radical that looks the same (⼀ for 一, ⻅ for
 # 见): Kangxi radicals have their ideograph in NFKC; these supplementary ones do not.
 RADICALS: dict[int, str] = {
@@ -599,10 +588,6 @@ def _shape(line: str) -> str:
     return re.sub(r"\d+", "#", "".join(unicodedata.normalize("NFKC", line).split()))
 
 
-def _is_page_number(line: str) -> bool:
-    return PAGE_NUMBER.fullmatch(unicodedata.normalize("NFKC", line).strip()) is not None
-
-
 def _without_heads_and_feet(pages: list[list[str]]) -> list[list[str]]:
     """Each page without the lines repeated at its top or bottom on most pages, and its number.
 
@@ -612,8 +597,8 @@ def _without_heads_and_feet(pages: list[list[str]]) -> list[list[str]]:
     tops: Counter[str] = Counter()
     bottoms: Counter[str] = Counter()
     for lines in pages:
-        tops.update({_shape(line) for line in lines[:EDGE]})
-        bottoms.update({_shape(line) for line in lines[-EDGE:]})
+        tops.update({_shape(line) for line in lines[:EDGE] if may_be_running(line)})
+        bottoms.update({_shape(line) for line in lines[-EDGE:] if may_be_running(line)})
     top = {shape for shape, n in tops.items() if n >= most} if len(pages) > 1 else set()
     bottom = {shape for shape, n in bottoms.items() if n >= most} if len(pages) > 1 else set()
     kept = []
@@ -633,7 +618,7 @@ def _strip_edge(lines: list[str], running: set[str]) -> list[str]:
         shape = _shape(lines[start])
         if shape in running and shape not in removed:
             removed.add(shape)
-        elif not _is_page_number(lines[start]):
+        elif not is_page_number(lines[start]):
             break
         start += 1
     return lines[start:]

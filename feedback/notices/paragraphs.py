@@ -6,16 +6,24 @@ again, and the lines that belong to the page rather than to the notice are dropp
 """
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
 from feedback.notices import markers
 
-# A page number alone on its line: — 1 —, - 1 -, -1-, 第1页, 第1页 共3页, 1/3, or a bare number.
+# A page number alone on its line: — 1 —, - 1 -, -1-, 第1页 共3页, 共3页 第1页, 1/3, Page 1 of 3, 12.
+DASHES = "-‐‑‒–—―－~～一"
 PAGE_NUMBER = re.compile(
-    r"^(?:[-—–－―一]{1,2}\s*\d{1,3}\s*[-—–－―一]{1,2}|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
-    r"|\d{1,3}\s*/\s*\d{1,3}|\d{1,3})$"
+    rf"""(?x)
+    [{DASHES}]*\s*\d{{1,4}}\s*[{DASHES}]*
+    | 第\s*\d{{1,4}}\s*页(?:\s*[,，/]?\s*共\s*\d{{1,4}}\s*页)?
+    | 共\s*\d{{1,4}}\s*页\s*[,，]?\s*第\s*\d{{1,4}}\s*页
+    | \d{{1,4}}\s*/\s*\d{{1,4}}
+    | (?i:page)\s*\d{{1,4}}(?:\s*(?i:of)\s*\d{{1,4}})?
+    """
 )
+
 PARAGRAPH_END = "。！？!?…"  # a wrapped line may end anywhere else, even at ；
 TITLE_ENDS = ("通报", "公告", "公示")  # a title's last words: the next line is not its continuation
 WRAPPED_MIN = 3  # lines as wide as the page that show the text was wrapped
@@ -70,7 +78,7 @@ def _lines(text: str) -> list[tuple[int, str, int, bool]]:
     value_of_label = False  # the line after a portal's label on its own, such as 发布机构：
     for number, (raw, line) in enumerate(zip(raw_lines, cleaned, strict=True), 1):
         furniture = (
-            PAGE_NUMBER.match(markers.for_matching(line))
+            is_page_number(line)
             or (line in repeated and lines)  # the title at the top of page 1 is the notice's own
             or PORTAL_LINE.match(line)
             or (value_of_label and line and not markers.starts_block(line))
@@ -92,17 +100,26 @@ def _clean(raw: str) -> str:
     return "\t".join(markers.clean_line(cell) for cell in raw.split("\t")).rstrip("\t")
 
 
+def is_page_number(line: str) -> bool:
+    return PAGE_NUMBER.fullmatch(unicodedata.normalize("NFKC", line).strip()) is not None
+
+
+def may_be_running(line: str) -> bool:
+    """Whether a line may be a page's running head or foot, were it repeated page after page:
+    not a heading, an answer such as 完成情况：已完成, an intro such as 整改情况：, or a sentence."""
+    return (
+        bool(line)
+        and len(line) <= RUNNING_MAX
+        and not markers.starts_block(line)
+        and not any(sign in line for sign in ":：")
+        and line[-1] not in markers.SENTENCE_END
+    )
+
+
 def _running_headers(lines: list[str]) -> set[str]:
     """Short lines that come back page after page: the running header or footer of a PDF."""
-    counts = Counter(line for line in lines if line and len(line) <= RUNNING_MAX)
-    return {
-        line
-        for line, count in counts.items()
-        if count >= RUNNING_MIN_REPEATS
-        and not markers.starts_block(line)
-        and not any(sign in line for sign in ":：")  # 完成情况：已完成 is an answer, not a header
-        and line[-1] not in markers.SENTENCE_END
-    }
+    counts = Counter(line for line in lines if may_be_running(line))
+    return {line for line, count in counts.items() if count >= RUNNING_MIN_REPEATS}
 
 
 def _wrap_width(widths: list[int]) -> int | None:
