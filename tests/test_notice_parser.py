@@ -368,3 +368,19 @@ def test_a_heading_titled_as_one_problem_keeps_its_numbered_measures_as_its_text
         ),
         ("意识形态责任制落实不到位", "1.压实责任。修订责任清单。"),
     ]
+
+
+def test_a_table_copied_from_excel_keeps_a_cell_with_line_breaks_in_its_row():
+    text = (
+        "序号\t问题\t整改措施\t完成情况\n"
+        '1\t"理论学习不深入。\n学习流于形式"\t"制定计划；\n开展""三会一课"""\t已完成\n'
+        '2\t"三重一大"执行不严\t修订制度\t持续推进\n'
+    )
+    assert [(i.title, i.rectification, i.status) for i in parse(text).items] == [
+        (
+            "理论学习不深入",
+            '制定计划；开展"三会一课"\n完成情况：已完成\n问题表现：学习流于形式',
+            ItemStatus.DONE,
+        ),
+        ('"三重一大"执行不严', "修订制度\n完成情况：持续推进", ItemStatus.ONGOING),
+    ]

@@ -5,6 +5,7 @@ running headers and page numbers (— 1 —, 第1页 共3页). The wrapped lines
 again, and the lines that belong to the page rather than to the notice are dropped.
 """
 
+import csv
 import re
 import unicodedata
 from collections import Counter
@@ -70,7 +71,7 @@ def paragraphs(text: str) -> list[Paragraph]:
 
 def _lines(text: str) -> list[tuple[int, str, int, bool]]:
     """(line number, clean line, width on the page, after a blank line), page furniture left out."""
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")
+    raw_lines = _table_rows(text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n"))
     cleaned = [_clean(raw) for raw in raw_lines]
     repeated = _running_headers(cleaned)
     lines: list[tuple[int, str, int, bool]] = []
@@ -91,6 +92,50 @@ def _lines(text: str) -> list[tuple[int, str, int, bool]]:
             lines.append((number, line, markers.display_width(raw.strip()), blank))
         blank = not line
     return lines
+
+
+def _table_rows(text: str) -> list[str]:
+    """The text's lines, a row of a table pasted from Excel on one line: Excel quotes a cell that
+    holds line breaks ("…\n…") and doubles its quotation marks; the breaks become spaces."""
+    if "\t" not in text or '"' not in text:
+        return text.split("\n")
+    lines: list[str] = []
+    row: list[str] = []
+    for line in text.split("\n"):
+        row.append(line)
+        joined = "\n".join(row)
+        if "\t" in joined and _ends_in_quoted_cell(joined):
+            continue  # the quoted cell goes on, on the next line
+        if len(row) > 1:
+            cells = next(csv.reader([joined], delimiter="\t"))
+            joined = "\t".join(" ".join(cell.split()) for cell in cells)
+        lines.append(joined)
+        row = []
+    return lines + row
+
+
+def _ends_in_quoted_cell(row: str) -> bool:
+    """Whether a row of tab-separated cells ends inside a cell that Excel quoted."""
+    quoted = False
+    at_cell_start = True
+    index = 0
+    while index < len(row):
+        char = row[index]
+        if quoted:
+            if char == '"':
+                if row[index + 1 : index + 2] == '"':
+                    index += 1  # "" is one quotation mark inside the cell
+                else:
+                    quoted = False
+        elif char == "\t":
+            at_cell_start = True
+            index += 1
+            continue
+        elif char == '"' and at_cell_start:
+            quoted = True
+        at_cell_start = False
+        index += 1
+    return quoted
 
 
 def _clean(raw: str) -> str:
