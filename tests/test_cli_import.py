@@ -130,3 +130,17 @@ def test_a_notice_without_contacts_needs_its_bodies_named(runner, tmp_path):
         "inspection",
     )
     assert named.exit_code == 0, named.output
+
+
+def test_a_dry_run_gives_an_unnamed_number_to_the_unit_and_lists_12388_apart(runner, tmp_path):
+    notice = tmp_path / "通报.txt"
+    notice.write_text(
+        "一、具体问题整改情况\n1.学习不深入\n整改情况：已完成。\n"
+        "如有意见建议，请及时向我们反映。联系电话：0717-5550001。也可登录12388举报网站反映。",
+        encoding="utf-8",
+    )
+    result = import_notice(runner, str(notice), "--unit", "某某县交通运输局", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "court       某某县交通运输局 0717-5550001  → a new body" in result.output
+    assert "Other channels (never a body): 12388" in result.output
+    assert "12388  →" not in result.output

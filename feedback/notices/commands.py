@@ -170,6 +170,8 @@ def _report(parsed: ParsedNotice, plans: list[BodyPlan]) -> None:
         else:
             what = "none found: name one with --" + plan.role.value
         click.echo(f"  {plan.role.value:<11} {contact}  → {what}")
+    if parsed.information:
+        click.echo(f"Other channels (never a body): {'、'.join(parsed.information)}")
     if parsed.findings:
         click.echo("Warnings:")
         for finding in parsed.findings:
