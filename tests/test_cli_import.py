@@ -87,7 +87,7 @@ def test_a_gb18030_file_is_read(runner, tmp_path: Path):
         (b"", ["--unit", "某单位"], "文件是空的"),
         (b"  \n\n", ["--unit", "某单位"], "文件是空的"),
         (b"\xff\xfe\x00\x01\x00", ["--unit", "某单位"], "UTF-8 或 GB18030"),
-        ("这不是通报。".encode(), ["--unit", "某单位"], "未在这段文字中找到带编号的问题"),
+        ("这不是通报。".encode(), ["--unit", "某单位"], "未在这段文字中找到问题"),
         ("comma-aspects", ["--unit", "某镇", "--slug", SEED_SLUG], "已被其他通报使用"),
         ("comma-aspects", ["--unit", "某镇", "--slug", "Bad Slug"], "请使用小写字母"),
         ("comma-aspects", ["--unit", "某镇", "--opens", "2026-02-30"], "is not a date"),

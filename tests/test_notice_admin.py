@@ -98,7 +98,7 @@ def test_a_notice_file_in_gb18030_is_read(client, staff):
     ("overrides", "field", "message"),
     [
         ({"text": ""}, "text", "请粘贴通报全文，或选择一个文件。"),
-        ({"text": "这是一段没有编号问题的文字。"}, "text", "未在这段文字中找到带编号的问题"),
+        ({"text": "这是一段没有编号问题的文字。"}, "text", "未在这段文字中找到问题"),
         ({"unit": ""}, "unit", None),
         ({"slug": "Not A Slug"}, "slug", "请使用小写字母、数字和连字符"),
         ({"slug": SEED_SLUG}, "slug", f"网址名称 {SEED_SLUG} 已被其他通报使用。"),

@@ -93,8 +93,9 @@ def read(text: str) -> ParsedNotice:
         raise NoticeError(
             "text",
             _l(
-                "No numbered problems were found in this text. Paste the whole notice, "
-                "with its headings such as （一） and 1. and (1)."
+                "No problems were found in this text: no numbered headings such as （一） 1. (1), "
+                "no labelled problems such as 问题一：, and no table with a column of problems. "
+                "Paste the whole notice, or upload its file."
             ),
         ) from None
 
