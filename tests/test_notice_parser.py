@@ -384,3 +384,19 @@ def test_a_table_copied_from_excel_keeps_a_cell_with_line_breaks_in_its_row():
         ),
         ('"三重一大"执行不严', "修订制度\n完成情况：持续推进", ItemStatus.ONGOING),
     ]
+
+
+def test_without_any_rectification_label_the_section_named_after_the_problems_holds_them():
+    notice = parse(
+        "一、提高政治站位，压实整改责任\n（一）加强组织领导\n成立整改工作领导小组。\n"
+        "（二）健全工作机制\n建立周调度制度。\n"
+        "二、聚焦反馈问题，逐项整改落实\n（一）党的领导方面\n"
+        "1.理论学习不深入。制定学习计划。\n2.意识形态工作薄弱。召开专题会议。\n"
+        "（二）全面从严治党方面\n1.主体责任落实不到位。签订责任书。\n"
+    )
+    assert [a.title for a in notice.aspects] == ["党的领导方面", "全面从严治党方面"]
+    assert [i.title for i in notice.items] == [
+        "理论学习不深入",
+        "意识形态工作薄弱",
+        "主体责任落实不到位",
+    ]

@@ -221,13 +221,16 @@ def _gives_contacts(paragraph: str) -> bool:
 def _sections(root: Node, findings: list[Finding]) -> tuple[list[Node], list[str]]:
     """The aspects of the notice, and the text of everything else (where totals are stated).
 
-    A top-level section holds problems when something below it says what was done; when no
-    section does (a notice that gives its measures without 整改情况：), every section holds
-    problems but those named as work (开展情况, 下一步…).
+    A top-level section holds problems when something below it says what was done. When no
+    section does (a notice that gives its measures without 整改情况：), the sections named after
+    the problems (反馈问题…) hold them if any is, else every section but those named as work
+    (开展情况, 下一步…).
     """
     sections = root.children
     if any(node.says_what_was_done() for node in sections):
         holding = [node for node in sections if node.says_what_was_done()]
+    elif named := [node for node in sections if markers.NAMES_PROBLEMS.search(node.title)]:
+        holding = named
     else:
         holding = [node for node in sections if not _names_work(node.title)]
     for node in sections:
