@@ -73,7 +73,9 @@ def reviewer_of(case: Case) -> tuple[str, Body] | None:
 def review_refusal(case: Case, now: datetime) -> str | None:
     """Why a review cannot be asked for now, in the citizen's language; None when it can."""
     if case.review_of_id is not None:
-        return str(_l("A review cannot itself be reviewed. You may call the body that reviewed it."))
+        return str(
+            _l("A review cannot itself be reviewed. You may call the body that reviewed it.")
+        )
     if case.review is not None:
         return str(_l("A review of this case has already been asked for; follow it on this page."))
     last_day = review_last_day(case)

@@ -330,6 +330,7 @@ def request_review(
     found = contest.reviewer_of(case)
     assert found is not None  # review_refusal checked it
     role, body = found
+    contact = case.contact  # read before the review exists: it joins the session when added
     review = Case(
         tracking_hash=case.tracking_hash,
         notice_id=case.notice_id,
@@ -344,10 +345,9 @@ def request_review(
         status=Status.RECEIVED,
         received_at=now,
         due_at=now + timedelta(days=body.accept_days),
-        review_of=case,
+        review_of_id=case.id,
     )
-    if case.contact is not None:
-        contact = case.contact
+    if contact is not None:
         review.contact = Contact(name=contact.name, phone=contact.phone, email=contact.email)
     receipts.add_with_reference(session, review)
     attachments.store(session, review, files)
