@@ -104,7 +104,7 @@ def test_a_declined_case_is_reviewed_by_the_inspection_office_and_followed_with_
         client, page, "/track/review", {"reasons": REASONS}, [(jpeg_with_gps(), "证据.jpg")]
     )
     assert response.status_code == 200
-    assert "复查申请已收到" in html(response)
+    assert "复查申请已收到" in html(response) and 'id="review"' in html(response)
     [review] = reviews()
     assert review.review_of_id == case.id and review.body == body("inspection")
     assert review.kind is case.kind and review.item_id == case.item_id
