@@ -332,6 +332,54 @@ def rating(site: Site) -> Ready:
     return Ready(browser, "/track/rate", {"rating": "satisfied"}, then)
 
 
+def asking_for_a_review(site: Site) -> Ready:
+    case, code = new_case()
+    operations.decline(db.session, case, site.user("court-staff"), "不属于本院受理范围。")
+    db.session.commit()
+    browser = on_the_case_page(site, case, code)
+
+    def then(page: TestResponse) -> None:
+        assert "复查申请已收到" in page.text
+        db.session.refresh(case)
+        assert case.review is not None and len(case.review.attachments) == 1
+
+    files = {"attachments": (jpeg_with_gps(), "证据.jpg")}
+    typed = {"reasons": "不予受理的理由与事实不符，请求复查。"}
+    return Ready(browser, "/track/review", typed, then, files)
+
+
+def asking_a_follow_up_question(site: Site) -> Ready:
+    case, code = new_case()
+    staff = site.user("court-staff")
+    operations.accept(db.session, case, staff)
+    operations.close(db.session, case, staff, "经核实，已按通报整改到位。")
+    db.session.commit()
+    browser = on_the_case_page(site, case, code)
+
+    def then(page: TestResponse) -> None:
+        assert "追问已发送" in page.text
+        assert EventKind.FOLLOW_UP in event_kinds(case)
+
+    return Ready(browser, "/track/follow-up", {"question": "具体哪天整改的？"}, then)
+
+
+def answering_a_follow_up_question(site: Site) -> Ready:
+    case, _code = new_case()
+    staff = site.user("court-staff")
+    operations.accept(db.session, case, staff)
+    operations.close(db.session, case, staff, "经核实，已按通报整改到位。")
+    operations.ask_follow_up(db.session, case, "具体哪天整改的？")
+    db.session.commit()
+    browser = site.signed_in("court-staff")
+    browser.page(f"/inbox/cases/{case.id}")
+
+    def then(page: TestResponse) -> None:
+        assert "答复已发送" in page.text
+        assert event_kinds(case)[-1] is EventKind.ANSWERED
+
+    return Ready(browser, f"/inbox/cases/{case.id}/answer", {"answer-answer": "11月3日。"}, then)
+
+
 def staff_login(site: Site) -> Ready:
     browser = site.browser()
     browser.page("/staff/login")
@@ -798,6 +846,9 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "tracking": ("public.track", tracking),
     "adding information": ("public.add_information", adding_information),
     "rating": ("public.rate", rating),
+    "asking for a review": ("public.request_review", asking_for_a_review),
+    "a follow-up question": ("public.follow_up", asking_a_follow_up_question),
+    "answering a follow-up question": ("inbox.answer", answering_a_follow_up_question),
     "staff login": ("auth.login", staff_login),
     "login with a second factor": ("auth.login", login_with_a_second_factor),
     "two-factor enrolment at login": ("auth.enrol", enrolment_at_login),

@@ -62,6 +62,7 @@ def test_a_body_in_the_inspected_units_role_holds_no_report_whatever_else_it_pla
 
 def test_every_reason_the_rules_can_give_has_words_for_the_citizen():
     reasons = {rule.reason for rule in routing.PROPOSALS} | {routing.CHOSEN, routing.CONFLICT}
+    reasons.add(routing.REVIEW)  # a review request: contest.py routes it, not route()
     assert reasons == set(labels.ROUTING_REASON)
 
 
@@ -86,3 +87,35 @@ def test_a_submission_is_routed_once_from_its_rate_limit_to_its_stored_case(
     db.session.commit()  # the test's reads end: on SQLite its transaction holds the write lock
     receipt(post_form(client, kind="report", body="unsure", confirm_routing="1"))
     assert len(decisions) == 2 and case_count() == 1
+
+
+def test_by_default_the_inspection_office_reviews_the_unit_and_the_other_two_each_other():
+    assert routing.reviewer("court", {}) == "inspection"
+    assert routing.reviewer("discipline", {}) == "inspection"
+    assert routing.reviewer("inspection", {}) == "discipline"
+    assert routing.reviewer("court", {"court": "discipline"}) == "discipline"
+
+
+@pytest.mark.parametrize(
+    ("decider", "reviewer", "allowed"),
+    [
+        ("court", "inspection", True),
+        ("court", "discipline", True),
+        ("court", "court", False),  # a body never reviews its own decisions
+        ("discipline", "inspection", True),
+        ("discipline", "court", False),  # the discipline group holds reports: never the unit
+        ("inspection", "discipline", True),
+        ("inspection", "court", False),
+    ],
+)
+def test_who_may_review_whom(decider, reviewer, allowed):
+    assert routing.may_review(decider, reviewer) is allowed
+
+
+def test_a_review_of_a_report_never_reaches_the_unit_nor_the_body_that_decided():
+    roles = {"court": 1, "discipline": 2, "inspection": 3}
+    assert not routing.body_may_hold(Kind.REPORT, 1, roles, reviewing=2)
+    assert not routing.body_may_hold(Kind.REPORT, 2, roles, reviewing=2)
+    assert routing.body_may_hold(Kind.REPORT, 3, roles, reviewing=2)
+    assert not routing.body_may_hold(Kind.OPINION, 1, roles, reviewing=1)
+    assert routing.body_may_hold(Kind.OPINION, 1, roles, reviewing=3)

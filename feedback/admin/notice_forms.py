@@ -11,6 +11,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from feedback.admin.forms import line
+from feedback.cases import routing
 from feedback.extensions import DbSession
 from feedback.models import Body, BodyRole, ItemStatus, Notice
 from feedback.notices import editing
@@ -133,6 +134,18 @@ def edit_form(notice: Notice, bodies: list[Body], **kwargs: Any) -> "NoticeForm"
                 validate_choice=False,
             ),
         )
+    for role in BodyRole:
+        setattr(
+            Form,
+            f"reviewer_{role.value}",
+            SelectField(
+                _l("Reviews the decisions of the %(role)s", role=BODY_ROLE[role]),
+                choices=[SelectChoice(r.value, BODY_ROLE[r]) for r in BodyRole if r is not role],
+                default=routing.reviewer(role.value, notice.chosen_reviewers),
+                validators=[OneOf(_l("Choose a role."), _l("Choose one of the roles listed."))],
+                validate_choice=False,
+            ),
+        )
     for aspect in notice.aspects:
         setattr(Form, f"aspect_{aspect.id}", _title(_l("Aspect title"), aspect.title))
         for category in aspect.categories:
@@ -191,7 +204,9 @@ class NoticeForm(FlaskForm):
                     item.title = self[f"item_{item.id}_title"].data
                     item.rectification = self[f"item_{item.id}_text"].data
                     editing.set_status(item, ItemStatus(self[f"item_{item.id}_status"].data))
-        return editing.set_bodies(session, notice, self.chosen_bodies(bodies))
+        changes = editing.set_bodies(session, notice, self.chosen_bodies(bodies))
+        reviewers = {role: BodyRole(self[f"reviewer_{role.value}"].data) for role in BodyRole}
+        return changes + editing.set_reviewers(notice, reviewers)
 
 
 def _title(label: Any, value: str) -> StringField:

@@ -224,12 +224,14 @@ def _damaged() -> AttachmentError:
 
 
 def store(session: DbSession, case: Case, files: Sequence[CleanFile]) -> None:
-    """Add the files to the case under random names, in the configured store.
+    """Add the files to the case under random names, in the configured store, numbered after
+    those it has (补充材料 adds files to a case that may have some).
 
     They are kept only if the caller's transaction commits: a rollback leaves no file behind.
     """
     place = attachment_store.current()
-    for number, file in enumerate(files, start=1):
+    first = max((a.number for a in case.attachments), default=0) + 1
+    for number, file in enumerate(files, start=first):
         attachment = Attachment(
             number=number,
             stored_name=secrets.token_hex(16),

@@ -5,6 +5,7 @@ moves the case to another body and starts acceptance again. Every function here 
 step is allowed, changes the case, adds its event and flushes; the caller commits.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -12,7 +13,8 @@ from typing import Protocol
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from feedback.cases import receipts, resubmission, routing
+from feedback.cases import attachments, contest, receipts, resubmission, routing
+from feedback.cases.attachments import CleanFile
 from feedback.extensions import DbSession
 from feedback.models import (
     Body,
@@ -46,12 +48,14 @@ STEPS: dict[str, frozenset[Status]] = {
 
 
 def allowed_steps(case: Case) -> list[str]:
-    """The steps staff can take on the case now (an extension only once)."""
-    return [
+    """The steps staff can take on the case now (an extension only once; an answer to a
+    follow-up question while one waits)."""
+    steps = [
         step
         for step, statuses in STEPS.items()
         if case.status in statuses and not (step == "extend" and case.extension_days)
     ]
+    return ["answer", *steps] if case.awaits_answer else steps
 
 
 class CaseError(Exception):
@@ -249,12 +253,14 @@ def _may_receive(session: DbSession, kind: Kind, notice_id: int | None, body_id:
 
 
 def may_hold(case: Case, body: Body) -> bool:
-    """Tell whether the body may hold this case: never the unit a report may concern."""
+    """Tell whether the body may hold this case: never the unit a report may concern, and never,
+    for a review, the body whose decision it reviews."""
     if case.notice is not None:
         roles = {link.role.value: link.body_id for link in case.notice.body_links}
     else:
         roles = {body.slug: body.id} if body.slug in set(BodyRole) else {}
-    return routing.body_may_hold(case.kind, body.id, roles)
+    reviewing = case.review_of.body_id if case.review_of is not None else None
+    return routing.body_may_hold(case.kind, body.id, roles, reviewing=reviewing)
 
 
 def add_note(session: DbSession, case: Case, actor: User, text: str) -> None:
@@ -298,11 +304,86 @@ def close(session: DbSession, case: Case, actor: User, reply: str) -> None:
     _record(session, case, EventKind.CLOSED, actor=actor, public=True, text=reply, at=now)
 
 
-def add_supplement(session: DbSession, case: Case, text: str) -> None:
-    """补充材料: the citizen adds information while the case is open."""
+def add_supplement(
+    session: DbSession, case: Case, text: str, files: Sequence[CleanFile] = ()
+) -> None:
+    """补充材料: the citizen adds information, and files, while the case is open."""
     if not case.status.is_open:
         raise CaseError(_l("This case is no longer open; information can no longer be added."))
+    attachments.store(session, case, files)
     _record(session, case, EventKind.SUPPLEMENT, public=True, text=text)
+
+
+def request_review(
+    session: DbSession, case: Case, reasons: str, files: Sequence[CleanFile] = ()
+) -> Case:
+    """申请复查: open a review of the case's decision at the reviewing body; return the review.
+
+    The review is a case of its own, with the original's kind, item, notice, contact details and
+    tracking code; the original records that it was asked for. A second request for the same
+    case is refused here, and by the unique review_of_id when two race.
+    """
+    now = utcnow()
+    refusal = contest.review_refusal(case, now)
+    if refusal is not None:
+        raise CaseError(refusal)
+    found = contest.reviewer_of(case)
+    assert found is not None  # review_refusal checked it
+    role, body = found
+    contact = case.contact  # read before the review exists: it joins the session when added
+    review = Case(
+        tracking_hash=case.tracking_hash,
+        notice_id=case.notice_id,
+        item_id=case.item_id,
+        kind=case.kind,
+        chosen_body=role,
+        routing_reason=routing.REVIEW,
+        body_id=body.id,
+        subject=case.subject,
+        content=reasons,
+        anonymous=case.anonymous,
+        status=Status.RECEIVED,
+        received_at=now,
+        due_at=now + timedelta(days=body.accept_days),
+        review_of_id=case.id,
+    )
+    if contact is not None:
+        review.contact = Contact(name=contact.name, phone=contact.phone, email=contact.email)
+    receipts.add_with_reference(session, review)
+    case.review = review  # in the session now; the page rendered next reads it from here
+    attachments.store(session, review, files)
+    _record(session, review, EventKind.SUBMITTED, public=True, at=now)
+    _record(
+        session,
+        case,
+        EventKind.REVIEW_REQUESTED,
+        public=True,
+        to_body=body,
+        text=review.reference,
+        at=now,
+    )
+    return review
+
+
+def ask_follow_up(session: DbSession, case: Case, question: str) -> None:
+    """追问: the citizen asks one question about the reply; the body sees it waiting."""
+    refusal = contest.follow_up_refusal(case)
+    if refusal is not None:
+        raise CaseError(refusal)
+    now = utcnow()
+    case.follow_up_at = now
+    _record(session, case, EventKind.FOLLOW_UP, public=True, text=question, at=now)
+
+
+def answer_follow_up(session: DbSession, case: Case, actor: User, answer: str) -> None:
+    """Answer the citizen's follow-up question, once; the citizen reads it on the tracking page."""
+    if actor.body_id != case.body_id or not actor.reads_cases:
+        raise CaseError(_l("This case is not in your body's inbox."))
+    if not case.awaits_answer:
+        raise CaseError(_l("There is no follow-up question waiting for an answer."))
+    now = utcnow()
+    case.answered_at = now
+    _record(session, case, EventKind.ANSWERED, actor=actor, public=True, text=answer, at=now)
 
 
 def rate(session: DbSession, case: Case, rating: Rating, comment: str) -> None:

@@ -75,10 +75,44 @@ def may_hold(kind: Kind, role: str | None) -> bool:
     return role not in FORBIDDEN.get(kind, {})
 
 
-def body_may_hold(kind: Kind, body_id: int, bodies: Mapping[str, int]) -> bool:
+def body_may_hold(
+    kind: Kind, body_id: int, bodies: Mapping[str, int], reviewing: int | None = None
+) -> bool:
     """Tell whether a body may hold a case of this kind, given the body id of each of its notice's roles.
 
-    Checked by identity, on submission and on every transfer: a body that plays a forbidden role
-    is refused even when a mapping also names it for an allowed one.
+    Checked by identity, on submission, on every transfer and on a review request: a body that
+    plays a forbidden role is refused even when a mapping also names it for an allowed one. A
+    review (复查) also names, in `reviewing`, the body whose decision it reviews: that body never
+    holds it.
     """
+    if reviewing is not None and body_id == reviewing:
+        return False
     return all(bodies.get(role) != body_id for role in FORBIDDEN.get(kind, {}))
+
+
+# 复查 (review, 《信访工作条例》): who reviews the decisions of the body in each role, unless the
+# notice sets otherwise. The inspection office reviews the inspected unit; the discipline group
+# and the inspection office review each other.
+REVIEWERS: dict[str, str] = {
+    "court": "inspection",
+    "discipline": "inspection",
+    "inspection": "discipline",
+}
+REVIEW = "review"  # the routing reason of a review request
+
+
+def may_review(decider: str, reviewer: str) -> bool:
+    """Tell whether the body in role `reviewer` may review the decisions of the one in `decider`.
+
+    Never its own decisions, and never a case it may not hold: the reviewer of a role that
+    holds reports of misconduct can never be the inspected unit.
+    """
+    if reviewer == decider:
+        return False
+    held = [kind for kind in Kind if may_hold(kind, decider)]
+    return all(may_hold(kind, reviewer) for kind in held)
+
+
+def reviewer(decider: str, chosen: Mapping[str, str]) -> str:
+    """The role that reviews the decisions of `decider`: the notice's choice, else the default."""
+    return chosen.get(decider, REVIEWERS[decider])

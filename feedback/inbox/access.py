@@ -1,7 +1,9 @@
 """Who may read what in the inbox: every access rule of the staff side lives here.
 
 A case is visible only to staff of the body that holds it; to anyone else it does not exist
-(404, never 403). The administrator reads no case at all. Managers alone run the body's accounts
+(404, never 403). A review (复查) shows its holder the case it reviews as the citizen sees it:
+what was sent, the decision and the public events, never internal notes or contact details;
+that reading is written to the audit log as a view of the reviewed case. The administrator reads no case at all. Managers alone run the body's accounts
 and exports. What is written to the audit log when read opens only from this site's own pages.
 """
 

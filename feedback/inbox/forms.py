@@ -140,7 +140,12 @@ class CloseForm(FlaskForm):
     reply = text_field(_l("Reply to the citizen"), 2, 5000)
 
 
+class AnswerForm(FlaskForm):
+    answer = text_field(_l("Answer to the follow-up question"), 2, 5000)
+
+
 STEP_FORMS: dict[str, type[FlaskForm]] = {
+    "answer": AnswerForm,
     "accept": AcceptForm,
     "decline": DeclineForm,
     "transfer": TransferForm,

@@ -242,3 +242,25 @@ def body_accounts(session: DbSession, body_id: int) -> list[User]:
             .order_by(User.active.desc(), User.username)
         ).scalars()
     )
+
+
+class Waiting(NamedTuple):
+    """A case whose follow-up question (追问) waits for the body's answer."""
+
+    id: int
+    reference: str
+    asked_at: datetime
+
+
+def awaiting_answers(session: DbSession, body_id: int) -> list[Waiting]:
+    """The body's cases with a follow-up question not answered yet, the oldest question first."""
+    rows = session.execute(
+        sa.select(Case.id, Case.reference, Case.follow_up_at)
+        .where(
+            Case.body_id == body_id,
+            Case.follow_up_at.is_not(None),
+            Case.answered_at.is_(None),
+        )
+        .order_by(Case.follow_up_at)
+    )
+    return [Waiting._make(row) for row in rows]

@@ -67,6 +67,7 @@ def index() -> Page:
         "inbox/index.html",
         form=form,
         page=page,
+        awaiting=queries.awaiting_answers(db.session, current_user.body_id),
         rows=listing.listed(page.cases, now),
         filtered=bool(args),
         next_url=url_for(".index", **args, page=number + 1) if page.has_next else None,
@@ -85,6 +86,14 @@ def case(case_id: int) -> Page:
     """
     case = body_case(case_id)
     audit.record(db.session, signed_in_user(), AuditAction.CASE_VIEWED, case)
+    if case.review_of is not None:  # its page shows the decision under review: a view of it too
+        audit.record(
+            db.session,
+            signed_in_user(),
+            AuditAction.CASE_VIEWED,
+            case.review_of,
+            detail=case.reference,
+        )
     db.session.commit()
     return case_page(case)
 
@@ -228,6 +237,14 @@ def close(case_id: int) -> Page:
         operations.close(db.session, case, me, form.reply.data)
 
     return take_step(case_id, "close", run, _("The reply is sent and the case is closed."))
+
+
+@bp.post("/cases/<int:case_id>/answer")
+def answer(case_id: int) -> Page:
+    def run(case: Case, form: Any, me: User) -> None:
+        operations.answer_follow_up(db.session, case, me, form.answer.data)
+
+    return take_step(case_id, "answer", run, _("The answer is sent; the citizen sees it."))
 
 
 @bp.route("/accounts", methods=["GET", "POST"])

@@ -30,6 +30,7 @@ from feedback.models.catalog import (
     ItemStatus,
     Notice,
     NoticeBody,
+    NoticeReviewer,
     window_state,
 )
 from feedback.models.kept_receipt import KeptReceipt
@@ -59,6 +60,7 @@ __all__ = [
     "Kind",
     "Notice",
     "NoticeBody",
+    "NoticeReviewer",
     "PurgedTally",
     "Rating",
     "RecoveryCode",

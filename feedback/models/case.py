@@ -50,6 +50,9 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     SUPPLEMENT = "supplement"
     RATED = "rated"
+    REVIEW_REQUESTED = "review_requested"  # 申请复查: on the original, naming the review case
+    FOLLOW_UP = "follow_up"  # 追问: the citizen's one question after a reply
+    ANSWERED = "answered"  # the body's answer to that question
 
 
 class Case(Base):
@@ -104,6 +107,14 @@ class Case(Base):
     transfers: Mapped[int] = mapped_column(default=0)  # 转办次数
     transferred_at: Mapped[datetime | None]  # the last transfer, which restarts acceptance
     reply: Mapped[str | None] = mapped_column(Text)  # 答复意见, or 不予受理理由 if declined
+    # A review (复查) is a case of its own, linked to the case whose decision it reviews; one
+    # review per case (feedback/cases/contest.py). It is followed with the original's code.
+    review_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), unique=True
+    )
+    # 追问: when the citizen asked the one follow-up question, and when the body answered it.
+    follow_up_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
 
     body: Mapped[Body] = relationship()
     item: Mapped[Item | None] = relationship()
@@ -118,6 +129,18 @@ class Case(Base):
     attachments: Mapped[list["Attachment"]] = relationship(
         back_populates="case", order_by="Attachment.number", cascade="all, delete-orphan"
     )
+
+    review_of: Mapped["Case | None"] = relationship(
+        remote_side=[id], back_populates="review", foreign_keys=[review_of_id]
+    )
+    review: Mapped["Case | None"] = relationship(
+        back_populates="review_of", foreign_keys=[review_of_id]
+    )
+
+    @property
+    def awaits_answer(self) -> bool:
+        """A follow-up question the body has not answered yet."""
+        return self.follow_up_at is not None and self.answered_at is None
 
     def is_overdue(self, now: datetime) -> bool:
         return self.due_at is not None and self.due_at < now

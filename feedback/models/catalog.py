@@ -77,6 +77,9 @@ class Notice(Base):
     body_links: Mapped[list["NoticeBody"]] = relationship(
         back_populates="notice", order_by="NoticeBody.role", cascade="all, delete-orphan"
     )
+    reviewer_links: Mapped[list["NoticeReviewer"]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan"
+    )
 
     @property
     def bodies(self) -> list[Body]:
@@ -85,6 +88,11 @@ class Notice(Base):
 
     def body_for(self, role: str) -> Body | None:
         return next((link.body for link in self.body_links if link.role == role), None)
+
+    @property
+    def chosen_reviewers(self) -> dict[str, str]:
+        """The reviewer role the notice sets for a role, where it departs from the defaults."""
+        return {link.role.value: link.reviewer.value for link in self.reviewer_links}
 
     def window(self, today: date) -> str:
         """Where today falls in the feedback window: "open", "not_yet" or "closed"."""
@@ -118,6 +126,22 @@ class NoticeBody(Base):
 
     notice: Mapped[Notice] = relationship(back_populates="body_links")
     body: Mapped[Body] = relationship(lazy="joined")
+
+
+class NoticeReviewer(Base):
+    """Which role reviews (复查) the decisions of another role, where a notice departs from the
+    defaults of feedback/cases/routing.py (REVIEWERS). Kept apart from NoticeBody, whose rows
+    change with the bodies, while this choice is about roles."""
+
+    __tablename__ = "notice_reviewers"
+
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[BodyRole] = mapped_column(str_enum(BodyRole), primary_key=True)
+    reviewer: Mapped[BodyRole] = mapped_column(str_enum(BodyRole))
+
+    notice: Mapped[Notice] = relationship(back_populates="reviewer_links")
 
 
 class Aspect(Base):
@@ -190,7 +214,7 @@ class CatalogStamp(Base):
     stamp: Mapped[str] = mapped_column(String(32))
 
 
-CATALOG_MODELS = (Notice, NoticeBody, Aspect, Category, Item, Body)
+CATALOG_MODELS = (Notice, NoticeBody, NoticeReviewer, Aspect, Category, Item, Body)
 
 
 @event.listens_for(Session, "after_flush")

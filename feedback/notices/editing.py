@@ -23,6 +23,7 @@ from feedback.models import (
     ItemStatus,
     Notice,
     NoticeBody,
+    NoticeReviewer,
     utcnow,
 )
 from feedback.notices import outline, window
@@ -116,6 +117,40 @@ def _check_held_cases(
                     role=BODY_ROLE[role],
                 ),
             )
+
+
+def set_reviewers(notice: Notice, chosen: Mapping[BodyRole, BodyRole]) -> list[str]:
+    """Let a role review (复查) the decisions of another; return the changes, such as
+    "review court: inspection → discipline".
+
+    Refused before anything changes when a role would review itself, or a role that holds cases
+    the reviewer may not hold (routing.may_review: no review of a report reaches the inspected
+    unit). Only choices that depart from routing.REVIEWERS are stored.
+    """
+    current = notice.chosen_reviewers
+    for role, reviewer in chosen.items():
+        if not routing.may_review(role.value, reviewer.value):
+            raise NoticeError(
+                f"reviewer_{role.value}",
+                _l(
+                    "The %(reviewer)s cannot review the decisions of the %(role)s: a body never "
+                    "reviews its own decisions, and a review of a report of misconduct never "
+                    "goes to the inspected unit.",
+                    reviewer=BODY_ROLE[reviewer],
+                    role=BODY_ROLE[role],
+                ),
+            )
+    changes = []
+    for role, reviewer in chosen.items():
+        before = routing.reviewer(role.value, current)
+        if before == reviewer.value:
+            continue
+        changes.append(f"review {role.value}: {before} → {reviewer.value}")
+        for link in [r for r in notice.reviewer_links if r.role is role]:
+            notice.reviewer_links.remove(link)
+        if reviewer.value != routing.REVIEWERS[role.value]:
+            notice.reviewer_links.append(NoticeReviewer(role=role, reviewer=reviewer))
+    return changes
 
 
 def publish(session: DbSession, notice: Notice) -> bool:

@@ -1,4 +1,5 @@
-"""The citizen's forms: a submission, a tracking look-up, added information and a rating.
+"""The citizen's forms: a submission, a tracking look-up, added information, a rating, a review
+request (复查) and a follow-up question (追问).
 
 Every message is in the citizen's language and sits beside its field. Choices are checked here
 with our own messages, so that a forged value gets the same clear answer as a missing one.
@@ -40,6 +41,8 @@ CONTENT_MAX = 5000
 NAME_MAX = 40
 EMAIL_MAX = 254
 COMMENT_MAX = 500
+REASONS_MIN = 10
+QUESTION_MAX = 1000
 REAL_NAME = "real"
 ANONYMOUS = "anonymous"
 
@@ -116,7 +119,38 @@ def one_time_token(form: FlaskForm, field: Field) -> None:
         )
 
 
-class SubmissionForm(FlaskForm):
+def attachments_field() -> MultipleFileField:
+    """The file input of every citizen form that takes files (AttachedFiles checks them)."""
+    return MultipleFileField(
+        _l("Photos or documents (optional)"),
+        render_kw={"accept": ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"},
+    )
+
+
+class AttachedFiles:
+    """Files on a citizen's form, under the rules of feedback/cases/attachments.py: checked
+    cheaply on every POST (`validate_attachments`), decoded and cleaned only when stored."""
+
+    attachments: MultipleFileField
+    checked_files: Sequence[attachments.CheckedFile] = ()
+
+    def validate_attachments(self, field: Field) -> None:
+        """Check the files by their content, without decoding them; keep them for storing."""
+        try:
+            self.checked_files = attachments.check_all(field.data or [])
+        except attachments.AttachmentError as error:
+            raise ValidationError(str(error)) from None
+
+    def clean_files(self) -> list[CleanFile] | None:
+        """Decode and clean the files, for storing; None, with the reason beside the field, if not."""
+        try:
+            return attachments.clean_all(self.checked_files)
+        except attachments.AttachmentError as error:
+            self.attachments.errors = [str(error)]
+            return None
+
+
+class SubmissionForm(AttachedFiles, FlaskForm):
     """意见 / 投诉 / 检举控告: what a citizen sends, to which body, by real name or anonymously."""
 
     kind = RadioField(
@@ -223,10 +257,7 @@ class SubmissionForm(FlaskForm):
         ],
         render_kw={"type": "email", "autocomplete": "email", "maxlength": EMAIL_MAX},
     )
-    attachments = MultipleFileField(
-        _l("Photos or documents (optional)"),
-        render_kw={"accept": ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"},
-    )
+    attachments = attachments_field()
     consent = BooleanField(
         _l("I confirm that what I wrote is true, and I agree that the receiving body handles it."),
         validators=[DataRequired(_l("Tick this box to send your message."))],
@@ -254,27 +285,11 @@ class SubmissionForm(FlaskForm):
     ) -> None:
         """Offer the notice's bodies by role (court, discipline, inspection) and its items."""
         super().__init__(**kwargs)
-        self.checked_files: list[attachments.CheckedFile] = []
         self.kind.choices = [SelectChoice(kind.value, label) for kind, label in KIND.items()]
         self.body.choices = [SelectChoice(role, body_name(b, short=True)) for role, b in bodies]
         self.body.choices.append(SelectChoice(routing.UNSURE, _l("Not sure")))
         self.item.choices = [SelectChoice("", _l("None: about the notice in general or other"))]
         self.item.choices += [SelectChoice(str(i.id), i.label, optgroup=i.group) for i in items]
-
-    def validate_attachments(self, field: Field) -> None:
-        """Check the files by their content, without decoding them; keep them for storing."""
-        try:
-            self.checked_files = attachments.check_all(field.data or [])
-        except attachments.AttachmentError as error:
-            raise ValidationError(str(error)) from None
-
-    def clean_files(self) -> list[CleanFile] | None:
-        """Decode and clean the files, for storing; None, with the reason beside the field, if not."""
-        try:
-            return attachments.clean_all(self.checked_files)
-        except attachments.AttachmentError as error:
-            self.attachments.errors = [str(error)]
-            return None
 
     @property
     def chosen_kind(self) -> Kind:
@@ -349,8 +364,9 @@ class TrackingForm(FlaskForm):
     )
 
 
-class SupplementForm(TrackingForm):
-    """补充材料: more information for an open case; reference and code travel as hidden fields."""
+class SupplementForm(AttachedFiles, TrackingForm):
+    """补充材料: more information, and files, for an open case; reference and code travel as
+    hidden fields."""
 
     text = TextAreaField(
         _l("Information to add"),
@@ -365,6 +381,7 @@ class SupplementForm(TrackingForm):
         ],
         render_kw={"rows": 5},
     )
+    attachments = attachments_field()
 
 
 class RatingForm(TrackingForm):
@@ -394,3 +411,44 @@ class RatingForm(TrackingForm):
     @property
     def chosen_rating(self) -> Rating:
         return Rating(self.rating.data)
+
+
+class ReviewForm(AttachedFiles, TrackingForm):
+    """申请复查: why the citizen contests the decision, with files; reference and code hidden."""
+
+    reasons = TextAreaField(
+        _l("Why you ask for a review"),
+        filters=[one_line_endings, strip],
+        validators=[
+            NoControlCharacters(multiline=True),
+            DataRequired(_l("Write why you ask for a review.")),
+            Length(
+                min=REASONS_MIN,
+                message=_l("Write at least %(min)d characters so that it can be handled."),
+            ),
+            Length(
+                max=CONTENT_MAX,
+                message=_l("The text can be at most %(max)d characters; it has %(length)d."),
+            ),
+        ],
+        render_kw={"rows": 6},
+    )
+    attachments = attachments_field()
+
+
+class FollowUpForm(TrackingForm):
+    """追问: one question about the reply; reference and code travel as hidden fields."""
+
+    question = TextAreaField(
+        _l("Your question about the reply"),
+        filters=[one_line_endings, strip],
+        validators=[
+            NoControlCharacters(multiline=True),
+            DataRequired(_l("Write your question.")),
+            Length(
+                max=QUESTION_MAX,
+                message=_l("The text can be at most %(max)d characters; it has %(length)d."),
+            ),
+        ],
+        render_kw={"rows": 4},
+    )

@@ -21,14 +21,16 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from feedback.cases import attachments, operations, resubmission, routing, tracking
+from feedback.cases import attachments, contest, operations, resubmission, routing, tracking
 from feedback.cases.operations import CaseError
 from feedback.cases.receipts import Receipt
 from feedback.extensions import db, limiter
 from feedback.models import Case, Kind, Status, utcnow
 from feedback.notices import catalog, window
 from feedback.public.forms import (
+    FollowUpForm,
     RatingForm,
+    ReviewForm,
     SubmissionForm,
     SupplementForm,
     TrackingForm,
@@ -43,6 +45,8 @@ Page = str | tuple[str, int] | tuple[str, int, dict[str, str]]
 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 ROUTING = "feedback.routing"  # the routing of the request's submission, in its environ
+# The forms that may carry files (feedback/cases/attachments.py sets their rules).
+WITH_FILES = frozenset({"public.submit", "public.add_information", "public.request_review"})
 
 
 def submit_limits() -> str:
@@ -55,8 +59,8 @@ def track_limits() -> str:
 
 @bp.url_value_preprocessor
 def allow_attachments(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Let the submission form, and only it, carry files: before anything reads the body."""
-    if endpoint == "public.submit" and request.mimetype == "multipart/form-data":
+    """Let the forms that take files, and only they, carry them: before anything reads the body."""
+    if endpoint in WITH_FILES and request.mimetype == "multipart/form-data":
         request.max_content_length = attachments.request_limit()
 
 
@@ -246,20 +250,86 @@ def track() -> Page:
 @bp.post("/track/add")
 @limiter.shared_limit(track_limits, scope="track", methods=["POST"])
 def add_information() -> Page:
-    """补充材料: add information to an open case, after checking the pair again."""
+    """补充材料: add information and files to an open case, after checking the pair again."""
     form = SupplementForm()
     case = tracking.find_case(db.session, form.reference.data or "", form.code.data or "")
     if case is None:
         return _not_found(TrackingForm(formdata=None, reference=form.reference.data))
-    if not form.validate():
-        return _case_page(case, form.code.data, supplement=form)
+    files = form.clean_files() if form.validate() else None
+    if files is None:
+        return _case_page(case, form.code.data, supplement=form), 400
     try:
-        operations.add_supplement(db.session, case, form.text.data)
+        operations.add_supplement(db.session, case, form.text.data, files)
     except CaseError as error:
         db.session.rollback()
         return _case_page(case, form.code.data, supplement=form, refused=str(error)), 409
+    except BaseException:
+        db.session.rollback()  # and the files stored with it go too
+        raise
     db.session.commit()
     return _case_page(case, form.code.data, done=_("Your information was added to the case."))
+
+
+@bp.post("/track/review")
+@limiter.shared_limit(track_limits, scope="track", methods=["POST"])
+def request_review() -> Page:
+    """申请复查: ask the reviewing body to review a decision, once, within the time allowed."""
+    form = ReviewForm()
+    case = tracking.find_case(db.session, form.reference.data or "", form.code.data or "")
+    if case is None:
+        return _not_found(TrackingForm(formdata=None, reference=form.reference.data))
+    already = _("Your request for a review was already received; nothing was stored again.")
+    if contest.is_repeat_review(case, form.reasons.data or ""):
+        return _case_page(case, form.code.data, done=already)
+    files = form.clean_files() if form.validate() else None
+    if files is None:
+        return _case_page(case, form.code.data, review=form), 400
+    try:
+        operations.request_review(db.session, case, form.reasons.data, files)
+        db.session.commit()
+    except CaseError as error:
+        db.session.rollback()
+        return _case_page(case, form.code.data, review=form, refused=str(error)), 409
+    except IntegrityError:
+        # The same request, sent twice at once, was stored by the other post: ours is dropped.
+        db.session.rollback()
+        db.session.refresh(case)
+        if not contest.is_repeat_review(case, form.reasons.data):
+            raise
+        return _case_page(case, form.code.data, done=already)
+    except BaseException:
+        db.session.rollback()  # and the files stored with it go too
+        raise
+    return _case_page(
+        case, form.code.data, done=_("Your request for a review was received. Follow it here.")
+    )
+
+
+@bp.post("/track/follow-up")
+@limiter.shared_limit(track_limits, scope="track", methods=["POST"])
+def follow_up() -> Page:
+    """追问: ask one question about the reply of a closed case."""
+    form = FollowUpForm()
+    case = tracking.find_case(db.session, form.reference.data or "", form.code.data or "")
+    if case is None:
+        return _not_found(TrackingForm(formdata=None, reference=form.reference.data))
+    if contest.is_repeat_follow_up(case, form.question.data or ""):
+        return _case_page(
+            case,
+            form.code.data,
+            done=_("Your question was already received; nothing was stored again."),
+        )
+    if not form.validate():
+        return _case_page(case, form.code.data, follow_up=form), 400
+    try:
+        operations.ask_follow_up(db.session, case, form.question.data)
+    except CaseError as error:
+        db.session.rollback()
+        return _case_page(case, form.code.data, follow_up=form, refused=str(error)), 409
+    db.session.commit()
+    return _case_page(
+        case, form.code.data, done=_("Your question was sent; the answer will appear here.")
+    )
 
 
 @bp.post("/track/rate")
@@ -305,6 +375,8 @@ def _case_page(
     code: str,
     supplement: SupplementForm | None = None,
     rating: RatingForm | None = None,
+    review: ReviewForm | None = None,
+    follow_up: FollowUpForm | None = None,
     refused: str | None = None,
     done: str | None = None,
 ) -> str:
@@ -314,12 +386,28 @@ def _case_page(
         supplement = SupplementForm(formdata=None, **pair)
     if rating is None or done:
         rating = RatingForm(formdata=None, **pair)
+    if review is None or done:
+        review = ReviewForm(formdata=None, **pair)
+    if follow_up is None or done:
+        follow_up = FollowUpForm(formdata=None, **pair)
+    now = utcnow()
     return render_template(
         "public/case.html",
         case=case,
         view=tracking.public_view(case),
         supplement=supplement,
         rating=rating,
+        review_form=review,
+        follow_up_form=follow_up,
+        review_offer=contest.review_offer(case, now),
+        # Why no review is offered, where the outcome is one a review could contest.
+        review_note=(
+            contest.review_refusal(case, now)
+            if contest.review_start(case) and case.review is None
+            else None
+        ),
+        review_view=tracking.public_view(case.review) if case.review else None,
+        may_follow_up=contest.follow_up_refusal(case) is None,
         refused=refused,
         done=done,
     )

@@ -48,6 +48,9 @@ EVENT = {
     EventKind.CLOSED: _l("Replied and closed"),
     EventKind.SUPPLEMENT: _l("Information added by the citizen"),
     EventKind.RATED: _l("Rated by the citizen"),
+    EventKind.REVIEW_REQUESTED: _l("Review requested by the citizen"),
+    EventKind.FOLLOW_UP: _l("Follow-up question from the citizen"),
+    EventKind.ANSWERED: _l("Follow-up question answered"),
 }
 
 ROLE = {
@@ -119,6 +122,7 @@ AUDIT_DETAIL = {
     "assign": _l("Assigned"),
     "extend": _l("Time limit extended"),
     "close": _l("Replied and closed"),
+    "answer": _l("Follow-up question answered"),
 }
 
 # Why a case went where it went; shown on the routing preview and the receipt.
@@ -138,6 +142,10 @@ ROUTING_REASON = {
     ),
     "default_to_court": _l(
         "Opinions and other matters go to the inspected unit, which carries out the rectification."
+    ),
+    routing.REVIEW: _l(
+        "A review of another body's decision: this body reviews that body's decisions "
+        "for this notice."
     ),
 }
 
