@@ -4,10 +4,12 @@ import re
 
 import pytest
 from conftest import body, new_case, take_the_sqlite_write_lock
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from public_helpers import CJK, field_error, send
 from sqlalchemy import select
 
-from feedback.cases import operations, tracking
+from feedback.cases import operations, receipts, tracking
 from feedback.extensions import db
 from feedback.models import Event, EventKind, Rating
 
@@ -256,3 +258,134 @@ def test_looking_a_case_up_keeps_no_writer_waiting(client, database_url, monkeyp
 
     assert response.status_code == 200 and reference in response.get_data(as_text=True)
     assert writers == ["went ahead"]
+
+
+# Typing a reference or a code as citizens do --------------------------------------------------
+
+# Between groups, or anywhere: what phones and habits put there (full-width forms included).
+SEPARATORS = ["", "-", "—", "－", "‐", "–", "―", "_", "＿", "−", "一", "ー", " ", "　", "  "]
+SHAPE_ERRORS = {
+    "reference": "受理编号由年份、月份和编号组成，如 2026-11-000123，横线可以不输入。",
+    "code": "查询码由 20 位字母和数字组成，如 7KQ2-M9XD-4TPB-H3WZ-8NCF，横线可以不输入。",
+}
+TYPED = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def full_width(c: str) -> str:
+    return chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c
+
+
+@st.composite
+def as_typed(draw: st.DrawFn, text: str, look_alikes: dict[str, str] | None = None) -> str:
+    """The text as a citizen may type it: each dash any separator or none, separators added
+    anywhere, any symbol full-width or lower case, and (for codes) O for 0 and I or L for 1."""
+    typed = [draw(st.sampled_from(["", " ", "　"]))]
+    for c in text:
+        if c == "-":
+            typed.append(draw(st.sampled_from(SEPARATORS)))
+            continue
+        if look_alikes and c in look_alikes and draw(st.booleans()):
+            c = draw(st.sampled_from(look_alikes[c]))
+        c = c.lower() if draw(st.booleans()) else c
+        typed.append(full_width(c) if draw(st.booleans()) else c)
+        if draw(st.integers(0, 9)) == 0:
+            typed.append(draw(st.sampled_from(SEPARATORS)))
+    typed.append(draw(st.sampled_from(["", " ", "\u3000"])))
+    return "".join(typed)
+
+
+CODE_LOOK_ALIKES = {"0": "Oo", "1": "IiLl"}
+
+
+def test_every_way_of_typing_a_valid_reference_and_code_finds_the_case(client):
+    case, code = new_case(subject="路灯坏了半年没人修")
+
+    @TYPED
+    @given(
+        reference=as_typed(case.reference),
+        typed_code=as_typed(code, CODE_LOOK_ALIKES),
+        path=st.sampled_from(["/track", "/track/add"]),
+    )
+    def check(reference, typed_code, path):
+        data = {"reference": reference, "code": typed_code, "text": "补充：路灯在东门口。"}
+        html = client.post(path, data=data).get_data(as_text=True)
+        assert "路灯坏了半年没人修" in html, (reference, typed_code)
+        assert NOT_FOUND not in html and 'class="error"' not in html
+
+    check()
+
+
+def test_a_reference_typed_in_full_width_without_dashes_finds_the_case(client):
+    case, code = new_case(subject="路灯坏了半年没人修")
+    typed = "".join(full_width(c) for c in case.reference if c != "-")
+    html = track(client, typed, code.replace("-", "—")).get_data(as_text=True)
+    assert "路灯坏了半年没人修" in html
+    # The forms on the case page carry the reference and code as stored, not as typed.
+    assert f'name="reference" value="{case.reference}"' in html
+    assert f'name="code" value="{code}"' in html
+
+
+@st.composite
+def malformed(draw: st.DrawFn, text: str, alphabet: str) -> str:
+    """The text one symbol short, one too many, or with a symbol that cannot be in it."""
+    symbols = [c for c in text if c != "-"]
+    at = draw(st.integers(0, len(symbols) - 1))
+    how = draw(st.sampled_from(["drop", "add", "replace"]))
+    if how == "drop":
+        del symbols[at]
+    elif how == "add":
+        symbols.insert(at, draw(st.sampled_from(alphabet)))
+    else:
+        symbols[at] = draw(st.sampled_from("UuＵ?*#.,/\\+=@!%"))
+    return "".join(symbols)
+
+
+def test_a_malformed_reference_or_code_is_explained_beside_it_and_finds_nothing(client):
+    case, code = new_case(subject="路灯坏了半年没人修")
+
+    @TYPED
+    @given(
+        field=st.sampled_from(["reference", "code"]),
+        data=st.data(),
+    )
+    def check(field, data):
+        pair = {"reference": case.reference, "code": code}
+        if field == "reference":
+            # One digit added is still a reference's shape (its number may grow): not malformed.
+            typed = data.draw(malformed(case.reference, "ABCXYZ"))
+        else:
+            typed = data.draw(malformed(code, receipts.ALPHABET))
+        response = track(client, **{**pair, field: typed})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert field_error(html, field) == SHAPE_ERRORS[field], typed
+        assert "路灯坏了半年没人修" not in html
+
+    check()
+
+
+def test_the_citizen_fields_bring_up_the_right_keyboard(client):
+    track_page = client.get("/track").get_data(as_text=True)
+    assert re.search(r'<input[^>]*inputmode="numeric"[^>]*name="reference"', track_page)
+    code_input = re.search(r'<input[^>]*name="code"[^>]*>', track_page)[0]
+    assert 'autocomplete="off"' in code_input and 'autocapitalize="characters"' in code_input
+    case, code = new_case()
+    pages = [client.get("/submit").get_data(as_text=True), track_page]
+    pages.append(track(client, case.reference, code).get_data(as_text=True))
+    typed_in = re.compile(r"<(?:input|textarea)\b[^>]*>")
+    fields = [
+        tag
+        for page in pages
+        for tag in typed_in.findall(page)
+        if not re.search(r'type="(?:hidden|radio|checkbox|file|submit)"', tag)
+        and 'name="website"' not in tag  # the honeypot, hidden from people
+    ]
+    assert len(fields) >= 8
+    for tag in fields:
+        assert "inputmode=" in tag, tag
+    assert any('type="tel"' in t and 'inputmode="tel"' in t for t in fields)
+    assert any('type="email"' in t and 'inputmode="email"' in t for t in fields)
