@@ -24,6 +24,7 @@ from flask import Flask
 from notice_helpers import UNITS, import_sample, sample
 from page_forms import form_on
 from public_helpers import CONTENT
+from pypdf import PdfReader
 from security_helpers import code_for, enrol, jpeg_with_gps, running, stored_files
 from sqlalchemy import select
 from werkzeug.test import TestResponse
@@ -330,6 +331,19 @@ def rating(site: Site) -> Ready:
         assert case.rating is Rating.SATISFIED
 
     return Ready(browser, "/track/rate", {"rating": "satisfied"}, then)
+
+
+def downloading_the_receipt(site: Site) -> Ready:
+    case, code = new_case(subject="门口台阶仍未修好")
+    browser = on_the_case_page(site, case, code)
+
+    def then(file: TestResponse) -> None:
+        assert file.mimetype == "application/pdf" and file.headers["Cache-Control"] == "no-store"
+        assert file.headers["Content-Disposition"].startswith("attachment;")
+        text = PdfReader(io.BytesIO(file.data)).pages[0].extract_text()
+        assert case.reference in text and code in text and "门口台阶仍未修好" in text
+
+    return Ready(browser, "/track/receipt", {}, then)
 
 
 def staff_login(site: Site) -> Ready:
@@ -798,6 +812,7 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "tracking": ("public.track", tracking),
     "adding information": ("public.add_information", adding_information),
     "rating": ("public.rate", rating),
+    "downloading the receipt": ("public.download_receipt", downloading_the_receipt),
     "staff login": ("auth.login", staff_login),
     "login with a second factor": ("auth.login", login_with_a_second_factor),
     "two-factor enrolment at login": ("auth.enrol", enrolment_at_login),

@@ -1,6 +1,8 @@
 """Following a case: only the right reference and code open it, and only its public side shows."""
 
 import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import body, new_case, take_the_sqlite_write_lock
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 from public_helpers import CJK, field_error, send
 from sqlalchemy import select
 
-from feedback.cases import operations, receipts, tracking
+from feedback.cases import operations, progress, receipts, tracking
 from feedback.extensions import db
 from feedback.models import Event, EventKind, Rating
 
@@ -308,11 +310,15 @@ def test_every_way_of_typing_a_valid_reference_and_code_finds_the_case(client):
     @given(
         reference=as_typed(case.reference),
         typed_code=as_typed(code, CODE_LOOK_ALIKES),
-        path=st.sampled_from(["/track", "/track/add"]),
+        path=st.sampled_from(["/track", "/track/add", "/track/receipt"]),
     )
     def check(reference, typed_code, path):
         data = {"reference": reference, "code": typed_code, "text": "补充：路灯在东门口。"}
-        html = client.post(path, data=data).get_data(as_text=True)
+        response = client.post(path, data=data)
+        if path == "/track/receipt":
+            assert response.mimetype == "application/pdf", (reference, typed_code)
+            return
+        html = response.get_data(as_text=True)
         assert "路灯坏了半年没人修" in html, (reference, typed_code)
         assert NOT_FOUND not in html and 'class="error"' not in html
 
@@ -389,3 +395,145 @@ def test_the_citizen_fields_bring_up_the_right_keyboard(client):
         assert "inputmode=" in tag, tag
     assert any('type="tel"' in t and 'inputmode="tel"' in t for t in fields)
     assert any('type="email"' in t and 'inputmode="email"' in t for t in fields)
+
+
+# Following a case: the status, the step bar and the days left ---------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def steps_of(html: str) -> list[tuple[str, str, bool]]:
+    """The step bar as read: each step's name, what it says, and whether it is the current one."""
+    bar = re.search(r'<ol class="steps">(.*?)</ol>', html, re.S)
+    assert bar, html
+    found = []
+    for attributes, inner in re.findall(r"<li([^>]*)>(.*?)</li>", bar[1], re.S):
+        words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inner)).strip()
+        name, _, said = words.partition(" ")
+        found.append((name, said, 'aria-current="step"' in attributes))
+    return found
+
+
+def deadline_of(html: str) -> str:
+    found = re.search(r'<p class="deadline[^"]*">(.*?)</p>', html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found[1])).strip() if found else ""
+
+
+def local_day(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d")
+
+
+def test_a_new_case_shows_its_status_first_then_the_days_left_to_decide(client):
+    case, code = new_case()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    main = html[html.index("</h1>") :]
+    assert main.index('class="status-word received">待受理<') < main.index('class="deadline')
+    assert main.index('class="deadline') < main.index("您反映的内容")
+    due = local_day(case.received_at + timedelta(days=15))
+    assert deadline_of(html) == f"还剩 15 天 应于 {due} 前决定是否受理（期限 15 日）。"
+    assert steps_of(html) == [
+        ("已收到", local_day(case.received_at), False),
+        ("已受理", "还剩 15 天", True),
+        ("已办结", "尚未进行", False),
+    ]
+
+
+def test_an_accepted_and_extended_case_counts_its_days_to_closing(client, staff):
+    case, code = new_case()
+    operations.accept(db.session, case, staff["court"])
+    operations.extend(db.session, case, staff["court"], 10, "需要调取档案")
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    due = local_day(case.accepted_at + timedelta(days=70))
+    assert deadline_of(html) == f"还剩 70 天 应于 {due} 前办结（期限 60 日，已延期 10 日）。"
+    assert [(name, current) for name, _, current in steps_of(html)] == [
+        ("已收到", False),
+        ("已受理", False),
+        ("已办结", True),
+    ]
+    assert steps_of(html)[1][1] == local_day(case.accepted_at)
+
+
+def test_a_late_case_says_by_how_many_days(client):
+    case, code = new_case()
+    # Received twenty days ago, as the clock of a case left waiting would show.
+    case.received_at -= timedelta(days=20)
+    case.due_at = case.received_at + timedelta(days=15)
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert deadline_of(html).startswith("已超期 5 天 ")
+    assert 'class="deadline late"' in html
+    assert steps_of(html)[1] == ("已受理", "已超期 5 天", True)
+
+
+def test_a_transfer_restarts_the_days_to_decide_at_the_new_body(client, staff):
+    case, code = new_case()
+    case.received_at -= timedelta(days=10)
+    db.session.commit()
+    operations.transfer(db.session, case, staff["court"], body("inspection"), "由巡察办核查")
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert deadline_of(html).startswith("还剩 15 天 ")
+    assert steps_of(html)[0] == ("已收到", local_day(case.received_at), False)
+
+
+def test_a_declined_case_ends_its_steps_at_not_accepted(client, staff):
+    case, code = new_case()
+    operations.decline(db.session, case, staff["court"], "不属于本院受理范围")
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert 'class="status-word declined">不予受理<' in html
+    assert deadline_of(html) == ""
+    assert steps_of(html) == [
+        ("已收到", local_day(case.received_at), False),
+        ("不予受理", local_day(case.closed_at), True),
+    ]
+
+
+def test_a_closed_case_shows_every_step_done_and_the_reply(client, staff):
+    case, code = new_case()
+    operations.accept(db.session, case, staff["court"])
+    operations.close(db.session, case, staff["court"], "经核实，已整改到位。")
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert deadline_of(html) == ""
+    steps = steps_of(html)
+    assert [name for name, _, _ in steps] == ["已收到", "已受理", "已办结"]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", said) for _, said, _ in steps)
+    assert [current for _, _, current in steps] == [False, False, True]
+    assert html.index("经核实，已整改到位。") < html.index('<ol class="timeline">')
+
+
+def test_the_steps_and_days_are_in_english_with_the_cookie(client, staff):
+    case, code = new_case(item_code=None)
+    operations.accept(db.session, case, staff["court"])
+    db.session.commit()
+    client.set_cookie("lang", "en")
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert [name for name, _, _ in steps_of(html)] == ["Received", "Accepted", "Closed"]
+    assert deadline_of(html).startswith("60 days left To be closed by ")
+    assert "(time limit: 60 days)." in deadline_of(html)
+
+
+@pytest.mark.parametrize(
+    ("now", "left"),
+    [
+        ("2026-12-19 23:59", 1),
+        ("2026-12-20 00:00", 0),  # due today
+        ("2026-12-20 23:59", 0),
+        ("2026-12-21 00:00", -1),  # a day late
+        ("2027-01-03 08:00", -14),
+    ],
+)
+def test_days_left_are_counted_in_whole_local_days(app, now, left):
+    case, _ = new_case()
+    case.received_at = datetime(2026, 12, 5, 9, 30, tzinfo=SHANGHAI)
+    case.due_at = case.received_at + timedelta(days=15)  # 2026-12-20 09:30 in Shanghai
+    moment = datetime.strptime(now, "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI)
+    deadline = progress.progress(case, moment.astimezone(UTC)).deadline
+    assert deadline is not None
+    assert (deadline.days_left, deadline.late_days, deadline.limit_days) == (
+        left,
+        max(0, -left),
+        15,
+    )

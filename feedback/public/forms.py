@@ -438,3 +438,7 @@ class RatingForm(TrackingForm):
     @property
     def chosen_rating(self) -> Rating:
         return Rating(self.rating.data)
+
+
+class ReceiptFileForm(TrackingForm):
+    """回执下载: the receipt as a file; reference and code travel as hidden fields, never in a URL."""
