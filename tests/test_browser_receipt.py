@@ -26,9 +26,8 @@ live_url = test_browser.live_url
 browser = test_browser.browser
 
 PHONE = {"width": 390, "height": 844}
-LONG_CONTENT = (
-    "整改通报说已经整改到位，但我上个月去办事时情况依旧，希望核实。" * 150
-)  # 4650 characters
+CONTENT = "整改通报说已经整改到位，但我上个月去办事时情况依旧，希望核实。"
+LONG_CONTENT = CONTENT * 150  # 4650 characters: pages of them on screen
 
 
 @pytest.fixture(params=["zh", "en"])
@@ -44,7 +43,7 @@ def citizen(request, browser: Browser, live_url: str) -> Iterator[BrowserContext
     context.close()
 
 
-def send_a_message(page: Page, live_url: str, content: str = LONG_CONTENT) -> tuple[str, str]:
+def send_a_message(page: Page, live_url: str, content: str = CONTENT) -> tuple[str, str]:
     page.goto(f"{live_url}/submit")
     page.check("input[name=kind][value=opinion]")
     page.check("input[name=body][value=court]")
@@ -92,7 +91,7 @@ def test_the_printed_receipt_is_one_page_without_the_site_around_it(
     citizen: BrowserContext, live_url: str
 ):
     page = citizen.new_page()
-    reference, code = send_a_message(page, live_url)
+    reference, code = send_a_message(page, live_url, LONG_CONTENT)
     page.emulate_media(media="print")
     shot(page, f"receipt-print-{citizen.language}")  # type: ignore[attr-defined]
     printed = PdfReader(io.BytesIO(page.pdf(format="A4")))
