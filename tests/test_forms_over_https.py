@@ -24,6 +24,7 @@ from flask import Flask
 from notice_helpers import UNITS, import_sample, sample
 from page_forms import form_on
 from public_helpers import CONTENT
+from pypdf import PdfReader
 from security_helpers import code_for, enrol, jpeg_with_gps, running, stored_files
 from sqlalchemy import select
 from werkzeug.test import TestResponse
@@ -378,6 +379,19 @@ def answering_a_follow_up_question(site: Site) -> Ready:
         assert event_kinds(case)[-1] is EventKind.ANSWERED
 
     return Ready(browser, f"/inbox/cases/{case.id}/answer", {"answer-answer": "11月3日。"}, then)
+
+
+def downloading_the_receipt(site: Site) -> Ready:
+    case, code = new_case(subject="门口台阶仍未修好")
+    browser = on_the_case_page(site, case, code)
+
+    def then(file: TestResponse) -> None:
+        assert file.mimetype == "application/pdf" and file.headers["Cache-Control"] == "no-store"
+        assert file.headers["Content-Disposition"].startswith("attachment;")
+        text = PdfReader(io.BytesIO(file.data)).pages[0].extract_text()
+        assert case.reference in text and code in text and "门口台阶仍未修好" in text
+
+    return Ready(browser, "/track/receipt", {}, then)
 
 
 def staff_login(site: Site) -> Ready:
@@ -849,6 +863,7 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "asking for a review": ("public.request_review", asking_for_a_review),
     "a follow-up question": ("public.follow_up", asking_a_follow_up_question),
     "answering a follow-up question": ("inbox.answer", answering_a_follow_up_question),
+    "downloading the receipt": ("public.download_receipt", downloading_the_receipt),
     "staff login": ("auth.login", staff_login),
     "login with a second factor": ("auth.login", login_with_a_second_factor),
     "two-factor enrolment at login": ("auth.enrol", enrolment_at_login),

@@ -1,12 +1,17 @@
 """Sending a message: where it goes and why, the receipt shown once, and what is stored."""
 
+import io
+import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import case_count, item
+from conftest import case_count, item, new_case
 from flask import Flask
 from flask_babel import force_locale
 from public_helpers import CJK, field_error, post_form, receipt, send
+from pypdf import PdfReader
+from security_helpers import running
 from sqlalchemy import select
 
 from feedback.extensions import db
@@ -228,3 +233,98 @@ def test_the_receipt_is_in_english_with_the_cookie(app, client):
     assert "within 15 days of receipt" in html
     ui = html.replace('lang="zh-CN">中文</a>', "")
     assert not CJK.search(ui), CJK.findall(ui)
+
+
+# The receipt as a file ------------------------------------------------------------------------
+
+NOT_FOUND = "未查到相关件，请核对受理编号和查询码后重试。"
+
+
+def download(client, reference: str, code: str):
+    return client.post("/track/receipt", data={"reference": reference, "code": code})
+
+
+def pdf_text(response) -> str:
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    assert len(pages) == 1
+    return pages[0].extract_text()
+
+
+def test_the_receipt_offers_its_file_through_a_post_form_that_keeps_the_code_out_of_urls(client):
+    response = post_form(client)
+    html = response.get_data(as_text=True)
+    reference, code = receipt(response)
+    form = re.search(r'<form method="post" action="/track/receipt">(.*?)</form>', html, re.S)
+    assert form, html
+    assert f'name="reference" value="{reference}"' in form[1]
+    assert f'name="code" value="{code}"' in form[1]
+    assert "下载回执（PDF）" in form[1]
+    urls = re.findall(r'(?:href|action|src)="([^"]*)"', html)
+    assert not [url for url in urls if code in url or code.replace("-", "") in url]
+
+
+def test_the_receipt_file_holds_reference_code_body_date_and_how_to_follow_up(app, client):
+    reference, code = send(client, subject="执行款迟迟未兑付")
+    response = download(client, reference, code)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="receipt-{reference}.pdf"'
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    text = pdf_text(response)
+    case = stored(reference)
+    received = case.received_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert reference in text and code in text
+    assert "五峰土家族自治县人民法院" in text and "0717-5193251" in text
+    assert received.strftime("%Y-%m-%d %H:%M") in text
+    assert "执行款迟迟未兑付" in text
+    assert "http://localhost/track" in text  # where to follow it up
+    assert "查询码遗失后无法找回" in text.replace("\n", "")
+
+
+def test_the_receipt_file_is_in_english_with_the_cookie(client):
+    reference, code = send(client)
+    client.set_cookie("lang", "en")
+    text = pdf_text(download(client, reference, code)).replace("\n", " ")
+    assert "Reference number" in text and "Tracking code" in text
+    assert "Wufeng Tujia Autonomous County People's Court" in text
+    assert "Open http://localhost/track and enter the reference number" in text
+
+
+def test_the_receipt_file_is_never_sent_for_a_get_or_a_wrong_code(client):
+    reference, code = send(client)
+    assert client.get("/track/receipt").status_code == 405
+    assert client.get(f"/track/receipt?reference={reference}&code={code}").status_code == 405
+    wrong = download(client, reference, "0000-0000-0000-0000-0000")
+    assert wrong.status_code == 200 and wrong.mimetype == "text/html"
+    assert "Content-Disposition" not in wrong.headers
+    assert field_error(wrong.get_data(as_text=True), "code") == NOT_FOUND
+    assert not wrong.data.startswith(b"%PDF")
+
+
+def test_wrong_codes_for_the_receipt_file_count_against_the_tracking_limit(app_factory):
+    with running(
+        app_factory(
+            RATELIMIT_ENABLED=True, TRACK_LIMITS="100 per hour", TRACK_REFERENCE_LIMITS="2 per hour"
+        )
+    ) as app:
+        case, code = new_case()
+        client = app.test_client()
+        wrong = {"reference": case.reference, "code": "0000-0000-0000-0000-0000"}
+        assert client.post("/track/receipt", data=wrong).status_code == 200
+        assert client.post("/track", data=wrong).status_code == 200
+        refused = client.post("/track/receipt", data=wrong)
+        assert refused.status_code == 429 and b"%PDF" not in refused.data
+        assert "查询码错误次数过多" in refused.get_data(as_text=True)
+        # The right code still gets its receipt.
+        right = client.post("/track/receipt", data={**wrong, "code": code})
+        assert right.status_code == 200 and right.mimetype == "application/pdf"
+
+
+def test_the_tracking_page_offers_the_receipt_file_again(client, staff):
+    case, code = new_case()
+    html = client.post("/track", data={"reference": case.reference, "code": code}).get_data(
+        as_text=True
+    )
+    assert 'action="/track/receipt"' in html and f'name="code" value="{code}"' in html

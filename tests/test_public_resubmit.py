@@ -102,6 +102,12 @@ def test_reloading_the_receipt_shows_the_same_receipt_and_stores_nothing(guarded
     assert "关于便民工作的意见" in html  # the whole receipt, not only the numbers
     assert case_count() == 1
     assert tracks(browser, reference, code)
+    # The receipt shown again can still be kept as a file, with the page's own token.
+    kept = browser.post(
+        "/track/receipt",
+        data={"reference": reference, "code": code, "csrf_token": hidden(html, "csrf_token")},
+    )
+    assert kept.mimetype == "application/pdf"
 
 
 def test_going_back_and_sending_the_same_answers_again_gives_the_same_receipt(guarded):

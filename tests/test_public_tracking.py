@@ -1,13 +1,17 @@
 """Following a case: only the right reference and code open it, and only its public side shows."""
 
 import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import body, new_case, take_the_sqlite_write_lock
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from public_helpers import CJK, field_error, send
 from sqlalchemy import select
 
-from feedback.cases import operations, tracking
+from feedback.cases import operations, progress, receipts, tracking
 from feedback.extensions import db
 from feedback.models import Event, EventKind, Rating
 
@@ -256,3 +260,280 @@ def test_looking_a_case_up_keeps_no_writer_waiting(client, database_url, monkeyp
 
     assert response.status_code == 200 and reference in response.get_data(as_text=True)
     assert writers == ["went ahead"]
+
+
+# Typing a reference or a code as citizens do --------------------------------------------------
+
+# Between groups, or anywhere: what phones and habits put there (full-width forms included).
+SEPARATORS = ["", "-", "—", "－", "‐", "–", "―", "_", "＿", "−", "一", "ー", " ", "　", "  "]
+SHAPE_ERRORS = {
+    "reference": "受理编号由年份、月份和编号组成，如 2026-11-000123，横线可以不输入。",
+    "code": "查询码由 20 位字母和数字组成，如 7KQ2-M9XD-4TPB-H3WZ-8NCF，横线可以不输入。",
+}
+TYPED = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def full_width(c: str) -> str:
+    return chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c
+
+
+@st.composite
+def as_typed(draw: st.DrawFn, text: str, look_alikes: dict[str, str] | None = None) -> str:
+    """The text as a citizen may type it: each dash any separator or none, separators added
+    anywhere, any symbol full-width or lower case, and (for codes) O for 0 and I or L for 1."""
+    typed = [draw(st.sampled_from(["", " ", "　"]))]
+    for c in text:
+        if c == "-":
+            typed.append(draw(st.sampled_from(SEPARATORS)))
+            continue
+        if look_alikes and c in look_alikes and draw(st.booleans()):
+            c = draw(st.sampled_from(look_alikes[c]))
+        c = c.lower() if draw(st.booleans()) else c
+        typed.append(full_width(c) if draw(st.booleans()) else c)
+        if draw(st.integers(0, 9)) == 0:
+            typed.append(draw(st.sampled_from(SEPARATORS)))
+    typed.append(draw(st.sampled_from(["", " ", "\u3000"])))
+    return "".join(typed)
+
+
+CODE_LOOK_ALIKES = {"0": "Oo", "1": "IiLl"}
+
+
+def test_every_way_of_typing_a_valid_reference_and_code_finds_the_case(client):
+    case, code = new_case(subject="路灯坏了半年没人修")
+
+    @TYPED
+    @given(
+        reference=as_typed(case.reference),
+        typed_code=as_typed(code, CODE_LOOK_ALIKES),
+        path=st.sampled_from(["/track", "/track/add", "/track/receipt"]),
+    )
+    def check(reference, typed_code, path):
+        data = {"reference": reference, "code": typed_code, "text": "补充：路灯在东门口。"}
+        response = client.post(path, data=data)
+        if path == "/track/receipt":
+            assert response.mimetype == "application/pdf", (reference, typed_code)
+            return
+        html = response.get_data(as_text=True)
+        assert "路灯坏了半年没人修" in html, (reference, typed_code)
+        assert NOT_FOUND not in html and 'class="error"' not in html
+
+    check()
+
+
+def test_a_reference_typed_in_full_width_without_dashes_finds_the_case(client):
+    case, code = new_case(subject="路灯坏了半年没人修")
+    typed = "".join(full_width(c) for c in case.reference if c != "-")
+    html = track(client, typed, code.replace("-", "—")).get_data(as_text=True)
+    assert "路灯坏了半年没人修" in html
+    # The forms on the case page carry the reference and code as stored, not as typed.
+    assert f'name="reference" value="{case.reference}"' in html
+    assert f'name="code" value="{code}"' in html
+
+
+@st.composite
+def malformed(draw: st.DrawFn, text: str, alphabet: str) -> str:
+    """The text one symbol short, one too many, or with a symbol that cannot be in it."""
+    symbols = [c for c in text if c != "-"]
+    at = draw(st.integers(0, len(symbols) - 1))
+    how = draw(st.sampled_from(["drop", "add", "replace"]))
+    if how == "drop":
+        del symbols[at]
+    elif how == "add":
+        symbols.insert(at, draw(st.sampled_from(alphabet)))
+    else:
+        symbols[at] = draw(st.sampled_from("UuＵ?*#.,/\\+=@!%"))
+    return "".join(symbols)
+
+
+def test_a_malformed_reference_or_code_is_explained_beside_it_and_finds_nothing(client):
+    case, code = new_case(subject="路灯坏了半年没人修")
+
+    @TYPED
+    @given(
+        field=st.sampled_from(["reference", "code"]),
+        data=st.data(),
+    )
+    def check(field, data):
+        pair = {"reference": case.reference, "code": code}
+        if field == "reference":
+            # One digit added is still a reference's shape (its number may grow): not malformed.
+            typed = data.draw(malformed(case.reference, "ABCXYZ"))
+        else:
+            typed = data.draw(malformed(code, receipts.ALPHABET))
+        response = track(client, **{**pair, field: typed})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert field_error(html, field) == SHAPE_ERRORS[field], typed
+        assert "路灯坏了半年没人修" not in html
+
+    check()
+
+
+def test_the_citizen_fields_bring_up_the_right_keyboard(client):
+    track_page = client.get("/track").get_data(as_text=True)
+    assert re.search(r'<input[^>]*inputmode="numeric"[^>]*name="reference"', track_page)
+    code_input = re.search(r'<input[^>]*name="code"[^>]*>', track_page)[0]
+    assert 'autocomplete="off"' in code_input and 'autocapitalize="characters"' in code_input
+    case, code = new_case()
+    pages = [client.get("/submit").get_data(as_text=True), track_page]
+    pages.append(track(client, case.reference, code).get_data(as_text=True))
+    typed_in = re.compile(r"<(?:input|textarea)\b[^>]*>")
+    fields = [
+        tag
+        for page in pages
+        for tag in typed_in.findall(page)
+        if not re.search(r'type="(?:hidden|radio|checkbox|file|submit)"', tag)
+        and 'name="website"' not in tag  # the honeypot, hidden from people
+    ]
+    assert len(fields) >= 8
+    for tag in fields:
+        assert "inputmode=" in tag, tag
+    assert any('type="tel"' in t and 'inputmode="tel"' in t for t in fields)
+    assert any('type="email"' in t and 'inputmode="email"' in t for t in fields)
+
+
+# Following a case: the status, the step bar and the days left ---------------------------------
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def steps_of(html: str) -> list[tuple[str, str, bool]]:
+    """The step bar as read: each step's name, what it says, and whether it is the current one."""
+    bar = re.search(r'<ol class="steps">(.*?)</ol>', html, re.S)
+    assert bar, html
+    found = []
+    for attributes, inner in re.findall(r"<li([^>]*)>(.*?)</li>", bar[1], re.S):
+        words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inner)).strip()
+        name, _, said = words.partition(" ")
+        found.append((name, said, 'aria-current="step"' in attributes))
+    return found
+
+
+def deadline_of(html: str) -> str:
+    found = re.search(r'<p class="deadline[^"]*">(.*?)</p>', html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found[1])).strip() if found else ""
+
+
+def local_day(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d")
+
+
+def test_a_new_case_shows_its_status_first_then_the_days_left_to_decide(client):
+    case, code = new_case()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    main = html[html.index("</h1>") :]
+    assert main.index('class="status-word received">待受理<') < main.index('class="deadline')
+    assert main.index('class="deadline') < main.index("您反映的内容")
+    due = local_day(case.received_at + timedelta(days=15))
+    assert deadline_of(html) == f"还剩 15 天 应于 {due} 前决定是否受理（期限 15 日）。"
+    assert steps_of(html) == [
+        ("已收到", local_day(case.received_at), False),
+        ("已受理", "还剩 15 天", True),
+        ("已办结", "尚未进行", False),
+    ]
+
+
+def test_an_accepted_and_extended_case_counts_its_days_to_closing(client, staff):
+    case, code = new_case()
+    operations.accept(db.session, case, staff["court"])
+    operations.extend(db.session, case, staff["court"], 10, "需要调取档案")
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    due = local_day(case.accepted_at + timedelta(days=70))
+    assert deadline_of(html) == f"还剩 70 天 应于 {due} 前办结（期限 60 日，已延期 10 日）。"
+    assert [(name, current) for name, _, current in steps_of(html)] == [
+        ("已收到", False),
+        ("已受理", False),
+        ("已办结", True),
+    ]
+    assert steps_of(html)[1][1] == local_day(case.accepted_at)
+
+
+def test_a_late_case_says_by_how_many_days(client):
+    case, code = new_case()
+    # Received twenty days ago, as the clock of a case left waiting would show.
+    case.received_at -= timedelta(days=20)
+    case.due_at = case.received_at + timedelta(days=15)
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert deadline_of(html).startswith("已超期 5 天 ")
+    assert 'class="deadline late"' in html
+    assert steps_of(html)[1] == ("已受理", "已超期 5 天", True)
+
+
+def test_a_transfer_restarts_the_days_to_decide_at_the_new_body(client, staff):
+    case, code = new_case()
+    case.received_at -= timedelta(days=10)
+    db.session.commit()
+    operations.transfer(db.session, case, staff["court"], body("inspection"), "由巡察办核查")
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert deadline_of(html).startswith("还剩 15 天 ")
+    assert steps_of(html)[0] == ("已收到", local_day(case.received_at), False)
+
+
+def test_a_declined_case_ends_its_steps_at_not_accepted(client, staff):
+    case, code = new_case()
+    operations.decline(db.session, case, staff["court"], "不属于本院受理范围")
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert 'class="status-word declined">不予受理<' in html
+    assert deadline_of(html) == ""
+    assert steps_of(html) == [
+        ("已收到", local_day(case.received_at), False),
+        ("不予受理", local_day(case.closed_at), True),
+    ]
+
+
+def test_a_closed_case_shows_every_step_done_and_the_reply(client, staff):
+    case, code = new_case()
+    operations.accept(db.session, case, staff["court"])
+    operations.close(db.session, case, staff["court"], "经核实，已整改到位。")
+    db.session.commit()
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert deadline_of(html) == ""
+    steps = steps_of(html)
+    assert [name for name, _, _ in steps] == ["已收到", "已受理", "已办结"]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", said) for _, said, _ in steps)
+    assert [current for _, _, current in steps] == [False, False, True]
+    assert html.index("经核实，已整改到位。") < html.index('<ol class="timeline">')
+
+
+def test_the_steps_and_days_are_in_english_with_the_cookie(client, staff):
+    case, code = new_case(item_code=None)
+    operations.accept(db.session, case, staff["court"])
+    db.session.commit()
+    client.set_cookie("lang", "en")
+    html = track(client, case.reference, code).get_data(as_text=True)
+    assert [name for name, _, _ in steps_of(html)] == ["Received", "Accepted", "Closed"]
+    assert deadline_of(html).startswith("60 days left To be closed by ")
+    assert "(time limit: 60 days)." in deadline_of(html)
+
+
+@pytest.mark.parametrize(
+    ("now", "left"),
+    [
+        ("2026-12-19 23:59", 1),
+        ("2026-12-20 00:00", 0),  # due today
+        ("2026-12-20 23:59", 0),
+        ("2026-12-21 00:00", -1),  # a day late
+        ("2027-01-03 08:00", -14),
+    ],
+)
+def test_days_left_are_counted_in_whole_local_days(app, now, left):
+    case, _ = new_case()
+    case.received_at = datetime(2026, 12, 5, 9, 30, tzinfo=SHANGHAI)
+    case.due_at = case.received_at + timedelta(days=15)  # 2026-12-20 09:30 in Shanghai
+    moment = datetime.strptime(now, "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI)
+    deadline = progress.progress(case, moment.astimezone(UTC)).deadline
+    assert deadline is not None
+    assert (deadline.days_left, deadline.late_days, deadline.limit_days) == (
+        left,
+        max(0, -left),
+        15,
+    )

@@ -28,6 +28,7 @@ from databases import POSTGRES_URL
 from PIL import Image
 from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
 from proxied import SITE, Nginx, Visitor, hidden_fields, nginx
+from public_helpers import code_on
 from served import BIN, ROOT, Gunicorn, Redis, gunicorn, redis_server
 from sqlalchemy import create_engine, make_url, text
 from test_browser import CHROMIUM, FLAGS, PHONE, shot
@@ -493,7 +494,7 @@ def test_an_upgrade_keeps_every_case_and_loses_no_request(tmp_path):
                     status, receipt = citizen.post("/submit", fields)
                 assert status == 200, receipt
                 reference = re.search(r'id="receipt-ref"[^>]*>\s*([^<\s]+)', receipt)[1]
-                code = re.search(r'id="receipt-code"[^>]*>\s*([^<]+?)\s*<', receipt)[1]
+                code = code_on(receipt)
                 filed.append((reference, code, fields["subject"]))
             count_events = (
                 "SELECT c.reference, count(e.id) FROM cases c JOIN events e ON e.case_id = c.id "

@@ -7,14 +7,13 @@ PostgreSQL pass it is a PostgreSQL database reached through a relay the test can
 import dataclasses
 import http.client
 import os
-import re
 import signal
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from databases import writes_held
-from public_helpers import CONTENT, valid_form
+from public_helpers import CONTENT, code_on, valid_form
 from served import BIN, ROOT, Citizen, free_port, gunicorn, wait_until
 from sqlalchemy import make_url
 
@@ -105,7 +104,7 @@ def test_the_same_form_posted_twice_at_once_is_stored_once(service, deployment):
     assert deployment.query("SELECT reference FROM cases") == [(answers[0][1],)]
     pages = citizen.pages + twin.pages
     assert sum("此条反映此前已经收到" in page for page in pages) == 1
-    codes = {re.search(r'id="receipt-code"[^>]*>([^<]+)<', page)[1] for page in pages}
+    codes = {code_on(page) for page in pages}
     assert len(codes) == 1  # the same browser sees its code in both answers
     assert "Traceback" not in service.log_text()
 

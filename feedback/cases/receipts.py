@@ -9,6 +9,7 @@ stored only as an HMAC keyed from DATA_KEY, which the database does not hold.
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,10 +35,36 @@ def new_tracking_code() -> str:
     return "-".join(symbols[i : i + GROUP_LENGTH] for i in range(0, len(symbols), GROUP_LENGTH))
 
 
+# What citizens type between the groups besides "-": after NFKC has made full-width forms
+# half-width, the Unicode dashes (Pd: ‐ – — ⸺ 〜 …), and these look-alikes: the low line, the
+# minus sign, the box-drawing line, the katakana long vowel mark and 一 (yī, "one").
+SEPARATORS = frozenset("_\u2212\u2500\u2501\u30fc\u4e00")
+
+
+def _without_separators(text: str) -> str:
+    """Make full-width characters half-width, and drop spaces, dashes and their look-alikes."""
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFKC", text)
+        if not (c.isspace() or c in SEPARATORS or unicodedata.category(c) == "Pd")
+    )
+
+
 def normalise_code(code: str) -> str:
-    """Accept what a citizen types: lower case, spaces, missing dashes, O for 0, I or L for 1."""
-    cleaned = code.upper().translate(str.maketrans("OIL", "011", " -\t"))
+    """Accept a code as a citizen types it: full-width, lower case, spaces, any dash or none,
+    O for 0, I or L for 1. What is not a code stays not a code (is_code says so)."""
+    cleaned = _without_separators(code).upper().translate(str.maketrans("OIL", "011"))
     return "-".join(cleaned[i : i + GROUP_LENGTH] for i in range(0, len(cleaned), GROUP_LENGTH))
+
+
+CODE = re.compile(
+    rf"[{ALPHABET}]{{{GROUP_LENGTH}}}(?:-[{ALPHABET}]{{{GROUP_LENGTH}}}){{{CODE_GROUPS - 1}}}"
+)
+
+
+def is_code(text: str) -> bool:
+    """Tell whether a normalised code has the shape of one: five groups of four symbols."""
+    return CODE.fullmatch(text) is not None
 
 
 def hash_code(code: str) -> str:
@@ -57,6 +84,18 @@ REFERENCE_DRAWS = 20
 
 def is_reference(text: str) -> bool:
     return REFERENCE.fullmatch(text) is not None
+
+
+def normalise_reference(reference: str) -> str:
+    """Accept a reference as a citizen types it: full-width digits, any dash or none, spaces.
+
+    The digits alone say where the dashes go (year, month, number); text that is not digits
+    comes back without its separators, and is_reference then refuses it.
+    """
+    cleaned = _without_separators(reference)
+    if not (cleaned.isascii() and cleaned.isdigit() and len(cleaned) >= 6 + REFERENCE_DIGITS):
+        return cleaned
+    return f"{cleaned[:4]}-{cleaned[4:6]}-{cleaned[6:]}"
 
 
 def draw_number() -> int:

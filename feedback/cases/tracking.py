@@ -29,8 +29,11 @@ DECOY_HASH = keys.HASH_PREFIX + "A" * 43
 
 
 def find_case(session: DbSession, reference: str, code: str) -> Case | None:
-    """Return the case only when both the reference and the code match; otherwise None."""
-    reference = reference.strip()
+    """Return the case only when both the reference and the code match; otherwise None.
+
+    Both are read as a citizen types them (receipts.normalise_reference and normalise_code).
+    """
+    reference = receipts.normalise_reference(reference)
     case = None
     # Anything else cannot be a case's, and PostgreSQL would refuse a NUL byte in the query.
     if receipts.is_reference(reference):
@@ -44,8 +47,11 @@ def find_case(session: DbSession, reference: str, code: str) -> Case | None:
 
 
 def reference_key(reference: str) -> str:
-    """The counter's key: the reference as typed, known or not, so that a limit reveals nothing."""
-    return "".join(reference.split()).upper()[:40]
+    """The counter's key: the reference as read, known or not, so that a limit reveals nothing.
+
+    Every way of typing one reference (full-width, without dashes) counts against it alike.
+    """
+    return receipts.normalise_reference(reference).upper()[:40]
 
 
 def count_failure(reference: str) -> int | None:

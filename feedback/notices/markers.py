@@ -168,7 +168,9 @@ NOT_PROBLEMS = (
     "主要成效",
     "整改成效",
 )
-NAMES_PROBLEMS = re.compile(r"问题|反馈意见|巡察意见|巡视意见")  # 二、聚焦反馈问题…, 巡察反馈意见整改
+NAMES_PROBLEMS = re.compile(
+    r"问题|反馈意见|巡察意见|巡视意见"
+)  # 二、聚焦反馈问题…, 巡察反馈意见整改
 CONTAINER = re.compile(r"(?:问题|意见).*(?:整改|落实).*情况$")
 QUOTES = '“”"「」‘’'
 

@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
-from feedback.cases import attachments, resubmission, routing
+from feedback.cases import attachments, receipts, resubmission, routing
 from feedback.cases.attachments import CleanFile
 from feedback.cases.operations import ContactDetails, Submission
 from feedback.models import Kind, Rating
@@ -189,7 +189,7 @@ class SubmissionForm(AttachedFiles, FlaskForm):
                 message=_l("The subject can be at most %(max)d characters; it has %(length)d."),
             ),
         ],
-        render_kw={"maxlength": SUBJECT_MAX, "autocomplete": "off"},
+        render_kw={"maxlength": SUBJECT_MAX, "autocomplete": "off", "inputmode": "text"},
     )
     content = TextAreaField(
         _l("What you want to tell them"),
@@ -206,7 +206,7 @@ class SubmissionForm(AttachedFiles, FlaskForm):
                 message=_l("The text can be at most %(max)d characters; it has %(length)d."),
             ),
         ],
-        render_kw={"rows": 10},
+        render_kw={"rows": 10, "inputmode": "text"},
     )
     identity = RadioField(
         _l("Real name or anonymous?"),
@@ -231,7 +231,7 @@ class SubmissionForm(AttachedFiles, FlaskForm):
             Required(_l("Write your name, or choose anonymous.")),
             Length(max=NAME_MAX, message=_l("A name can be at most %(max)d characters.")),
         ],
-        render_kw={"maxlength": NAME_MAX, "autocomplete": "name"},
+        render_kw={"maxlength": NAME_MAX, "autocomplete": "name", "inputmode": "text"},
     )
     phone = StringField(
         _l("Phone number"),
@@ -255,7 +255,12 @@ class SubmissionForm(AttachedFiles, FlaskForm):
             ),
             valid_email,
         ],
-        render_kw={"type": "email", "autocomplete": "email", "maxlength": EMAIL_MAX},
+        render_kw={
+            "type": "email",
+            "autocomplete": "email",
+            "inputmode": "email",
+            "maxlength": EMAIL_MAX,
+        },
     )
     attachments = attachments_field()
     consent = BooleanField(
@@ -334,29 +339,68 @@ class SubmissionForm(AttachedFiles, FlaskForm):
         self.proposed_body.data = proposed_body
 
 
+def as_reference(value: Any) -> Any:
+    """Read a reference as typed: full-width, any dash or none (receipts.normalise_reference)."""
+    return receipts.normalise_reference(value) if isinstance(value, str) else value
+
+
+def as_code(value: Any) -> Any:
+    """Read a tracking code as typed: full-width, any dash or none, any case."""
+    return receipts.normalise_code(value) if isinstance(value, str) else value
+
+
+def reference_shape(form: FlaskForm, field: Field) -> None:
+    """Refuse what cannot be a reference number: its shape is public, so saying so tells nothing."""
+    if not receipts.is_reference(field.data or ""):
+        raise StopValidation(
+            _l(
+                "A reference number is the year, the month and a number, such as "
+                "2026-11-000123; the dashes may be left out."
+            )
+        )
+
+
+def code_shape(form: FlaskForm, field: Field) -> None:
+    if not receipts.is_code(field.data or ""):
+        raise StopValidation(
+            _l(
+                "A tracking code has 20 letters and digits, such as 7KQ2-M9XD-4TPB-H3WZ-8NCF; "
+                "the dashes may be left out."
+            )
+        )
+
+
 class TrackingForm(FlaskForm):
-    """Look a case up by its reference number and tracking code."""
+    """Look a case up by its reference number and tracking code, as the citizen types them."""
 
     reference = StringField(
         _l("Reference number"),
-        filters=[strip],
+        filters=[as_reference],
         validators=[
             NoControlCharacters(),
             DataRequired(_l("Enter the reference number from your receipt.")),
-            Length(max=40, message=_l("Enter the reference number from your receipt.")),
+            reference_shape,
         ],
-        render_kw={"autocomplete": "off", "spellcheck": "false", "placeholder": "2026-01-000001"},
+        # Digits are enough (the dashes are optional): a phone shows its number pad.
+        render_kw={
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "placeholder": "2026-01-000001",
+        },
     )
     code = StringField(
         _l("Tracking code"),
-        filters=[strip],
+        filters=[as_code],
         validators=[
             NoControlCharacters(),
             DataRequired(_l("Enter the tracking code from your receipt.")),
-            Length(max=80, message=_l("Enter the tracking code from your receipt.")),
+            code_shape,
         ],
         render_kw={
+            "inputmode": "text",
             "autocomplete": "off",
+            "autocorrect": "off",
             "spellcheck": "false",
             "autocapitalize": "characters",
             "placeholder": "XXXX-XXXX-XXXX-XXXX-XXXX",
@@ -379,7 +423,7 @@ class SupplementForm(AttachedFiles, TrackingForm):
                 message=_l("The text can be at most %(max)d characters; it has %(length)d."),
             ),
         ],
-        render_kw={"rows": 5},
+        render_kw={"rows": 5, "inputmode": "text"},
     )
     attachments = attachments_field()
 
@@ -405,7 +449,7 @@ class RatingForm(TrackingForm):
                 message=_l("A comment can be at most %(max)d characters; it has %(length)d."),
             ),
         ],
-        render_kw={"rows": 3},
+        render_kw={"rows": 3, "inputmode": "text"},
     )
 
     @property
@@ -452,3 +496,7 @@ class FollowUpForm(TrackingForm):
         ],
         render_kw={"rows": 4},
     )
+
+
+class ReceiptFileForm(TrackingForm):
+    """回执下载: the receipt as a file; reference and code travel as hidden fields, never in a URL."""

@@ -21,7 +21,16 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from feedback.cases import attachments, contest, operations, resubmission, routing, tracking
+from feedback.cases import (
+    attachments,
+    contest,
+    operations,
+    progress,
+    receipt_file,
+    resubmission,
+    routing,
+    tracking,
+)
 from feedback.cases.operations import CaseError
 from feedback.cases.receipts import Receipt
 from feedback.extensions import db, limiter
@@ -30,6 +39,7 @@ from feedback.notices import catalog, window
 from feedback.public.forms import (
     FollowUpForm,
     RatingForm,
+    ReceiptFileForm,
     ReviewForm,
     SubmissionForm,
     SupplementForm,
@@ -168,7 +178,10 @@ def submit(slug: str | None) -> str | tuple[str, int]:
         raise
     receipt = Receipt.of(case, code, notice, item, files=len(files))
     return render_template(
-        "public/receipt.html", receipt=receipt, kept_minutes=resubmission.KEEP_MINUTES
+        "public/receipt.html",
+        receipt=receipt,
+        kept_minutes=resubmission.KEEP_MINUTES,
+        receipt_file=_receipt_file_form(case, code),
     )
 
 
@@ -182,6 +195,7 @@ def _already_received(repeat: resubmission.Repeat) -> str:
             "public/receipt.html",
             receipt=receipt,
             kept_minutes=resubmission.KEEP_MINUTES,
+            receipt_file=_receipt_file_form(case, repeat.code),
             again=True,
         )
     return render_template(
@@ -189,6 +203,7 @@ def _already_received(repeat: resubmission.Repeat) -> str:
         reference=case.reference,
         code=repeat.code,
         kept_minutes=resubmission.KEEP_MINUTES,
+        receipt_file=_receipt_file_form(case, repeat.code) if repeat.code else None,
     )
 
 
@@ -351,6 +366,27 @@ def rate() -> Page:
     return _case_page(case, form.code.data, done=_("Thank you: your rating was recorded."))
 
 
+@bp.post("/track/receipt")
+@limiter.shared_limit(track_limits, scope="track", methods=["POST"])
+def download_receipt() -> Page | Response:
+    """回执: the receipt as a PDF file, after checking the pair again, as an attachment."""
+    form = ReceiptFileForm()
+    with read_only_session() as session:
+        case = tracking.find_case(session, form.reference.data or "", form.code.data or "")
+        if case is None:
+            return _not_found(TrackingForm(formdata=None, reference=form.reference.data))
+        track_url = url_for("public.track", _external=True)
+        pdf = receipt_file.render(case, form.code.data, track_url, utcnow())
+        name = f"receipt-{case.reference}.pdf"  # the reference only: the code is no file name
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _receipt_file_form(case: Case, code: str) -> ReceiptFileForm:
+    return ReceiptFileForm(formdata=None, reference=case.reference, code=code)
+
+
 def _not_found(form: TrackingForm) -> Page:
     """Say that no case matches; past the reference's limit on wrong codes, say how long to wait."""
     wait = tracking.count_failure(form.reference.data or "")
@@ -395,6 +431,8 @@ def _case_page(
         "public/case.html",
         case=case,
         view=tracking.public_view(case),
+        progress=progress.progress(case, utcnow()),
+        receipt_file=_receipt_file_form(case, code),
         supplement=supplement,
         rating=rating,
         review_form=review,

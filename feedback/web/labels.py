@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from feedback.cases import routing
+from feedback.cases.progress import Step
 from feedback.models import (
     AuditAction,
     BodyRole,
@@ -29,6 +30,14 @@ STATUS = {
     Status.ACCEPTED: _l("Accepted"),
     Status.DECLINED: _l("Not accepted"),
     Status.CLOSED: _l("Closed"),
+}
+
+# The steps of the tracking page's step bar: 已收到 → 已受理 → 已办结, or → 不予受理.
+STEP = {
+    Step.RECEIVED: _l("Received"),
+    Step.ACCEPTED: _l("Accepted"),
+    Step.CLOSED: _l("Closed"),
+    Step.DECLINED: _l("Not accepted"),
 }
 
 RATING = {
