@@ -104,6 +104,11 @@ class Case(Base):
     transfers: Mapped[int] = mapped_column(default=0)  # 转办次数
     transferred_at: Mapped[datetime | None]  # the last transfer, which restarts acceptance
     reply: Mapped[str | None] = mapped_column(Text)  # 答复意见, or 不予受理理由 if declined
+    # 被举报人: whom a report of misconduct (检举控告) names, as far as the citizen says; each
+    # optional, None for other kinds. Deleted with the case by retention, like the content.
+    reported_name: Mapped[str | None] = mapped_column(String(40))
+    reported_unit: Mapped[str | None] = mapped_column(String(100))
+    reported_post: Mapped[str | None] = mapped_column(String(60))
 
     body: Mapped[Body] = relationship()
     item: Mapped[Item | None] = relationship()
