@@ -198,4 +198,4 @@ def test_a_notice_naming_no_office_gives_its_number_mailbox_and_12388_to_the_cit
     html = client.get("/n/no-office/").get_data(as_text=True)
     assert '<a href="tel:07175550001">0717-5550001</a>、<a href="tel:13900001111">' in html
     assert '<a href="mailto:jtj@example.gov.cn">jtj@example.gov.cn</a>' in html
-    assert "通报中给出的其他监督渠道： 12388、www.12388.gov.cn" in html
+    assert '通报中给出的其他监督渠道： <span lang="zh-CN">12388、www.12388.gov.cn</span>' in html
