@@ -132,3 +132,20 @@ def test_the_send_a_message_bar_follows_the_notice_and_points_back_to_the_conten
         assert '<a class="button secondary" href="#contents">目录</a>' in bar[1]
         # Last in the page's content, so that at the end it takes its own place, covering nothing.
         assert html.index('class="action-bar"') > html.index('<section id="bodies">')
+
+
+def test_the_elder_mode_switch_is_a_plain_link_kept_in_a_lax_cookie(client):
+    html = client.get("/track").get_data(as_text=True)
+    assert '<a href="/care/on?next=/track?">关怀模式</a>' in html
+    assert '<html lang="zh-CN">' in html
+    on = client.get("/care/on?next=/track")
+    assert on.status_code == 302 and on.headers["Location"] == "/track"
+    cookie = on.headers["Set-Cookie"]
+    assert cookie.startswith("care=1;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    html = client.get("/track").get_data(as_text=True)
+    assert '<html lang="zh-CN" class="care">' in html
+    assert '<a href="/care/off?next=/track?">退出关怀模式</a>' in html
+    off = client.get("/care/off?next=//elsewhere.example/")
+    assert off.headers["Location"] == "/"  # never to another site
+    assert '<html lang="zh-CN">' in client.get("/track").get_data(as_text=True)
+    assert client.get("/care/maybe").status_code == 404
