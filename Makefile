@@ -34,9 +34,19 @@ serve: $(VENV)/.installed translations
 	$(FLASK) feedback init
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
+# axe-core, the accessibility checker tests/test_accessibility.py runs inside Chromium: a pinned
+# version from the npm registry, into test-tools/ (ignored by git); reinstalled when this file changes.
+AXE_VERSION := 4.10.3
+AXE := test-tools/axe/node_modules/axe-core/axe.min.js
+
+$(AXE): Makefile
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed to fetch axe-core for the accessibility tests"; exit 1; }
+	npm install --prefix test-tools/axe --no-save --no-package-lock --no-audit --no-fund --silent axe-core@$(AXE_VERSION)
+	touch $@
+
 # Debian packages the tests drive: Chromium (with Chinese glyphs), and the redis-server and nginx
-# (with openssl for its certificate) that the deployment tests start.
-test-tools:
+# (with openssl for its certificate) that the deployment tests start. And axe-core (above).
+test-tools: $(AXE)
 	@command -v chromium >/dev/null 2>&1 && fc-list | grep -q 'Noto Sans CJK' \
 		&& command -v redis-server >/dev/null 2>&1 && test -x /usr/sbin/nginx \
 		&& command -v openssl >/dev/null 2>&1 || { \

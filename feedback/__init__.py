@@ -8,7 +8,16 @@ from feedback import cli, config
 from feedback.extensions import csrf, db, limiter, login_manager, migrate
 from feedback.staff import sessions
 from feedback.storage import database, timeouts
-from feedback.web import cross_site, errors, headers, i18n, logs, request_checks, serving
+from feedback.web import (
+    care,
+    cross_site,
+    errors,
+    headers,
+    i18n,
+    logs,
+    request_checks,
+    serving,
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -37,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)
+    care.init_app(app)
 
     serving.init_app(app)
     register_blueprints(app)

@@ -12,6 +12,7 @@ from feedback.models import Role, User
 COURT_FORM = {
     "name": "五峰土家族自治县人民法院",
     "short_name": "法院",
+    "name_en": "Wufeng Tujia Autonomous County People's Court",
     "phone": "0717-5193251",
     "address": "渔洋关镇幸福大道46号",
     "postcode": "443413",

@@ -87,7 +87,7 @@ def test_a_citizen_comments_on_an_item_and_follows_the_reply(browser: Browser, l
 
     # The home page lists the items; the citizen opens the one about falsified party-day records.
     page.goto(live_url)
-    expect(page.get_by_text("主题党日活动记录存在造假现象")).to_be_visible()
+    expect(page.get_by_role("heading", name="主题党日活动记录存在造假现象")).to_be_visible()
     shot(page, "1-home")
     page.locator("#item-二-4-1, [id*='二.4.(1)'], article:has-text('二.4.(1)')").first.get_by_role(
         "link"

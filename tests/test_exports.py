@@ -36,6 +36,9 @@ HEADER = [
     "对应问题",
     "标题",
     "内容",
+    "被举报人姓名",
+    "被举报人单位",
+    "被举报人职务",
     "状态",
     "受理时间",
     "办结或不予受理时间",
@@ -600,7 +603,7 @@ def test_the_xlsx_states_its_dimension_and_writes_times_as_dates_shown_as_in_the
     data = fetch(None, "xlsx")
 
     read_only = openpyxl.load_workbook(io.BytesIO(data), read_only=True)[MONTH]
-    assert read_only.calculate_dimension() == "A1:S3"  # as the sheet states it, not counted
+    assert read_only.calculate_dimension() == "A1:V3"  # as the sheet states it, not counted
     sheet = spreadsheet(data)[MONTH]
     header = [cell.value for cell in sheet[1]]
     times = ["收到时间", "受理时间", "办结或不予受理时间"]

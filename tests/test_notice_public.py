@@ -3,7 +3,7 @@
 import re
 from datetime import timedelta
 
-from conftest import PASSWORD, body, case_count, login
+from conftest import BODIES, PASSWORD, body, case_count, login
 from notice_helpers import import_sample
 from public_helpers import receipt, valid_form
 from sqlalchemy import event, select
@@ -198,4 +198,33 @@ def test_a_notice_naming_no_office_gives_its_number_mailbox_and_12388_to_the_cit
     html = client.get("/n/no-office/").get_data(as_text=True)
     assert '<a href="tel:07175550001">0717-5550001</a>、<a href="tel:13900001111">' in html
     assert '<a href="mailto:jtj@example.gov.cn">jtj@example.gov.cn</a>' in html
-    assert "通报中给出的其他监督渠道： 12388、www.12388.gov.cn" in html
+    assert '通报中给出的其他监督渠道： <span lang="zh-CN">12388、www.12388.gov.cn</span>' in html
+
+
+def test_a_body_without_an_english_name_is_marked_chinese_until_the_administrator_names_it(
+    client, staff
+):
+    notice = import_sample("comma-aspects")
+    made = next(link.body for link in notice.body_links if link.body.slug not in BODIES)
+    client.set_cookie("lang", "en")
+    html = client.get(f"/n/{notice.slug}/").get_data(as_text=True)
+    assert f'<strong><span lang="zh-CN">{made.name}</span></strong>' in html
+
+    login(client, staff["admin"])
+    form = client.get(f"/admin/bodies/{made.id}").get_data(as_text=True)
+    assert f'name="name_en" required type="text" value="{made.name}"' in form
+    fields = {
+        "name": made.name,
+        "short_name": made.short_name,
+        "name_en": "Yuyangguan Town Party Committee",
+        "phone": made.phone,
+        "address": made.address,
+        "postcode": made.postcode,
+        "email": made.email,
+        "accept_days": "15",
+        "close_days": "60",
+        "max_extension_days": "30",
+    }
+    assert client.post(f"/admin/bodies/{made.id}", data=fields).status_code == 302
+    html = client.get(f"/n/{notice.slug}/").get_data(as_text=True)
+    assert "<strong>Yuyangguan Town Party Committee</strong>" in html

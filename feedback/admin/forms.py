@@ -55,6 +55,7 @@ class BodyForm(FlaskForm):
 
     name = line(_l("Name"), 2, 100)
     short_name = line(_l("Short name"), 2, 40)
+    name_en = line(_l("Name in English"), 2, 120)
     phone = line(
         _l("Phone"),
         5,
@@ -94,6 +95,7 @@ class BodyForm(FlaskForm):
     FIELDS = (
         "name",
         "short_name",
+        "name_en",
         "phone",
         "address",
         "postcode",

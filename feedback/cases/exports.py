@@ -102,6 +102,9 @@ class ExportRow(NamedTuple):
     item_title: str | None
     subject: str
     content: str
+    reported_name: str | None  # whom a report of misconduct names (检举控告 only)
+    reported_unit: str | None
+    reported_post: str | None
     status: str  # a Status value
     accepted_at: str | None
     closed_at: str | None
@@ -155,6 +158,9 @@ def _statement(body_id: int | None, start: datetime, end: datetime) -> Select[An
             Item.title.label("item_title"),
             Case.subject,
             Case.content,
+            Case.reported_name,
+            Case.reported_unit,
+            Case.reported_post,
             _stored(Case.status, "status"),
             utc(Case.accepted_at, "accepted_at"),
             utc(Case.closed_at, "closed_at"),
@@ -475,6 +481,10 @@ COLUMNS = (
     Column(_l("Item title"), "item_title"),
     Column(_l("Subject"), "subject"),
     Column(_l("Content"), "content"),
+    # What a report says of whom it names is what the citizen typed, as the content is.
+    Column(_l("Person reported: name"), "reported_name"),
+    Column(_l("Person reported: unit"), "reported_unit"),
+    Column(_l("Person reported: post"), "reported_post"),
     Column(_l("Status"), Cells.status, typed=False),
     Column(_l("Accepted at"), Cells.accepted_at, typed=False),
     Column(_l("Closed or declined at"), Cells.closed_at, typed=False),

@@ -69,6 +69,15 @@ class ContactDetails:
     email: str
 
 
+@dataclass(frozen=True)
+class ReportedPerson:
+    """被举报人: whom a report of misconduct names; any part may be empty."""
+
+    name: str
+    unit: str
+    post: str
+
+
 class ItemRef(Protocol):
     """An item as a submission names it: the public catalog's snapshot, or a stored item."""
 
@@ -107,6 +116,7 @@ class Submission:
     contact: ContactDetails | None  # None when anonymous (匿名)
     notice: NoticeRef | None = None  # the notice whose form it came through; else the item's
     form_token: str | None = None  # the one-time token of the form it came through
+    reported: ReportedPerson | None = None  # only for a report of misconduct (检举控告)
 
     @property
     def notice_id(self) -> int | None:
@@ -161,6 +171,10 @@ def submit(
     )
     if submission.contact:
         case.contact = Contact(**vars(submission.contact))
+    if submission.reported and submission.kind is Kind.REPORT:
+        case.reported_name = submission.reported.name or None
+        case.reported_unit = submission.reported.unit or None
+        case.reported_post = submission.reported.post or None
     receipts.add_with_reference(session, case)
     _record(session, case, EventKind.SUBMITTED, public=True, at=now)
     return case, code

@@ -164,7 +164,7 @@ def step_form(
     form = form_class(prefix=step) if bound else form_class(prefix=step, formdata=None)
     if isinstance(form, TransferForm):
         form.to_body.choices = [
-            SelectChoice(b.id, body_name(b))
+            SelectChoice(b.id, body_name(b, marked=False))
             for b in bodies
             if b.id != case.body_id and operations.may_hold(case, b)
         ]

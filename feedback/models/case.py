@@ -115,6 +115,11 @@ class Case(Base):
     # 追问: when the citizen asked the one follow-up question, and when the body answered it.
     follow_up_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
+    # 被举报人: whom a report of misconduct (检举控告) names, as far as the citizen says; each
+    # optional, None for other kinds. Deleted with the case by retention, like the content.
+    reported_name: Mapped[str | None] = mapped_column(String(40))
+    reported_unit: Mapped[str | None] = mapped_column(String(100))
+    reported_post: Mapped[str | None] = mapped_column(String(60))
 
     body: Mapped[Body] = relationship()
     item: Mapped[Item | None] = relationship()

@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 
 from feedback.cases import attachments, receipts, resubmission, routing
 from feedback.cases.attachments import CleanFile
-from feedback.cases.operations import ContactDetails, Submission
+from feedback.cases.operations import ContactDetails, ReportedPerson, Submission
 from feedback.models import Kind, Rating
 from feedback.notices import catalog
 from feedback.web.forms import OneOf
@@ -39,6 +39,9 @@ SUBJECT_MAX = 60
 CONTENT_MIN = 10
 CONTENT_MAX = 5000
 NAME_MAX = 40
+REPORTED_NAME_MAX = 40
+REPORTED_UNIT_MAX = 100
+REPORTED_POST_MAX = 60
 EMAIL_MAX = 254
 COMMENT_MAX = 500
 REASONS_MIN = 10
@@ -78,6 +81,24 @@ def only_for_real_name(form: FlaskForm, field: Field) -> None:
     if form.identity.data != REAL_NAME:
         field.errors = []
         raise StopValidation()
+
+
+def only_for_report(form: FlaskForm, field: Field) -> None:
+    """Skip a field about the person reported unless the message is a report: it is not stored."""
+    if form.kind.data != Kind.REPORT.value:
+        field.errors = []
+        raise StopValidation()
+
+
+def reported(label: Any, limit: int, message: Any) -> StringField:
+    """One optional line about the person a report names (被举报人), at most `limit` characters."""
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[only_for_report, NoControlCharacters(), Length(max=limit, message=message)],
+        # Not the citizen's own details: the browser must not offer to fill them in.
+        render_kw={"maxlength": limit, "autocomplete": "off", "inputmode": "text"},
+    )
 
 
 def valid_phone(form: FlaskForm, field: Field) -> None:
@@ -262,6 +283,21 @@ class SubmissionForm(AttachedFiles, FlaskForm):
             "maxlength": EMAIL_MAX,
         },
     )
+    reported_name = reported(
+        _l("Their name"),
+        REPORTED_NAME_MAX,
+        _l("The name can be at most %(max)d characters; it has %(length)d."),
+    )
+    reported_unit = reported(
+        _l("Their unit (where they work)"),
+        REPORTED_UNIT_MAX,
+        _l("The unit can be at most %(max)d characters; it has %(length)d."),
+    )
+    reported_post = reported(
+        _l("Their post"),
+        REPORTED_POST_MAX,
+        _l("The post can be at most %(max)d characters; it has %(length)d."),
+    )
     attachments = attachments_field()
     consent = BooleanField(
         _l("I confirm that what I wrote is true, and I agree that the receiving body handles it."),
@@ -315,6 +351,17 @@ class SubmissionForm(AttachedFiles, FlaskForm):
         assert phone is not None  # the form validated it
         return ContactDetails(name=self.name.data, phone=phone, email=email)
 
+    def reported_person(self) -> ReportedPerson | None:
+        """Whom a report names, as far as the citizen said; None for other kinds or if blank."""
+        if self.chosen_kind is not Kind.REPORT:
+            return None
+        person = ReportedPerson(
+            name=self.reported_name.data or "",
+            unit=self.reported_unit.data or "",
+            post=self.reported_post.data or "",
+        )
+        return person if person.name or person.unit or person.post else None
+
     def submission(self, notice: catalog.PublishedNotice, item: catalog.Item | None) -> Submission:
         """What the citizen sent, as `operations.submit` stores it (the form has validated it)."""
         return Submission(
@@ -326,6 +373,7 @@ class SubmissionForm(AttachedFiles, FlaskForm):
             contact=self.contact(),
             notice=notice,
             form_token=self.form_token.data,
+            reported=self.reported_person(),
         )
 
     def confirmed(self, proposed_body: str) -> bool:

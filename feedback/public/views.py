@@ -46,6 +46,7 @@ from feedback.public.forms import (
     TrackingForm,
 )
 from feedback.storage.database import read_only_session
+from feedback.web.care import CARE_COOKIE, CARE_ON
 from feedback.web.i18n import LANGUAGE_COOKIE, waiting_time
 from feedback.web.labels import ROUTING_REASON
 
@@ -466,6 +467,27 @@ def set_language(code: str) -> Response:
         samesite="Lax",
         secure=request.is_secure,
     )
+    return response
+
+
+@bp.get("/care/<state>")
+def set_care(state: str) -> Response:
+    """关怀模式: turn the elder mode on or off and go back to the page the citizen was reading."""
+    if state not in ("on", "off"):
+        abort(404)
+    target = request.args.get("next", "")
+    response = redirect(target if is_local_path(target) else url_for(".home"))
+    if state == "on":
+        response.set_cookie(
+            CARE_COOKIE,
+            CARE_ON,
+            max_age=LANGUAGE_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+    else:
+        response.delete_cookie(CARE_COOKIE, httponly=True, samesite="Lax", secure=request.is_secure)
     return response
 
 

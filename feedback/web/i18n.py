@@ -1,6 +1,7 @@
 """Language: Chinese first, English a click away; the choice is kept in a cookie."""
 
 import math
+import re
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -9,11 +10,13 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_timedelta, get_locale, get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from feedback.extensions import babel
 from feedback.web import labels
 
 LANGUAGE_COOKIE = "lang"
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 # The visitor's translations, looked up once per page and kept in the page's context: Flask-Babel's
 # own template functions look them up again for every string.
@@ -44,11 +47,18 @@ class NamedBody(Protocol):
     def name_en(self) -> str: ...
 
 
-def body_name(body: NamedBody, short: bool = False) -> str:
-    """A body's name in the visitor's language; bodies are named in Chinese in the notice."""
-    if is_english():
-        return body.name_en
-    return body.short_name if short else body.name
+def body_name(body: NamedBody, short: bool = False, marked: bool = True) -> str:
+    """A body's name in the visitor's language; bodies are named in Chinese in the notice.
+
+    A body imported from a notice has no English name until an administrator gives one: on an
+    English page its Chinese name is then marked as Chinese (unless `marked` is off, for an
+    <option>, which holds text only).
+    """
+    if not is_english():
+        return body.short_name if short else body.name
+    if marked and CJK.search(body.name_en):
+        return Markup('<span lang="zh-CN">{}</span>').format(body.name_en)
+    return body.name_en
 
 
 def waiting_time(seconds: int) -> str:

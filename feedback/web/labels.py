@@ -25,6 +25,27 @@ KIND = {
     Kind.OTHER: _l("Other"),
 }
 
+# One line per kind, with an example, so that the citizen can tell them apart on the form.
+KIND_EXPLAINED = {
+    Kind.OPINION: _l(
+        "Your view of the rectification, or how it could be done better. For example: “The "
+        "litigation service window should also open at weekends.”"
+    ),
+    Kind.COMPLAINT: _l(
+        "A rectification that did not really happen, or a problem that is still there. For "
+        "example: “The notice says the fees charged twice were refunded, but mine were not.”"
+    ),
+    Kind.REPORT: _l(
+        "Misconduct of a particular official or member of staff, such as taking gifts or abusing "
+        "their power. For example: “A judge of the enforcement bureau accepted gifts from a "
+        "party.”"
+    ),
+    Kind.OTHER: _l(
+        "Anything else, such as a question about the notice. For example: “Where can I read the "
+        "inspection's findings in full?”"
+    ),
+}
+
 STATUS = {
     Status.RECEIVED: _l("Awaiting acceptance"),
     Status.ACCEPTED: _l("Accepted"),

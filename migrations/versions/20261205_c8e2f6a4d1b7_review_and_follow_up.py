@@ -2,7 +2,7 @@
 
 Revision ID: c8e2f6a4d1b7
 Revises: b5e1d7a3c9f4
-Create Date: 2026-12-12 10:00:00
+Create Date: 2026-12-05 10:00:00
 
 A review is a case of its own, linked to the case it reviews (one review per case). A closed
 case records when its one follow-up question was asked and answered. A notice may name, for a
