@@ -185,6 +185,20 @@ def case_closed(page: Page, site: Site) -> None:
     _look_up(page, site, "closed")
 
 
+def review_asked(page: Page, site: Site) -> None:
+    _look_up(page, site, "declined")
+    page.fill("textarea[name=reasons]", "不予受理的理由与事实不符：窗口属于本院管理，请求复查。")
+    page.locator("form[action$='/track/review'] button").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+
+
+def follow_up_asked(page: Page, site: Site) -> None:
+    _look_up(page, site, "closed")
+    page.fill("textarea[name=question]", "每日开放的具体时间是几点到几点？")
+    page.locator("form[action$='/track/follow-up'] button").click()
+    expect(page.locator(".flash.success")).to_be_visible()
+
+
 def information_added(page: Page, site: Site) -> None:
     _look_up(page, site, "received")
     page.fill("textarea[name=text]", "补充：本周五下午窗口仍然关闭。")
@@ -238,6 +252,8 @@ CITIZEN_PAGES = (
     CitizenPage("case-received", ("public.track",), case_received),
     CitizenPage("case-declined", ("public.track",), case_declined),
     CitizenPage("case-closed", ("public.track",), case_closed),
+    CitizenPage("review-asked", ("public.request_review",), review_asked),
+    CitizenPage("follow-up-asked", ("public.follow_up",), follow_up_asked),
     CitizenPage("information-added", ("public.add_information",), information_added),
     CitizenPage("rated", ("public.rate",), rated),
     CitizenPage("error-404", (), not_found),
@@ -246,8 +262,9 @@ CITIZEN_PAGES = (
     CitizenPage("closed-form", ("public.submit",), closed_form),
 )
 
-# Public endpoints that serve no page of their own: each redirects back to the page it came from.
-NOT_PAGES = {"public.set_language", "public.set_care"}
+# Public endpoints that serve no page of their own: the first two redirect back to the page they
+# came from; the receipt's download is a PDF file, offered from pages checked here.
+NOT_PAGES = {"public.set_language", "public.set_care", "public.download_receipt"}
 
 
 def test_every_citizen_page_is_checked(app: Flask):
