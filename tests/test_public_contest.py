@@ -118,6 +118,10 @@ def test_a_declined_case_is_reviewed_by_the_inspection_office_and_followed_with_
     page = case_page(client, case.reference, code)
     assert review.reference in page and "待受理" in page and REASONS in page
     assert 'action="/track/review"' not in page  # asked for once only
+    # The review is followed as a case is: its own status, days left and step bar.
+    review_part = page[page.index('id="review"') :]
+    assert 'id="review-status"' in review_part and "还剩 15 天" in review_part
+    assert review_part.count('aria-current="step"') == 1
 
     # The review's reply reaches the same page.
     inspection = staff["inspection"]

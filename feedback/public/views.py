@@ -432,7 +432,7 @@ def _case_page(
         "public/case.html",
         case=case,
         view=tracking.public_view(case),
-        progress=progress.progress(case, utcnow()),
+        progress=progress.progress(case, now),
         receipt_file=_receipt_file_form(case, code),
         supplement=supplement,
         rating=rating,
@@ -446,6 +446,7 @@ def _case_page(
             else None
         ),
         review_view=tracking.public_view(case.review) if case.review else None,
+        review_progress=progress.progress(case.review, now) if case.review else None,
         may_follow_up=contest.follow_up_refusal(case) is None,
         refused=refused,
         done=done,
