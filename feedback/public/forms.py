@@ -44,7 +44,6 @@ REPORTED_UNIT_MAX = 100
 REPORTED_POST_MAX = 60
 EMAIL_MAX = 254
 COMMENT_MAX = 500
-REASONS_MIN = 10
 QUESTION_MAX = 1000
 REAL_NAME = "real"
 ANONYMOUS = "anonymous"
@@ -88,6 +87,28 @@ def only_for_report(form: FlaskForm, field: Field) -> None:
     if form.kind.data != Kind.REPORT.value:
         field.errors = []
         raise StopValidation()
+
+
+def message_text(label: Any, required: Any, rows: int) -> TextAreaField:
+    """What the citizen writes to a body, a message or the reasons for a review: long enough to
+    be handled, at most CONTENT_MAX characters."""
+    return TextAreaField(
+        label,
+        filters=[one_line_endings, strip],
+        validators=[
+            NoControlCharacters(multiline=True),
+            DataRequired(required),
+            Length(
+                min=CONTENT_MIN,
+                message=_l("Write at least %(min)d characters so that it can be handled."),
+            ),
+            Length(
+                max=CONTENT_MAX,
+                message=_l("The text can be at most %(max)d characters; it has %(length)d."),
+            ),
+        ],
+        render_kw={"rows": rows, "inputmode": "text"},
+    )
 
 
 def reported(label: Any, limit: int, message: Any) -> StringField:
@@ -212,22 +233,8 @@ class SubmissionForm(AttachedFiles, FlaskForm):
         ],
         render_kw={"maxlength": SUBJECT_MAX, "autocomplete": "off", "inputmode": "text"},
     )
-    content = TextAreaField(
-        _l("What you want to tell them"),
-        filters=[one_line_endings, strip],
-        validators=[
-            NoControlCharacters(multiline=True),
-            DataRequired(_l("Write what you want to tell them.")),
-            Length(
-                min=CONTENT_MIN,
-                message=_l("Write at least %(min)d characters so that it can be handled."),
-            ),
-            Length(
-                max=CONTENT_MAX,
-                message=_l("The text can be at most %(max)d characters; it has %(length)d."),
-            ),
-        ],
-        render_kw={"rows": 10, "inputmode": "text"},
+    content = message_text(
+        _l("What you want to tell them"), _l("Write what you want to tell them."), rows=10
     )
     identity = RadioField(
         _l("Real name or anonymous?"),
@@ -508,22 +515,8 @@ class RatingForm(TrackingForm):
 class ReviewForm(AttachedFiles, TrackingForm):
     """申请复查: why the citizen contests the decision, with files; reference and code hidden."""
 
-    reasons = TextAreaField(
-        _l("Why you ask for a review"),
-        filters=[one_line_endings, strip],
-        validators=[
-            NoControlCharacters(multiline=True),
-            DataRequired(_l("Write why you ask for a review.")),
-            Length(
-                min=REASONS_MIN,
-                message=_l("Write at least %(min)d characters so that it can be handled."),
-            ),
-            Length(
-                max=CONTENT_MAX,
-                message=_l("The text can be at most %(max)d characters; it has %(length)d."),
-            ),
-        ],
-        render_kw={"rows": 6},
+    reasons = message_text(
+        _l("Why you ask for a review"), _l("Write why you ask for a review."), rows=6
     )
     attachments = attachments_field()
 
