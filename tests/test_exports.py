@@ -32,6 +32,7 @@ HEADER = [
     "编号",
     "收到时间",
     "类型",
+    "复查原件编号",
     "问题编号",
     "对应问题",
     "标题",
@@ -149,6 +150,18 @@ def test_the_csv_has_a_bom_a_chinese_header_and_one_row_per_case_of_the_month(ap
     assert row["状态"] == "待受理"
     assert row["转办次数"] == "0"
     assert row["受理时间"] == row["办结或不予受理时间"] == row["答复意见或不予受理理由"] == ""
+
+
+def test_a_review_names_the_case_it_reviews(app, staff):
+    case = new_case()[0]
+    operations.decline(db.session, case, staff["court"], "不属于本院受理范围。")
+    review = operations.request_review(db.session, case, "不予受理的理由与事实不符，请求复查。")
+    received_on(review, "2026-11-12 09:00")
+
+    rows = by_reference(csv_table(fetch("inspection")))
+
+    assert rows[review.reference]["复查原件编号"] == case.reference
+    assert rows[review.reference]["类型"] == "意见建议"
 
 
 def test_contact_details_are_filled_only_for_real_name_cases(app):
@@ -603,7 +616,7 @@ def test_the_xlsx_states_its_dimension_and_writes_times_as_dates_shown_as_in_the
     data = fetch(None, "xlsx")
 
     read_only = openpyxl.load_workbook(io.BytesIO(data), read_only=True)[MONTH]
-    assert read_only.calculate_dimension() == "A1:V3"  # as the sheet states it, not counted
+    assert read_only.calculate_dimension() == "A1:W3"  # as the sheet states it, not counted
     sheet = spreadsheet(data)[MONTH]
     header = [cell.value for cell in sheet[1]]
     times = ["收到时间", "受理时间", "办结或不予受理时间"]

@@ -35,7 +35,9 @@ def test_the_review_is_in_the_reviewing_body_inbox_only_linked_to_the_decision(c
         assert client.get(f"/inbox/cases/{review.id}").status_code == 404
         client.post("/staff/logout")
     login(client, staff["inspection"])
-    assert review.reference in page(client, "/inbox/")
+    listed = page(client, "/inbox/")
+    row = listed[listed.index(review.reference) :].split("</tr>")[0]
+    assert '<span class="badge review">复查</span>' in row  # told apart from a first message
     shown = page(client, f"/inbox/cases/{review.id}")
     assert f'复查原件 <a href="#original"><span class="code">{case.reference}</span></a>' in shown
     assert 'id="original"' in shown and case.content in shown and "不属于受理范围。" in shown

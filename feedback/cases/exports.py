@@ -45,6 +45,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Label, Select, String, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.sqltypes import NullType
@@ -96,6 +97,7 @@ class ExportRow(NamedTuple):
     """
 
     reference: str
+    review_of: str | None  # a review (复查): the reference of the case it reviews
     received_at: str
     kind: str  # a Kind value
     item_code: str | None
@@ -149,9 +151,11 @@ def _statement(body_id: int | None, start: datetime, end: datetime) -> Select[An
     def utc(column: Any, name: str) -> Label[Any]:
         return _UTCText(column).label(name)
 
+    reviewed = aliased(Case)
     statement = (
         select(
             Case.reference,
+            reviewed.reference.label("review_of"),
             utc(Case.received_at, "received_at"),
             _stored(Case.kind, "kind"),
             Item.code.label("item_code"),
@@ -179,6 +183,7 @@ def _statement(body_id: int | None, start: datetime, end: datetime) -> Select[An
         )
         .join(Body, Body.id == Case.body_id)
         .outerjoin(Item, Item.id == Case.item_id)
+        .outerjoin(reviewed, reviewed.id == Case.review_of_id)
         .outerjoin(Contact, (Contact.case_id == Case.id) & Case.anonymous.is_(False))
         .where(Case.received_at >= start, Case.received_at < end)
         .order_by(Case.received_at, Case.id)
@@ -477,6 +482,7 @@ COLUMNS = (
     Column(_l("Reference number"), "reference", typed=False),
     Column(_l("Received at"), Cells.received_at, typed=False),
     Column(_l("Kind"), Cells.kind, typed=False),
+    Column(_l("Reference of the case reviewed"), "review_of", typed=False),
     Column(_l("Item code"), "item_code"),
     Column(_l("Item title"), "item_title"),
     Column(_l("Subject"), "subject"),

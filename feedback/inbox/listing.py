@@ -36,6 +36,7 @@ class ListedCase(NamedTuple):
     due: str | None  # local, yyyy-MM-dd
     overdue: bool
     assignee: str | None
+    review: bool  # a review (复查) of another case's decision
 
 
 class LocalTimes:
@@ -110,6 +111,7 @@ def listed(rows: Sequence[InboxRow], now: datetime, zone: tzinfo | None = None) 
             due=times.day(row.due_at) if row.due_at is not None else None,
             overdue=row.due_at is not None and row.due_at < now,
             assignee=row.assignee,
+            review=row.review_of is not None,
         )
         for row in rows
     ]

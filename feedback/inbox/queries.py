@@ -38,6 +38,7 @@ class InboxRow(NamedTuple):
     status: Status
     due_at: datetime | None
     assignee: str | None  # the assignee's username
+    review_of: int | None  # a review (复查): the id of the case it reviews
 
 
 class ItemOption(NamedTuple):
@@ -177,6 +178,7 @@ def page_statement(shape: PageShape) -> sa.Select[*tuple[Any, ...]]:
             Case.status,
             Case.due_at,
             User.username,
+            Case.review_of_id,
         )
         .join(ranked, ranked.c.id == Case.id)
         .outerjoin(Item, Item.id == Case.item_id)
