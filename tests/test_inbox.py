@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 from feedback.cases import operations
 from feedback.extensions import db
 from feedback.inbox import listing
-from feedback.models import Attachment, Case, Item, Kind, Role, User, utcnow
+from feedback.models import Attachment, Case, Item, Kind, Notice, Role, User, utcnow
 from feedback.staff import accounts
 
 REFERENCE = re.compile(r">(\d{4}-\d{2}-\d{6})</a>")
@@ -106,6 +106,18 @@ def test_the_item_filter_offers_the_notices_items(client, staff):
     items = db.session.execute(select(Item)).scalars().all()
     assert options.count("<option") == len(items) + 1
     assert "一.1.(1)" in options
+
+
+def test_the_item_filter_lists_the_items_in_the_notices_order(client, staff):
+    login(client, staff["court"])
+    options = re.search(r'<select id="item" name="item">(.*?)</select>', listed(client)[1], re.S)[1]
+    codes = re.findall(r'<option value="\d+">(\S+) ', options)
+    notices = db.session.execute(select(Notice).order_by(Notice.id)).scalars()
+    in_the_notice = [
+        i.code for n in notices for a in n.aspects for c in a.categories for i in c.items
+    ]
+    assert codes == in_the_notice
+    assert codes[:4] == ["一.1.(1)", "一.1.(2)", "一.1.(3)", "一.2.(1)"]
 
 
 @pytest.mark.parametrize("month", ["2025-13", "25-01", "一月", "9999-12"])

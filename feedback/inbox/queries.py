@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from feedback.extensions import DbSession
-from feedback.models import Case, Event, Item, Kind, Role, Status, User
+from feedback.models import Aspect, Case, Category, Event, Item, Kind, Role, Status, User
 
 
 @dataclass(frozen=True)
@@ -207,9 +207,16 @@ def timeline(session: DbSession, case: Case, body_id: int) -> list[Event]:
 
 
 def notice_items(session: DbSession) -> list[ItemOption]:
-    """The items a case may be about, in the notice's order, for the inbox filter."""
+    """The items a case may be about, in the notice's order, for the inbox filter.
+
+    An item's position counts within its category, so the order is the aspect's, then the
+    category's, then the item's.
+    """
     rows = session.execute(
-        sa.select(Item.id, Item.code, Item.title).order_by(Item.notice_id, Item.position)
+        sa.select(Item.id, Item.code, Item.title)
+        .join(Category, Category.id == Item.category_id)
+        .join(Aspect, Aspect.id == Category.aspect_id)
+        .order_by(Item.notice_id, Aspect.position, Category.position, Item.position)
     )
     return [ItemOption(id, f"{code} {title}") for id, code, title in rows]
 
