@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from feedback.cases import months
 from feedback.extensions import db
-from feedback.models import Role, User, utcnow
+from feedback.models import Role, User
 
 
 def account(username):
@@ -91,23 +91,6 @@ def test_a_manager_deactivates_and_reactivates_a_colleague_but_not_themselves(cl
     client.post(f"/inbox/accounts/{other}/reactivate")
     client.post("/staff/logout")
     login(client, staff["court"])
-
-
-def test_the_export_page_offers_this_month(client, staff):
-    login(client, staff["court-manager"])
-    page = client.get("/inbox/export").get_data(as_text=True)
-    assert f'value="{months.month_of(utcnow())}"' in page
-    assert 'action="/inbox/export/download"' in page and 'method="get"' in page
-
-
-@pytest.mark.parametrize("month", ["2026-13", "", "last month"])
-def test_a_malformed_month_is_explained_not_downloaded(client, staff, month):
-    login(client, staff["court-manager"])
-    response = client.get(f"/inbox/export/download?month={month}&format=csv")
-    assert response.status_code == 400
-    assert "Content-Disposition" not in response.headers
-    page = response.get_data(as_text=True)
-    assert "请按 YYYY-MM 格式填写月份" in page or "请填写此项。" in page
 
 
 def test_an_unknown_format_is_refused(client, staff):

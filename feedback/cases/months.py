@@ -27,3 +27,26 @@ def parse_month(text: str) -> tuple[datetime, datetime]:
     start = datetime(year, month, 1, tzinfo=zone())
     end = (start + timedelta(days=32)).replace(day=1)
     return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def previous(month: str) -> str:
+    """The month before a month named as 2026-11."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
+
+
+def last_complete(now: datetime) -> str:
+    """The last local month that has ended: what a monthly figure or export is usually about."""
+    return previous(month_of(now))
+
+
+def since(first: datetime | None, now: datetime) -> list[str]:
+    """The months from the one of `first` (at latest the last complete one) to the current one,
+    newest first: what a month picker offers."""
+    oldest = last_complete(now)
+    if first is not None:
+        oldest = min(oldest, month_of(first))
+    names = [month_of(now)]
+    while names[-1] > oldest:
+        names.append(previous(names[-1]))
+    return names

@@ -1,6 +1,7 @@
 """The inbox's forms: the list filter, one small form per step on a case, accounts and export."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -11,7 +12,6 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -19,7 +19,6 @@ from wtforms.validators import (
     InputRequired,
     Length,
     NumberRange,
-    Optional,
     ValidationError,
 )
 
@@ -32,12 +31,24 @@ from feedback.web.labels import KIND, STATUS
 from feedback.web.text import NoControlCharacters, one_line_endings, strip
 
 
-def valid_month(form: FlaskForm, field: Field) -> None:
-    """Accept a month written as YYYY-MM."""
-    try:
-        months.parse_month(field.data)
-    except (ValueError, OverflowError):
-        raise ValidationError(_l("Enter a month as YYYY-MM, for example 2026-11.")) from None
+class MonthField(SelectField):
+    """A month chosen from those offered (offer_months), newest first; nothing typed."""
+
+    def offer_months(self, names: Sequence[str], now: datetime, *, everything: bool) -> None:
+        """Offer these months, the current one marked as not over; `everything` first offers
+        no month at all (no filter)."""
+        current = months.month_of(now)
+        self.choices = [SelectChoice("", _l("All"))] if everything else []
+        self.choices += [
+            SelectChoice(name, _l("%(month)s (this month, so far)", month=name))
+            if name == current
+            else SelectChoice(name, name)
+            for name in names
+        ]
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.data not in {c.value for c in self.choices or []}:
+            raise ValidationError(_l("Choose a month from the list."))
 
 
 def text_field(label: Any, low: int, high: int, **kwargs: Any) -> TextAreaField:
@@ -72,15 +83,12 @@ class InboxFilterForm(FlaskForm):
         default="",
     )
     item = SelectField(_l("Item"), choices=[SelectChoice("", _l("All"))], default="")
-    month = StringField(
-        _l("Month received"),
-        filters=[strip],
-        validators=[Optional(), valid_month],
-        render_kw={"placeholder": "2026-11", "inputmode": "numeric", "maxlength": 7},
-    )
+    month = MonthField(_l("Month received"), default="")
     overdue = BooleanField(_l("Overdue only"))
 
-    def offer_items(self, items: Sequence[ItemOption]) -> None:
+    def offer(self, items: Sequence[ItemOption], month_names: Sequence[str], now: datetime) -> None:
+        """Offer the notices' items and the body's months."""
+        self.month.offer_months(month_names, now, everything=True)
         self.item.choices = [SelectChoice("", _l("All"))] + [
             SelectChoice(str(i.id), short_label(i.label)) for i in items
         ]
@@ -188,12 +196,7 @@ class ExportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    month = StringField(
-        _l("Month"),
-        filters=[strip],
-        validators=[DataRequired(REQUIRED), valid_month],
-        render_kw={"placeholder": "2026-11", "inputmode": "numeric", "maxlength": 7},
-    )
+    month = MonthField(_l("Month"))
     format = SelectField(
         _l("Format"),
         choices=[SelectChoice("csv", "CSV"), SelectChoice("xlsx", _l("Excel (xlsx)"))],

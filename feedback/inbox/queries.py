@@ -7,12 +7,13 @@ than the statement takes to run.
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from feedback.cases import months
 from feedback.extensions import DbSession
 from feedback.models import Aspect, Case, Category, Event, Item, Kind, Role, Status, User
 
@@ -187,6 +188,54 @@ def page_statement(shape: PageShape) -> sa.Select[*tuple[Any, ...]]:
         .offset(sa.bindparam("offset", type_=sa.Integer))
         .limit(sa.bindparam("limit", type_=sa.Integer))
     )
+
+
+DUE_SOON = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class InboxFigures:
+    """What the top of the inbox counts, over all of the body's cases whatever the filters."""
+
+    by_status: dict[Status, int]
+    overdue: int
+    due_soon: int  # due within DUE_SOON, not overdue yet
+    received_this_month: int  # in the current local month, so far
+
+
+def inbox_figures(session: DbSession, body_id: int, now: datetime) -> InboxFigures:
+    """Count the body's cases by status, the overdue ones, those due soon and this month's.
+
+    Two statements, each along an index of the body's cases: the counts by status along
+    ix_cases_body_status_received, the deadlines along ix_cases_open_due, the month along
+    ix_cases_body_received. Overdue means what the list marks: a deadline before now.
+    """
+    of_body = Case.body_id == body_id
+    by_status = dict.fromkeys(Status, 0)
+    for status, number in session.execute(
+        sa.select(Case.status, sa.func.count()).where(of_body).group_by(Case.status)
+    ):
+        by_status[status] = number
+
+    def count(*conditions: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+        return sa.select(sa.func.count()).where(of_body, *conditions).scalar_subquery()
+
+    start, end = months.parse_month(months.month_of(now))
+    overdue, due_soon, received = session.execute(
+        sa.select(
+            count(Case.due_at < now),
+            count(Case.due_at >= now, Case.due_at < now + DUE_SOON),
+            count(Case.received_at >= start, Case.received_at < end),
+        )
+    ).one()
+    return InboxFigures(by_status, overdue, due_soon, received)
+
+
+def first_received(session: DbSession, body_id: int) -> datetime | None:
+    """When the body received its first case, the oldest month its pickers offer."""
+    return session.execute(
+        sa.select(sa.func.min(Case.received_at)).where(Case.body_id == body_id)
+    ).scalar_one()
 
 
 def timeline(session: DbSession, case: Case, body_id: int) -> list[Event]:

@@ -2,11 +2,11 @@
 managers' pages (accounts, monthly export). Every case is fetched through access.body_case."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -49,14 +49,19 @@ Step = Callable[[Case, Any, User], None]
 @bp.get("/")
 def index() -> Page:
     """List the body's cases, overdue first, filtered and a page at a time."""
+    now = utcnow()
+    body_id = current_user.body_id
     form = InboxFilterForm(formdata=request.args)
-    form.offer_items(queries.notice_items(db.session))
+    form.offer(
+        queries.notice_items(db.session),
+        months.since(queries.first_received(db.session, body_id), now),
+        now,
+    )
     form.validate()
     number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
-    now = utcnow()
     page = queries.inbox_page(
         db.session,
-        current_user.body_id,
+        body_id,
         form.filters(),
         number,
         current_app.config["INBOX_PAGE_SIZE"],
@@ -66,8 +71,10 @@ def index() -> Page:
     return render_template(
         "inbox/index.html",
         form=form,
+        figures=queries.inbox_figures(db.session, body_id, now),
+        this_month=months.month_of(now),
         page=page,
-        awaiting=queries.awaiting_answers(db.session, current_user.body_id),
+        awaiting=queries.awaiting_answers(db.session, body_id),
         rows=listing.listed(page.cases, now),
         filtered=bool(args),
         next_url=url_for(".index", **args, page=number + 1) if page.has_next else None,
@@ -364,9 +371,16 @@ def waiting_approvals() -> dict[str, Any]:
 @bp.get("/export")
 @manager_only
 def export() -> Page:
-    """Let a manager choose a month and a format to download."""
-    form = ExportForm(formdata=None, data={"month": months.month_of(utcnow()), "format": "csv"})
+    """Let a manager choose a month, the last complete one unless changed, and a format."""
+    now = utcnow()
+    form = ExportForm(formdata=None, data={"month": months.last_complete(now), "format": "csv"})
+    offer_export_months(form, now)
     return render_template("inbox/export.html", form=form), 200
+
+
+def offer_export_months(form: ExportForm, now: datetime) -> None:
+    first = queries.first_received(db.session, current_user.body_id)
+    form.month.offer_months(months.since(first, now), now, everything=False)
 
 
 @bp.get("/export/download")
@@ -376,23 +390,19 @@ def export() -> Page:
 def export_download() -> Page:
     """Download the body's month, once the month is valid."""
     form = ExportForm(formdata=request.args)
+    offer_export_months(form, utcnow())
     if form.validate():
-        try:
-            months.parse_month(form.month.data)
-        except ValueError:
-            form.month.errors.append(_l("Enter a month as YYYY-MM, for example 2026-11."))
-        else:
-            # The download reads the body now and the rows as they stream, on a connection of
-            # their own; after this commit the request holds no transaction (nor SQLite's lock).
-            download = exports.download(current_user.body, form.month.data, form.format.data)
-            audit.record(
-                db.session,
-                signed_in_user(),
-                AuditAction.EXPORTED,
-                detail=f"{form.month.data.strip()} {form.format.data}",
-            )
-            db.session.commit()
-            return download
+        # The download reads the body now and the rows as they stream, on a connection of
+        # their own; after this commit the request holds no transaction (nor SQLite's lock).
+        download = exports.download(current_user.body, form.month.data, form.format.data)
+        audit.record(
+            db.session,
+            signed_in_user(),
+            AuditAction.EXPORTED,
+            detail=f"{form.month.data} {form.format.data}",
+        )
+        db.session.commit()
+        return download
     return render_template("inbox/export.html", form=form), 400
 
 

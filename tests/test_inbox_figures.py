@@ -1,0 +1,129 @@
+"""The inbox's figures at the top, and the month pickers of the inbox and the export."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import login, new_case
+
+from feedback.cases import months, operations
+from feedback.extensions import db
+from feedback.models import utcnow
+
+FIGURE = re.compile(r'<span class="figure">(\d+)</span> ([^<]+)<')
+REFERENCE = re.compile(r">(\d{4}-\d{2}-\d{6})</a>")
+
+
+def figures(client, query=""):
+    response = client.get("/inbox/" + query)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    return {label.strip(): int(n) for n, label in FIGURE.findall(page)}, page
+
+
+@pytest.fixture
+def five_cases(app, staff):
+    """Four cases of the court, one overdue, one due in two days, one old and declined; one of
+    the inspection office."""
+    now = utcnow()
+    overdue, _ = new_case(subject="已超期的件")
+    soon, _ = new_case(subject="两天后到期的件")
+    later, _ = new_case(subject="三天多后到期的件")
+    old, _ = new_case(subject="去年不予受理的件")
+    new_case(chosen="inspection", subject="巡察办的件")
+    operations.accept(db.session, soon, staff["court"])
+    operations.decline(db.session, old, staff["court"], "不属于受理范围")
+    overdue.due_at = now - timedelta(hours=1)
+    soon.due_at = now + timedelta(days=2)
+    later.due_at = now + timedelta(days=3, hours=1)
+    old.received_at = datetime(2025, 1, 15, 4, tzinfo=UTC)
+    db.session.commit()
+    return overdue, soon, later, old
+
+
+def test_the_figures_count_the_bodys_cases_by_status_deadline_and_month(client, staff, five_cases):
+    overdue, soon, later, _old = five_cases
+    login(client, staff["court"])
+    counted, page = figures(client)
+    assert counted == {
+        "待受理": 2,
+        "已受理": 1,
+        "不予受理": 1,
+        "已办结": 0,
+        "已超期": 1,
+        "3 日内到期": 1,
+        "本月收到": 3,
+    }
+    assert '<li class="alarm"><a class="tile" href="/inbox/?overdue=y">' in page
+    this_month = months.month_of(utcnow())
+    shown = set(REFERENCE.findall(client.get(f"/inbox/?month={this_month}").get_data(as_text=True)))
+    assert shown == {overdue.reference, soon.reference, later.reference}
+
+
+def test_the_figures_stay_the_whole_inbox_whatever_the_filters(client, staff, five_cases):
+    login(client, staff["court"])
+    assert figures(client, "?status=closed")[0] == figures(client)[0]
+
+
+def test_an_inbox_with_no_case_counts_zeros_and_no_alarm(client, staff):
+    new_case(chosen="inspection", subject="巡察办的件")
+    login(client, staff["court"])
+    counted, page = figures(client)
+    assert set(counted.values()) == {0} and len(counted) == 7
+    assert 'class="alarm"' not in page and 'class="soon"' not in page
+
+
+def test_the_inbox_list_is_not_held_in_a_reading_column(client, staff):
+    login(client, staff["court-manager"])
+    assert '<main class="wide">' in client.get("/inbox/").get_data(as_text=True)
+    assert "<main>" in client.get("/inbox/export").get_data(as_text=True)  # a form reads narrow
+
+
+def test_the_inbox_month_filter_offers_the_bodys_months_newest_first(client, staff, five_cases):
+    login(client, staff["court"])
+    page = figures(client)[1]
+    select = re.search(r'<select id="month" name="month">(.*?)</select>', page, re.S)[1]
+    values = re.findall(r'value="([^"]*)"', select)
+    now = utcnow()
+    assert values[0] == "" and values[1] == months.month_of(now)
+    assert values[-1] == "2025-01"  # the month of the body's oldest case
+    assert values[1:] == sorted(values[1:], reverse=True)
+    assert f"{months.month_of(now)}（本月，截至目前）" in select
+
+
+@pytest.mark.parametrize("month", ["2025-13", "25-01", "一月", "1999-01"])
+def test_a_month_not_offered_is_explained_and_the_list_still_shown(
+    client, staff, five_cases, month
+):
+    login(client, staff["court"])
+    page = figures(client, f"?month={month}&status=declined")[1]
+    assert '<p class="error" id="month-error">请从列表中选择月份。</p>' in page
+    assert REFERENCE.findall(page)[-1:] == [five_cases[3].reference]  # the status still applies
+
+
+def test_the_export_offers_the_last_complete_month_by_default(client, staff):
+    login(client, staff["court-manager"])
+    page = client.get("/inbox/export").get_data(as_text=True)
+    now = utcnow()
+    assert f'<option selected value="{months.last_complete(now)}">' in page
+    assert f"{months.month_of(now)}（本月，截至目前）" in page
+    assert '<select id="month" name="month">' in page and 'type="text"' not in page
+
+
+@pytest.mark.parametrize("month", ["2026-13", "", "last month", "1999-01"])
+def test_an_export_month_not_offered_is_refused(client, staff, month):
+    login(client, staff["court-manager"])
+    response = client.get(f"/inbox/export/download?month={month}&format=csv")
+    assert response.status_code == 400
+    assert "Content-Disposition" not in response.headers
+    assert "请从列表中选择月份。" in response.get_data(as_text=True)
+
+
+def test_a_month_picker_goes_from_the_first_case_across_the_new_year(app):
+    now = datetime(2026, 1, 5, 3, tzinfo=UTC)
+    first = datetime(2025, 11, 20, 3, tzinfo=UTC)
+    assert months.since(first, now) == ["2026-01", "2025-12", "2025-11"]
+    assert months.since(None, now) == ["2026-01", "2025-12"]
+    assert months.last_complete(now) == "2025-12"
+    # 2026-01-31 20:00 UTC is already February in Shanghai: its last complete month is January.
+    assert months.last_complete(datetime(2026, 1, 31, 20, tzinfo=UTC)) == "2026-01"
