@@ -29,7 +29,7 @@ from security_helpers import code_for, enrol, jpeg_with_gps, running, stored_fil
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from feedback.cases import operations
+from feedback.cases import months, operations
 from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import (
@@ -49,6 +49,7 @@ from feedback.models import (
     RequestState,
     Role,
     User,
+    utcnow,
 )
 from feedback.notices import editing
 from feedback.staff import accounts
@@ -598,7 +599,8 @@ def export(site: Site) -> Ready:
         assert download.headers["Content-Disposition"].startswith("attachment")
         assert "关于窗口服务的意见" in download.get_data().decode("utf-8-sig")
 
-    return Ready(browser, "/inbox/export/download", {"format": "csv"}, then)
+    this_month = months.month_of(utcnow())  # the case was received this month
+    return Ready(browser, "/inbox/export/download", {"month": this_month, "format": "csv"}, then)
 
 
 def a_bodys_details(site: Site) -> Ready:
