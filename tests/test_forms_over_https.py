@@ -27,6 +27,7 @@ from public_helpers import CONTENT
 from pypdf import PdfReader
 from security_helpers import code_for, enrol, jpeg_with_gps, running, stored_files
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 from werkzeug.test import TestResponse
 
 from feedback.cases import months, operations
@@ -590,6 +591,38 @@ def switching_an_account(who: str, active: bool) -> Callable[[Site], Ready]:
     return prepare
 
 
+def resetting_a_colleague(site: Site) -> Ready:
+    """A manager gives a clerk of the body a new password and no second factor."""
+    target = site.user("court-staff")
+    browser = site.signed_in("court-manager")
+    browser.page(f"/inbox/accounts/{target.id}/reset")
+
+    def then(page: TestResponse) -> None:
+        assert "court-staff 已设置新密码" in page.text
+        clerk = site.user("court-staff")
+        db.session.refresh(clerk)
+        assert clerk.must_change_password and not clerk.has_two_factor
+
+    action = f"/inbox/accounts/{target.id}/reset"
+    return Ready(browser, action, {"password": "a temporary password 2026"}, then)
+
+
+def changing_ones_password(site: Site) -> Ready:
+    browser = site.signed_in("court-manager")
+    browser.page("/staff/password")
+    new = "a fresh password of my own 2026"
+    secret = site.enrolled("court-manager")
+    typed = {"current": PASSWORD, "code": code_for(secret, 1), "password": new, "again": new}
+
+    def then(page: TestResponse) -> None:
+        assert "密码已修改" in page.text
+        manager = site.user("court-manager")
+        db.session.refresh(manager)
+        assert check_password_hash(manager.password_hash, new)
+
+    return Ready(browser, "/staff/password", typed, then)
+
+
 def export(site: Site) -> Ready:
     new_case(subject="关于窗口服务的意见")
     browser = site.signed_in("court-manager")
@@ -921,6 +954,8 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
         "inbox.reactivate",
         switching_an_account("court-manager", active=True),
     ),
+    "a manager resets a colleague's login": ("inbox.reset_account", resetting_a_colleague),
+    "changing one's own password": ("auth.password", changing_ones_password),
     "export": ("inbox.export_download", export),
     "a body's details": ("admin.body", a_bodys_details),
     "the administrator creates an account": ("admin.accounts_page", accounts_page("admin")),

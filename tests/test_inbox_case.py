@@ -44,7 +44,7 @@ def test_the_case_page_shows_what_the_citizen_sent_and_where_it_went(client, sta
     chosen = re.search(r"<dt>群众选择的机关</dt>\s*<dd>(.*?)</dd>", page)[1]
     held = re.search(r"<dt>现承办机关</dt>\s*<dd>(.*?)</dd>", page)[1]
     assert chosen == "五峰土家族自治县人民法院" and held == "县纪委监委派出第五纪检监察组"
-    assert "依规不转交该单位办理" in page  # the routing reason
+    assert "按回避规则，改由派驻纪检监察组受理" in page  # the routing reason, for staff
     assert '<div class="panel text case-content">第一行\n第二行</div>' in page
     assert "办理期限" in page and "已超期" not in page
 

@@ -17,7 +17,7 @@ from wtforms.validators import (
 )
 
 from feedback.models import Body, Role
-from feedback.web.forms import LENGTH, REQUIRED, AccountForm, new_password
+from feedback.web.forms import LENGTH, REQUIRED, AccountForm
 from feedback.web.labels import ROLE
 from feedback.web.text import NoControlCharacters, strip
 
@@ -130,12 +130,6 @@ class AdminAccountForm(AccountForm):
             raise ValidationError(_l("An administrator belongs to no body."))
         if self.role.data != Role.ADMIN.value and not field.data:
             raise ValidationError(_l("Staff and managers belong to a body: choose one."))
-
-
-class PasswordResetForm(FlaskForm):
-    """A new password for an account (it waits for a manager's approval in a managed body)."""
-
-    password = new_password(_l("New password"))
 
 
 class MoveForm(FlaskForm):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from feedback.admin.forms import AdminAccountForm, BodyForm, MoveForm, PasswordResetForm
+from feedback.admin.forms import AdminAccountForm, BodyForm, MoveForm
 from feedback.extensions import db, login_manager
 from feedback.models import AuditAction, Body, Item, Notice, Role, User
 from feedback.notices import window
@@ -15,6 +15,7 @@ from feedback.notices.catalog import all_bodies
 from feedback.staff import accounts, approvals, audit
 from feedback.staff.account_pages import announce, switch_account
 from feedback.staff.sessions import signed_in_user
+from feedback.web.forms import PasswordResetForm
 
 bp = Blueprint("admin", __name__)
 

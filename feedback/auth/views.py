@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from feedback.auth.forms import CodeForm, LoginForm
+from feedback.auth.forms import CodeForm, LoginForm, PasswordChangeForm
 from feedback.extensions import db, limiter
 from feedback.models import AuditAction, User
 from feedback.staff import accounts, audit, throttle, totp, two_factor
@@ -177,6 +177,38 @@ def setup_page(user: User, *, signing_in: bool) -> Page:
         required=two_factor.required(user),
         signing_in=signing_in,
     ), 400 if form.errors else 200
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(login_limits, methods=["POST"])
+def password() -> Page:
+    """Change one's own password, with the current one and a second-factor code."""
+    user = signed_in_user()
+    form = PasswordChangeForm()
+    refused = ""
+    if form.validate_on_submit():
+        if throttle.locked(user.username):
+            refused = _("Too many failed attempts. Wait a while before you try again.")
+        else:
+            try:
+                accounts.change_own_password(
+                    db.session, user, form.current.data, form.code.data, form.password.data
+                )
+            except accounts.AccountError as error:
+                db.session.rollback()  # a code checked is not spent
+                if isinstance(error, accounts.WrongCredentials):
+                    throttle.failed(user.username)
+                refused = str(error)
+            else:
+                start_session(user)  # the account's other sessions have ended, not this one
+                db.session.commit()
+                flash(_("Your password is changed. Your other sessions have ended."), "success")
+                return redirect(home_for(user))
+    failed = bool(form.errors or refused)
+    return render_template(
+        "auth/password.html", form=form, refused=refused, user=user
+    ), 400 if failed else 200
 
 
 @bp.post("/logout")

@@ -5,7 +5,16 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -36,7 +45,7 @@ from feedback.staff import accounts, approvals, audit
 from feedback.staff.account_pages import announce, switch_account
 from feedback.staff.sessions import signed_in_user
 from feedback.storage.database import writes
-from feedback.web.forms import AccountForm
+from feedback.web.forms import AccountForm, PasswordResetForm
 
 bp = Blueprint("inbox", __name__)
 bp.before_request(require_case_reader)
@@ -295,6 +304,40 @@ def deactivate(user_id: int) -> Page:
 @manager_only
 def reactivate(user_id: int) -> Page:
     return switch_account(user_id, active=True)
+
+
+@bp.route("/accounts/<int:user_id>/reset", methods=["GET", "POST"])
+@manager_only
+def reset_account(user_id: int) -> Page:
+    """Give an account of the body a new password and no second factor, after saying what
+    that does; the account chooses its own password at its next login."""
+    user = db.session.get(User, user_id)
+    if user is None or user.body_id != current_user.body_id or user.id == current_user.id:
+        abort(404)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            change = accounts.reset_sign_in(db.session, signed_in_user(), user, form.password.data)
+        except LookupError:
+            abort(404)
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            name = user.username
+            db.session.commit()
+            announce(
+                change,
+                _(
+                    "%(name)s has a new password and no second factor; they choose their own "
+                    "password at their next login.",
+                    name=name,
+                ),
+            )
+            return redirect(url_for(".accounts_page"))
+    return render_template(
+        "inbox/account_reset.html", form=form, user=user
+    ), 400 if form.errors else 200
 
 
 @bp.get("/approvals")

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.models.base import Base, str_enum, utcnow
@@ -33,6 +33,8 @@ class User(UserMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(String(120))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
+    # Set when someone else gave the account its password: it chooses its own before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Part of the id a session holds: changing it (at logout) ends every session of the account.
     session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
 

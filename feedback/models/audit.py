@@ -33,6 +33,7 @@ class AuditAction(StrEnum):
     NOTICE_PUBLISHED = "notice_published"
     NOTICE_DISCARDED = "notice_discarded"
     PASSWORD_RESET = "password_reset"
+    PASSWORD_CHANGED = "password_changed"  # by the account itself
     ACCOUNT_MOVED = "account_moved"
     CHANGE_REQUESTED = "change_requested"  # an account change waits for a manager's approval
     CHANGE_APPROVED = "change_approved"

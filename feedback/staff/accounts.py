@@ -36,6 +36,10 @@ class AccountError(Exception):
     """A change to an account that may not be made as asked."""
 
 
+class WrongCredentials(AccountError):
+    """The password or second-factor code given to change a password is not right."""
+
+
 @dataclass(frozen=True)
 class Change:
     """What an account operation did: made the change, or asked a manager for it."""
@@ -158,6 +162,55 @@ def reset_password(session: DbSession, by: Actor, user: User, password: str) -> 
         user.body,
         password_hash=generate_password_hash(password),
     )
+
+
+def reset_sign_in(session: DbSession, by: User, user: User, password: str) -> Change:
+    """Give an account of the manager's body a new password and no second factor (a lost phone
+    or password): its sessions end, and at its next login it sets up a second factor if its role
+    needs one, then chooses its own password. Another manager of the body sees it in the log."""
+    if user.body is None or approvals.route(session, by, user.body) is not Route.DIRECT:
+        raise LookupError(user.id)  # only an active manager of the account's own body
+    if user.id == by.id:
+        raise AccountError(_l("Change your own password on the page “Password”."))
+    check_password(password, user.username)
+    _apply(
+        session,
+        by,
+        RequestKind.RESET_PASSWORD,
+        user,
+        user.body,
+        password_hash=generate_password_hash(password),
+    )
+    _apply(session, by, RequestKind.RESET_TWO_FACTOR, user, user.body)
+    return Change(user)
+
+
+def change_own_password(session: DbSession, user: User, old: str, code: str, new: str) -> None:
+    """Replace the account's password, given the old one and a second-factor code.
+
+    The account's other sessions end; the caller starts a new one for this browser. An account
+    without a second factor sets one up first: a password alone must not be enough to change it.
+    """
+    if not user.has_two_factor:
+        raise AccountError(_l("Set up two-factor login first: changing the password needs it."))
+    check_password(new, user.username)
+    if not check_password_hash(user.password_hash, old):
+        raise WrongCredentials(_l("The current password is not right."))
+    if check_password_hash(user.password_hash, new):
+        raise AccountError(_l("The new password must differ from the current one."))
+    factor = two_factor.verify(session, user, code)
+    if factor is None:
+        raise WrongCredentials(
+            _l(
+                "This code is not right, or was used already. Enter the six digits the app shows now."
+            )
+        )
+    if factor is two_factor.Factor.RECOVERY_CODE:
+        audit.record(session, user, AuditAction.RECOVERY_CODE_USED)
+    user.password_hash = generate_password_hash(new)
+    user.must_change_password = False
+    user.rotate_session_token()
+    audit.record(session, user, AuditAction.PASSWORD_CHANGED)
 
 
 def reset_two_factor(session: DbSession, by: Actor, user: User) -> Change:
@@ -300,6 +353,7 @@ def _apply(
         case RequestKind.RESET_PASSWORD:
             assert password_hash is not None
             user.password_hash = password_hash
+            user.must_change_password = True  # someone else knows it
             user.rotate_session_token()  # its sessions end
             audit.record(session, by, AuditAction.PASSWORD_RESET, body=body, detail=name)
         case RequestKind.RESET_TWO_FACTOR:

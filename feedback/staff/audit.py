@@ -28,6 +28,7 @@ ACCOUNT_ACTIONS = frozenset(
         AuditAction.TWO_FACTOR_RESET,
         AuditAction.RECOVERY_CODE_USED,
         AuditAction.BODY_CHANGED,
+        AuditAction.PASSWORD_CHANGED,
     }
 )
 # Also the administrator's: a notice's import, edits (which body plays which role), publication.

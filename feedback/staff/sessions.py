@@ -94,6 +94,20 @@ def end_idle_session() -> None:
         session[SEEN] = now
 
 
+# The staff areas, closed to an account until it has chosen its own password: it may still set
+# up its second factor and log out (the auth blueprint).
+STAFF_AREAS = ("inbox", "admin")
+
+
+def require_own_password() -> Response | None:
+    """Send an account whose password someone else set to choose its own, before anything else."""
+    if request.blueprint not in STAFF_AREAS or not current_user.is_authenticated:
+        return None
+    if current_user.must_change_password:
+        return redirect(url_for("auth.password"))
+    return None
+
+
 class SessionCookies(SecureCookieSessionInterface):
     """The session cookie: HttpOnly and SameSite=Lax by configuration, Secure over HTTPS."""
 
@@ -125,3 +139,4 @@ def signed_in_user() -> User:
 def init_app(app: Flask) -> None:
     app.session_interface = SessionCookies()
     app.before_request(end_idle_session)
+    app.before_request(require_own_password)

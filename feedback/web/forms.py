@@ -86,3 +86,9 @@ class AccountForm(FlaskForm):
             accounts.check_password(field.data or "", self.username.data or "")
         except accounts.AccountError as error:
             raise ValidationError(str(error)) from None
+
+
+class PasswordResetForm(FlaskForm):
+    """A new password that someone gives another account, which then chooses its own."""
+
+    password = new_password(_l("New password"))

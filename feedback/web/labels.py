@@ -111,6 +111,7 @@ AUDIT = {
     AuditAction.NOTICE_PUBLISHED: _l("Published a notice"),
     AuditAction.NOTICE_DISCARDED: _l("Deleted a draft notice"),
     AuditAction.PASSWORD_RESET: _l("Reset a password"),
+    AuditAction.PASSWORD_CHANGED: _l("Changed their own password"),
     AuditAction.ACCOUNT_MOVED: _l("Moved an account to another body"),
     AuditAction.CHANGE_REQUESTED: _l("Asked a manager to approve an account change"),
     AuditAction.CHANGE_APPROVED: _l("Approved an account change"),
@@ -176,6 +177,32 @@ ROUTING_REASON = {
     routing.REVIEW: _l(
         "A review of another body's decision: this body reviews that body's decisions "
         "for this notice."
+    ),
+}
+
+# The same reasons as staff read them on a case page: who chose the body, which rule applied.
+# They speak of the first delivery, which a later transfer does not change.
+ROUTING_REASON_STAFF = {
+    routing.CHOSEN: _l("The citizen chose the receiving body."),
+    routing.CONFLICT: _l(
+        "The citizen chose the inspected unit for a report of misconduct; by the "
+        "conflict-of-interest rule it went to the discipline inspection group instead."
+    ),
+    "report_to_discipline": _l(
+        "The citizen was not sure; by the rules, a report of misconduct goes to the discipline "
+        "inspection group."
+    ),
+    "complaint_about_item": _l(
+        "The citizen was not sure; by the rules, a complaint that a rectification was not real "
+        "goes to the inspection office."
+    ),
+    "default_to_court": _l(
+        "The citizen was not sure; by the rules, opinions and other matters go to the inspected "
+        "unit."
+    ),
+    routing.REVIEW: _l(
+        "A request to review another body's decision, sent to the body that reviews it for this "
+        "notice."
     ),
 }
 
