@@ -2,7 +2,7 @@
 
 Revision ID: a4d8e2c6f0b3
 Revises: c7e2a9d4f1b8
-Create Date: 2026-12-06 08:00:00
+Create Date: 2026-12-05 08:00:00
 
 Set by a reset (a manager's, or the administrator's once approved); cleared when the account
 changes its own password. The audit log's new action needs no schema change (a plain VARCHAR).
