@@ -137,6 +137,7 @@ def test_a_citizen_comments_on_an_item_and_follows_the_reply(browser: Browser, l
     desk.locator("form[action$='/close'] button").click()
     expect(desk.get_by_text("此操作无法撤销。")).to_be_visible()  # the confirmation page
     desk.get_by_role("button", name="确认答复并办结").click()
+    expect(desk.get_by_text("已答复并办结。")).to_be_visible()
     expect(desk.get_by_text("已办结").first).to_be_visible()
     shot(desk, "6-case-closed")
 
