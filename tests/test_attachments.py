@@ -174,7 +174,11 @@ def test_a_transfer_moves_the_files_with_the_case(files_app):
     court = staff_client(files_app, "court-staff")
     response = court.post(
         f"/inbox/cases/{case.id}/transfer",
-        data={"transfer-to_body": body("inspection").id, "transfer-reason": "由巡察办核查更合适。"},
+        data={
+            "transfer-to_body": body("inspection").id,
+            "transfer-reason": "由巡察办核查更合适。",
+            "transfer-confirmed": "yes",
+        },
     )
     assert response.status_code == 302
     url = f"/inbox/cases/{case.id}/attachments/1"

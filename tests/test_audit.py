@@ -42,7 +42,11 @@ def test_opening_a_case_revealing_the_contact_and_each_step_are_recorded(client,
     client.post(f"/inbox/cases/{case.id}/accept")
     client.post(
         f"/inbox/cases/{case.id}/transfer",
-        data={"transfer-to_body": body("inspection").id, "transfer-reason": "转巡察办核查"},
+        data={
+            "transfer-to_body": body("inspection").id,
+            "transfer-reason": "转巡察办核查",
+            "transfer-confirmed": "yes",
+        },
     )
     steps = [e for e in log() if e.action is AuditAction.CASE_STEP]
     assert [s.detail for s in steps] == ["accept", "transfer"]

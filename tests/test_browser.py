@@ -135,6 +135,9 @@ def test_a_citizen_comments_on_an_item_and_follows_the_reply(browser: Browser, l
         "form[action$='/close'] textarea", "经核查，已责成法院重新组织主题党日活动并如实记录。"
     )
     desk.locator("form[action$='/close'] button").click()
+    expect(desk.get_by_text("此操作无法撤销。")).to_be_visible()  # the confirmation page
+    desk.get_by_role("button", name="确认答复并办结").click()
+    expect(desk.get_by_text("已答复并办结。")).to_be_visible()
     expect(desk.get_by_text("已办结").first).to_be_visible()
     shot(desk, "6-case-closed")
 

@@ -502,6 +502,21 @@ def inbox_step(
     return prepare
 
 
+def confirmed(prepare: Callable[[Site], Ready]) -> Callable[[Site], Ready]:
+    """A step that cannot be undone: its form on the case page leads to a confirmation page, and
+    the form on that page takes the step."""
+
+    def on_the_confirmation_page(site: Site) -> Ready:
+        filled = prepare(site)
+        shown = filled.send()
+        assert shown.status_code == 200 and "此操作无法撤销。" in shown.text
+        step = filled.action.rsplit("/", 1)[1]
+        yes = (f"{step}-confirmed", "yes")
+        return Ready(filled.browser, filled.action, {}, filled.then, button=yes)
+
+    return on_the_confirmation_page
+
+
 def transferring(site: Site) -> Ready:
     browser, case = on_a_case(site)
 
@@ -912,14 +927,16 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     ),
     "declining": (
         "inbox.decline",
-        inbox_step(
-            "decline",
-            {"decline-reason": "不属于本院受理范围。"},
-            "已作不予受理处理，群众可以看到理由。",
-            EventKind.DECLINED,
+        confirmed(
+            inbox_step(
+                "decline",
+                {"decline-reason": "不属于本院受理范围。"},
+                "已作不予受理处理，群众可以看到理由。",
+                EventKind.DECLINED,
+            )
         ),
     ),
-    "transferring": ("inbox.transfer", transferring),
+    "transferring": ("inbox.transfer", confirmed(transferring)),
     "an internal note": (
         "inbox.note",
         inbox_step("note", {"note-text": "已电话联系窗口。"}, "内部备注已保存。", EventKind.NOTE),
@@ -937,12 +954,14 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     ),
     "replying and closing": (
         "inbox.close",
-        inbox_step(
-            "close",
-            {"close-reply": "经核实，已整改到位。"},
-            "已答复并办结。",
-            EventKind.CLOSED,
-            accepted=True,
+        confirmed(
+            inbox_step(
+                "close",
+                {"close-reply": "经核实，已整改到位。"},
+                "已答复并办结。",
+                EventKind.CLOSED,
+                accepted=True,
+            )
         ),
     ),
     "a manager creates an account": ("inbox.accounts_page", accounts_page("court-manager")),

@@ -10,6 +10,8 @@ from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import EventKind, Kind, Status
 
+IRREVERSIBLE = ("decline", "transfer", "close")
+
 
 def page_of(client, case):
     response = client.get(f"/inbox/cases/{case.id}")
@@ -18,7 +20,10 @@ def page_of(client, case):
 
 
 def step(client, case, name, **fields):
-    """Post one step's form (its fields carry the step's prefix)."""
+    """Post one step's form (its fields carry the step's prefix); a step that cannot be undone is
+    sent as its confirmation page sends it, confirmed, unless `confirmed` says otherwise."""
+    if name in IRREVERSIBLE:
+        fields.setdefault("confirmed", "yes")
     data = {f"{name}-{key}": value for key, value in fields.items()}
     return client.post(f"/inbox/cases/{case.id}/{name}", data=data)
 

@@ -295,6 +295,9 @@ def test_citizens_and_a_court_manager_over_https(stack: Stack, browser: Browser,
     expect(desk.get_by_text("已受理").first).to_be_visible()
     desk.fill("form[action$='/close'] textarea", "经核查，已增设立案窗口，排队时间明显缩短。")
     desk.locator("form[action$='/close'] button").click()
+    expect(desk.get_by_text("此操作无法撤销。")).to_be_visible()  # the confirmation page
+    desk.get_by_role("button", name="确认答复并办结").click()
+    expect(desk.get_by_text("已答复并办结。")).to_be_visible()
     expect(desk.get_by_text("已办结").first).to_be_visible()
     shot(desk, "rehearsal-3-closed")
 

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -21,6 +22,7 @@ from wtforms.validators import (
     NumberRange,
     ValidationError,
 )
+from wtforms.widgets import HiddenInput
 
 from feedback.cases import months, operations
 from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
@@ -122,11 +124,25 @@ class AcceptForm(FlaskForm):
     pass
 
 
-class DeclineForm(FlaskForm):
+class Irreversible(FlaskForm):
+    """The form of a step that cannot be undone. Sent from the case page, it leads to a page
+    that says what will happen; sent from there, "yes" takes the step and "no" goes back to the
+    case page with the form as typed."""
+
+    confirmed = HiddenField()
+
+    def is_confirmed(self) -> bool:
+        return bool(self.confirmed.data == "yes")
+
+    def goes_back(self) -> bool:
+        return bool(self.confirmed.data == "no")
+
+
+class DeclineForm(Irreversible):
     reason = text_field(_l("Reason for not accepting"), 2, 1000)
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Irreversible):
     to_body = SelectField(_l("Transfer to"), coerce=int, validators=[InputRequired(REQUIRED)])
     reason = text_field(_l("Reason for the transfer"), 2, 1000)
 
@@ -144,7 +160,7 @@ class ExtendForm(FlaskForm):
     reason = text_field(_l("Reason for the extension"), 2, 1000)
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Irreversible):
     reply = text_field(_l("Reply to the citizen"), 2, 5000)
 
 
@@ -162,6 +178,15 @@ STEP_FORMS: dict[str, type[FlaskForm]] = {
     "extend": ExtendForm,
     "close": CloseForm,
 }
+
+
+def focus(form: FlaskForm) -> None:
+    """Open the page on the form's first field with an error, or else its first field to fill in:
+    the browser focuses it (autofocus) and scrolls to it, without JavaScript."""
+    fields = [f for f in form if not isinstance(f.widget, HiddenInput)]
+    chosen = next((f for f in fields if f.errors), fields[0] if fields else None)
+    if chosen is not None:  # a new dict: the class's render_kw is shared by every instance
+        chosen.render_kw = {**(chosen.render_kw or {}), "autofocus": True}
 
 
 def step_form(

@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from feedback.cases import attachments, exports, months, operations
+from feedback.cases import attachments, contest, exports, months, operations
 from feedback.cases.operations import CaseError
 from feedback.extensions import db
 from feedback.inbox import listing, queries
@@ -37,6 +37,9 @@ from feedback.inbox.forms import (
     DecisionForm,
     ExportForm,
     InboxFilterForm,
+    Irreversible,
+    TransferForm,
+    focus,
     step_form,
 )
 from feedback.models import AuditAction, Body, Case, Contact, Role, User, utcnow
@@ -157,9 +160,11 @@ def case_page(
     forms = {step: step_form(step, case, bodies, staff, bound=False) for step in steps}
     if posted and posted[0] in forms:
         forms[posted[0]] = posted[1]
+    failed = [f for f in posted[1] if f.errors] if posted else []
     return render_template(
         "inbox/case.html",
         case=case,
+        failed=failed,
         events=queries.timeline(db.session, case, current_user.body_id),
         forms=forms,
         bodies={b.slug: b for b in bodies},
@@ -176,7 +181,14 @@ def take_step(case_id: int, step: str, run: Step, done: str, then: str | None = 
     staff = queries.colleagues(db.session, case.body_id) if step == "assign" else []
     form = step_form(step, case, bodies, staff, bound=True)
     if not form.validate_on_submit():
+        focus(form)
         return case_page(case, posted=(step, form), status=400)
+    if (
+        isinstance(form, Irreversible)
+        and not form.is_confirmed()
+        and step in operations.allowed_steps(case)
+    ):
+        return confirmation(case, step, form)
     holder = case.body
     try:
         run(case, form, signed_in_user())
@@ -190,6 +202,26 @@ def take_step(case_id: int, step: str, run: Step, done: str, then: str | None = 
     db.session.commit()
     flash(done, "success")
     return redirect(then or url_for(".case", case_id=case_id))
+
+
+def confirmation(case: Case, step: str, form: Irreversible) -> Page:
+    """Say what an irreversible step will do and what the citizen will see, before taking it;
+    or, asked to go back, show the case page with the form as typed."""
+    if form.goes_back():
+        form.confirmed.data = ""
+        focus(form)
+        return case_page(case, posted=(step, form))
+    to_body = (
+        db.session.get_one(Body, form.to_body.data) if isinstance(form, TransferForm) else None
+    )
+    return render_template(
+        "inbox/confirm.html",
+        case=case,
+        step=step,
+        form=form,
+        to_body=to_body,
+        review_days=contest.REVIEW_DAYS,
+    ), 200
 
 
 @bp.post("/cases/<int:case_id>/accept")
