@@ -59,9 +59,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    # The notice pages join the admin blueprint.
+    # The notice pages join the admin blueprint, the reply template pages the inbox's.
     import feedback.admin.notice_outline
-    import feedback.admin.notices  # noqa: F401
+    import feedback.admin.notices
+    import feedback.inbox.reply_templates  # noqa: F401
     from feedback.admin.views import bp as admin
     from feedback.auth.views import bp as auth
     from feedback.inbox.views import bp as inbox

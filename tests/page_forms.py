@@ -38,6 +38,9 @@ class _FormReader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self.form: Form | None = None
+        self.by_id: dict[str, Form] = {}
+        self.select_form: Form | None = None
+        self.textarea_form: Form | None = None
         self.select: str | None = None
         self.select_first: tuple[str, str] | None = None
         self.select_chosen = False
@@ -53,27 +56,35 @@ class _FormReader(HTMLParser):
                 a.get("enctype", "application/x-www-form-urlencoded"),
             )
             self.forms.append(self.form)
-        if self.form is None or ("name" not in a and tag != "option"):
+            if "id" in a:
+                self.by_id[a["id"]] = self.form
+            return
+        # A control belongs to the form its `form` attribute names, else to the one around it.
+        owner = self.by_id.get(a["form"]) if "form" in a else self.form
+        if tag == "option":
+            owner = self.select_form if self.select is not None else None
+        if owner is None or ("name" not in a and tag != "option"):
             return
         name = a.get("name", "")
         if tag == "input":
             kind = a.get("type", "text").lower()
             if kind == "submit":
-                self.form.buttons.add((name, a.get("value", "")))
+                owner.buttons.add((name, a.get("value", "")))
                 return
-            self.form.names.add(name)
+            owner.names.add(name)
             if kind in TEXT_INPUTS:
-                self.form.values.append((name, a.get("value", "")))
+                owner.values.append((name, a.get("value", "")))
             elif kind in ("checkbox", "radio") and "checked" in a:
-                self.form.values.append((name, a.get("value", "on")))
+                owner.values.append((name, a.get("value", "on")))
         elif tag == "button" and a.get("type", "submit") == "submit":
-            self.form.buttons.add((name, a.get("value", "")))
+            owner.buttons.add((name, a.get("value", "")))
         elif tag == "textarea":
-            self.form.names.add(name)
-            self.textarea = (name, [])
+            owner.names.add(name)
+            self.textarea, self.textarea_form = (name, []), owner
         elif tag == "select":
-            self.form.names.add(name)
+            owner.names.add(name)
             self.select, self.select_first, self.select_chosen = name, None, False
+            self.select_form = owner
         elif tag == "option" and self.select is not None:
             self.option = {"value": a.get("value"), "selected": a.get("selected"), "text": ""}
 
@@ -86,9 +97,9 @@ class _FormReader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self.form = None
-        elif tag == "textarea" and self.textarea is not None and self.form is not None:
+        elif tag == "textarea" and self.textarea is not None and self.textarea_form is not None:
             name, text = self.textarea
-            self.form.values.append((name, "".join(text).removeprefix("\n")))
+            self.textarea_form.values.append((name, "".join(text).removeprefix("\n")))
             self.textarea = None
         elif tag == "option" and self.option is not None and self.select is not None:
             value = self.option["value"]
@@ -97,12 +108,12 @@ class _FormReader(HTMLParser):
                 self.select_first = chosen
             if self.option["selected"] is not None and not self.select_chosen:
                 self.select_chosen = True
-                assert self.form is not None
-                self.form.values.append(chosen)
+                assert self.select_form is not None
+                self.select_form.values.append(chosen)
             self.option = None
         elif tag == "select" and self.select is not None:
-            if not self.select_chosen and self.select_first is not None and self.form is not None:
-                self.form.values.append(self.select_first)
+            if not self.select_chosen and self.select_first is not None and self.select_form:
+                self.select_form.values.append(self.select_first)
             self.select = None
 
 

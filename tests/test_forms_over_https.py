@@ -46,14 +46,16 @@ from feedback.models import (
     Notice,
     Rating,
     RecoveryCode,
+    ReplyTemplate,
     RequestKind,
     RequestState,
     Role,
+    TemplateUse,
     User,
     utcnow,
 )
 from feedback.notices import editing
-from feedback.staff import accounts
+from feedback.staff import accounts, reply_templates
 
 SITE = "feedback.example.gov.cn"
 ORIGIN = f"https://{SITE}"
@@ -651,6 +653,54 @@ def export(site: Site) -> Ready:
     return Ready(browser, "/inbox/export/download", {"month": this_month, "format": "csv"}, then)
 
 
+def a_template(site: Site, title: str = "已整改答复") -> ReplyTemplate:
+    manager = site.user("court-manager")
+    made = reply_templates.create(
+        db.session, manager, TemplateUse.REPLY, title, "经核实，已按通报整改到位。"
+    )
+    db.session.commit()
+    return made
+
+
+def creating_a_template(site: Site) -> Ready:
+    browser = site.signed_in("court-manager")
+    browser.page("/inbox/templates")
+
+    def then(page: TestResponse) -> None:
+        assert "模板“不予受理说明”已保存。" in page.text
+        (made,) = reply_templates.of_body(db.session, body("court").id)
+        assert made.use is TemplateUse.DECLINE and made.text == "不属于本机关受理范围。"
+
+    typed = {"use": "decline", "title": "不予受理说明", "text": "不属于本机关受理范围。"}
+    return Ready(browser, "/inbox/templates", typed, then)
+
+
+def editing_a_template(site: Site) -> Ready:
+    made = a_template(site)
+    browser = site.signed_in("court-manager")
+    browser.page(f"/inbox/templates/{made.id}")
+
+    def then(page: TestResponse) -> None:
+        assert "模板“已整改答复”已保存。" in page.text
+        db.session.refresh(made)
+        assert made.text == "经核实，已整改到位。"
+
+    typed = {"text": "经核实，已整改到位。"}
+    return Ready(browser, f"/inbox/templates/{made.id}", typed, then)
+
+
+def deleting_a_template(site: Site) -> Ready:
+    made = a_template(site)
+    browser = site.signed_in("court-manager")
+    browser.page("/inbox/templates")
+
+    def then(page: TestResponse) -> None:
+        assert "模板“已整改答复”已删除。" in page.text
+        assert reply_templates.of_body(db.session, body("court").id) == []
+
+    return Ready(browser, f"/inbox/templates/{made.id}/delete", {}, then)
+
+
 def a_bodys_details(site: Site) -> Ready:
     court = body("court")
     browser = site.signed_in("admin")
@@ -992,6 +1042,9 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "a manager approves a request": ("inbox.approve", deciding(approve=True)),
     "a manager rejects a request": ("inbox.reject", deciding(approve=False)),
     "a manager acknowledges an unapproved change": ("inbox.acknowledge", acknowledging),
+    "a manager creates a reply template": ("inbox.templates_page", creating_a_template),
+    "a manager edits a reply template": ("inbox.template_edit", editing_a_template),
+    "a manager deletes a reply template": ("inbox.template_delete", deleting_a_template),
     "importing a pasted notice": ("admin.notice_new", notice_import(upload=False)),
     "importing an uploaded notice": ("admin.notice_new", notice_import(upload=True)),
     "saving a notice's preview": ("admin.notice_edit", notice_preview(publish=False)),

@@ -13,6 +13,7 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
+    StringField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -26,10 +27,11 @@ from wtforms.widgets import HiddenInput
 
 from feedback.cases import months, operations
 from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
-from feedback.models import Body, Case, Kind, Status
+from feedback.models import Body, Case, Kind, Status, TemplateUse
+from feedback.staff import reply_templates
 from feedback.web.forms import LENGTH, REQUIRED
 from feedback.web.i18n import body_name
-from feedback.web.labels import KIND, STATUS
+from feedback.web.labels import KIND, STATUS, TEMPLATE_USE
 from feedback.web.text import NoControlCharacters, one_line_endings, strip
 
 
@@ -139,7 +141,11 @@ class Irreversible(FlaskForm):
 
 
 class DeclineForm(Irreversible):
-    reason = text_field(_l("Reason for not accepting"), 2, 1000)
+    reason = text_field(
+        _l("Reason for not accepting"),
+        reply_templates.SHORTEST,
+        reply_templates.LONGEST[TemplateUse.DECLINE],
+    )
 
 
 class TransferForm(Irreversible):
@@ -161,7 +167,11 @@ class ExtendForm(FlaskForm):
 
 
 class CloseForm(Irreversible):
-    reply = text_field(_l("Reply to the citizen"), 2, 5000)
+    reply = text_field(
+        _l("Reply to the citizen"),
+        reply_templates.SHORTEST,
+        reply_templates.LONGEST[TemplateUse.REPLY],
+    )
 
 
 class AnswerForm(FlaskForm):
@@ -242,3 +252,28 @@ class AcknowledgeForm(FlaskForm):
             NumberRange(min=1, message=_l("Reload the page and try again.")),
         ]
     )
+
+
+class TemplateForm(FlaskForm):
+    """A reply template of the body: what it is for, its title, its plain text."""
+
+    use = SelectField(
+        _l("Used for"),
+        choices=[SelectChoice(u.value, TEMPLATE_USE[u]) for u in TemplateUse],
+        validators=[InputRequired(REQUIRED)],
+    )
+    title = StringField(
+        _l("Title"),
+        filters=[strip],
+        validators=[
+            NoControlCharacters(),
+            DataRequired(REQUIRED),
+            Length(1, reply_templates.LONGEST_TITLE, LENGTH),
+        ],
+        render_kw={"maxlength": reply_templates.LONGEST_TITLE},
+    )
+    text = text_field(_l("Text"), reply_templates.SHORTEST, max(reply_templates.LONGEST.values()))
+
+
+class DeleteTemplateForm(FlaskForm):
+    """Delete a reply template: a button, and the CSRF token."""

@@ -1,7 +1,7 @@
 """The inbox of a receiving body: its cases, one case with its timeline and steps, and the
 managers' pages (accounts, monthly export). Every case is fetched through access.body_case."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response
 from feedback.cases import attachments, contest, exports, months, operations
 from feedback.cases.operations import CaseError
 from feedback.extensions import db
-from feedback.inbox import listing, queries
+from feedback.inbox import listing, queries, template_choice
 from feedback.inbox.access import (
     body_case,
     case_attachment,
@@ -114,7 +114,7 @@ def case(case_id: int) -> Page:
             detail=case.reference,
         )
     db.session.commit()
-    return case_page(case)
+    return case_page(case, asked=request.args)
 
 
 @bp.post("/cases/<int:case_id>/contact")
@@ -152,7 +152,9 @@ def case_page(
     contact: Contact | None = None,
     revealed: bool = False,
     status: int = 200,
+    asked: Mapping[str, str] | None = None,
 ) -> Page:
+    """Render the case page; `asked`: the reply templates to put into their forms (GET)."""
     steps = operations.allowed_steps(case)
     # Every body: where the case may be transferred, and the citizen's choice without a notice.
     bodies = catalog.all_bodies(db.session) if "transfer" in steps or case.notice is None else []
@@ -161,12 +163,16 @@ def case_page(
     if posted and posted[0] in forms:
         forms[posted[0]] = posted[1]
     failed = [f for f in posted[1] if f.errors] if posted else []
+    if asked and (problem := template_choice.insert(db.session, case.body_id, forms, asked)):
+        flash(problem, "error")
+        status = 400
     return render_template(
         "inbox/case.html",
         case=case,
         failed=failed,
         events=queries.timeline(db.session, case, current_user.body_id),
         forms=forms,
+        templates=template_choice.offered(db.session, case.body_id, forms),
         bodies={b.slug: b for b in bodies},
         contact=contact,
         revealed=revealed,

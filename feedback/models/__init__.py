@@ -34,6 +34,7 @@ from feedback.models.catalog import (
     window_state,
 )
 from feedback.models.kept_receipt import KeptReceipt
+from feedback.models.reply_template import ReplyTemplate, TemplateUse
 from feedback.models.retention import PurgedTally
 from feedback.models.two_factor import RecoveryCode
 
@@ -65,10 +66,12 @@ __all__ = [
     "Rating",
     "RecoveryCode",
     "ReferenceCounter",
+    "ReplyTemplate",
     "RequestKind",
     "RequestState",
     "Role",
     "Status",
+    "TemplateUse",
     "User",
     "utcnow",
     "window_state",

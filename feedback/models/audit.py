@@ -41,6 +41,9 @@ class AuditAction(StrEnum):
     CHANGE_UNAPPROVED = "change_unapproved"  # made without approval: no active manager to ask
     UNAPPROVED_SEEN = "unapproved_seen"  # a manager acknowledged changes made without approval
     RECOVERY_CODES_NEW = "recovery_codes_new"
+    TEMPLATE_CREATED = "template_created"
+    TEMPLATE_CHANGED = "template_changed"
+    TEMPLATE_DELETED = "template_deleted"
 
 
 class AuditEntry(Base):

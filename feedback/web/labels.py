@@ -15,6 +15,7 @@ from feedback.models import (
     RequestState,
     Role,
     Status,
+    TemplateUse,
 )
 from feedback.notices.totals import Finding
 
@@ -121,6 +122,9 @@ AUDIT = {
     ),
     AuditAction.UNAPPROVED_SEEN: _l("Acknowledged changes made without approval"),
     AuditAction.RECOVERY_CODES_NEW: _l("Replaced the recovery codes"),
+    AuditAction.TEMPLATE_CREATED: _l("Created a reply template"),
+    AuditAction.TEMPLATE_CHANGED: _l("Edited a reply template"),
+    AuditAction.TEMPLATE_DELETED: _l("Deleted a reply template"),
 }
 
 # What an account request asks for (feedback.staff.approvals).
@@ -289,4 +293,10 @@ NOTICE_WINDOW = {
     "open": _l("Taking comments"),
     "not_yet": _l("Not yet taking comments"),
     "closed": _l("No longer taking comments"),
+}
+
+# What a reply template is for (feedback.staff.reply_templates).
+TEMPLATE_USE = {
+    TemplateUse.REPLY: _l("Reply that closes a case"),
+    TemplateUse.DECLINE: _l("Reason for not accepting"),
 }
