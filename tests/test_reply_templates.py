@@ -168,7 +168,10 @@ def test_staff_insert_a_reply_template_edit_it_and_close_the_case(site):
     assert case.status is Status.ACCEPTED  # inserting sends nothing
 
     text = "经核实，已整改到位。感谢您的监督。"
-    done = browser.follow(browser.submit(f"/inbox/cases/{case.id}/close", {"close-reply": text}))
+    action = f"/inbox/cases/{case.id}/close"
+    shown = browser.submit(action, {"close-reply": text})
+    assert "此操作无法撤销。" in shown.text and text in shown.text  # the edited text, to confirm
+    done = browser.follow(browser.submit(action, button=("close-confirmed", "yes")))
     assert "已答复并办结。" in done.text
     db.session.refresh(case)
     assert case.status is Status.CLOSED and case.reply == text
@@ -182,7 +185,9 @@ def test_staff_insert_a_reason_template_when_not_accepting(site):
     browser.submit(
         f"/inbox/cases/{case.id}#decline-template-choice", {"decline_template": str(made)}
     )
-    browser.follow(browser.submit(f"/inbox/cases/{case.id}/decline"))
+    action = f"/inbox/cases/{case.id}/decline"
+    browser.submit(action)
+    browser.follow(browser.submit(action, button=("decline-confirmed", "yes")))
     db.session.refresh(case)
     assert case.status is Status.DECLINED and case.reply == "不属于本院受理范围。"
 
