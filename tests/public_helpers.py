@@ -44,7 +44,7 @@ def post_form(client: FlaskClient, **overrides: Any) -> TestResponse:
 def code_on(html: str) -> str | None:
     """The tracking code a page shows, as the citizen reads and copies it: its groups, each in
     an element of its own, joined by their dashes."""
-    shown = re.search(r'id="receipt-code"[^>]*>(.*?)</span></span>', html, re.S)
+    shown = re.search(r'id="receipt-code"[^>]*>((?:<span[^>]*>[^<]*</span>|<wbr>|[^<])*)', html)
     return re.sub(r"<[^>]+>|\s", "", shown[1]) if shown else None
 
 

@@ -314,7 +314,7 @@ def test_citizens_and_a_court_manager_over_https(stack: Stack, browser: Browser,
 
     # The manager exports the month: the opinion is there, the report is not.
     desk.goto(f"{origin}/inbox/export")
-    desk.fill("input[name=month]", local_month())
+    desk.select_option("select[name=month]", local_month())
     with desk.expect_download() as download:
         desk.locator("form button").last.click()
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
