@@ -119,3 +119,15 @@ def test_a_review_of_a_report_never_reaches_the_unit_nor_the_body_that_decided()
     assert routing.body_may_hold(Kind.REPORT, 3, roles, reviewing=2)
     assert not routing.body_may_hold(Kind.OPINION, 1, roles, reviewing=1)
     assert routing.body_may_hold(Kind.OPINION, 1, roles, reviewing=3)
+
+
+def test_supervision_defaults_follow_the_notice_and_a_notice_may_depart_from_them() -> None:
+    assert routing.supervisor("court", {}) == "discipline"
+    assert routing.supervisor("discipline", {}) == "inspection"
+    assert routing.supervisor("inspection", {}) is None
+    assert routing.supervised("discipline", {}) == ["court"]
+    assert routing.supervised("inspection", {}) == ["court", "discipline"]
+    assert routing.supervised("court", {}) == []
+    chosen = {"court": "inspection"}
+    assert routing.supervisor("court", chosen) == "inspection"
+    assert routing.supervised("discipline", chosen) == []

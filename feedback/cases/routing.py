@@ -116,3 +116,29 @@ def may_review(decider: str, reviewer: str) -> bool:
 def reviewer(decider: str, chosen: Mapping[str, str]) -> str:
     """The role that reviews the decisions of `decider`: the notice's choice, else the default."""
     return chosen.get(decider, REVIEWERS[decider])
+
+
+# 监督 (supervision): which role watches the timeliness of each role and receives its overdue
+# cases when escalated (督办), unless the notice sets otherwise. The discipline group supervises
+# the inspected unit; the inspection office supervises the discipline group and itself answers to
+# no body of the notice. The inspection office also sees every unit of its notices (supervised).
+SUPERVISORS: dict[str, str | None] = {
+    "court": "discipline",
+    "discipline": "inspection",
+    "inspection": None,
+}
+
+
+def supervisor(role: str, chosen: Mapping[str, str]) -> str | None:
+    """The role that supervises `role`: the notice's choice, else the default; None for none."""
+    return chosen.get(role, SUPERVISORS[role])
+
+
+def supervised(viewer: str, chosen: Mapping[str, str]) -> list[str]:
+    """The roles whose timeliness the body in role `viewer` sees: those it supervises, and every
+    other role when it is the inspection office."""
+    return [
+        role
+        for role in SUPERVISORS
+        if role != viewer and (viewer == "inspection" or supervisor(role, chosen) == viewer)
+    ]

@@ -31,6 +31,7 @@ from feedback.models.catalog import (
     Notice,
     NoticeBody,
     NoticeReviewer,
+    NoticeSupervisor,
     window_state,
 )
 from feedback.models.kept_receipt import KeptReceipt
@@ -62,6 +63,7 @@ __all__ = [
     "Notice",
     "NoticeBody",
     "NoticeReviewer",
+    "NoticeSupervisor",
     "PurgedTally",
     "Rating",
     "RecoveryCode",

@@ -80,6 +80,9 @@ class Notice(Base):
     reviewer_links: Mapped[list["NoticeReviewer"]] = relationship(
         back_populates="notice", cascade="all, delete-orphan"
     )
+    supervisor_links: Mapped[list["NoticeSupervisor"]] = relationship(
+        back_populates="notice", cascade="all, delete-orphan"
+    )
 
     @property
     def bodies(self) -> list[Body]:
@@ -93,6 +96,11 @@ class Notice(Base):
     def chosen_reviewers(self) -> dict[str, str]:
         """The reviewer role the notice sets for a role, where it departs from the defaults."""
         return {link.role.value: link.reviewer.value for link in self.reviewer_links}
+
+    @property
+    def chosen_supervisors(self) -> dict[str, str]:
+        """The supervising role the notice sets for a role, where it departs from the defaults."""
+        return {link.role.value: link.supervisor.value for link in self.supervisor_links}
 
     def window(self, today: date) -> str:
         """Where today falls in the feedback window: "open", "not_yet" or "closed"."""
@@ -142,6 +150,21 @@ class NoticeReviewer(Base):
     reviewer: Mapped[BodyRole] = mapped_column(str_enum(BodyRole))
 
     notice: Mapped[Notice] = relationship(back_populates="reviewer_links")
+
+
+class NoticeSupervisor(Base):
+    """Which role supervises (监督, 督办) another role's timeliness, where a notice departs from
+    the defaults of feedback/cases/routing.py (SUPERVISORS)."""
+
+    __tablename__ = "notice_supervisors"
+
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[BodyRole] = mapped_column(str_enum(BodyRole), primary_key=True)
+    supervisor: Mapped[BodyRole] = mapped_column(str_enum(BodyRole))
+
+    notice: Mapped[Notice] = relationship(back_populates="supervisor_links")
 
 
 class Aspect(Base):
