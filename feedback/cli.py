@@ -18,11 +18,12 @@ from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from feedback.cases import exports, months, resubmission, retention
+from feedback.cases import escalation, exports, months, notifications, resubmission, retention
 from feedback.extensions import db
 from feedback.models import AuditAction, Body, Role, utcnow
 from feedback.notices.commands import import_notice_command
 from feedback.notices.loader import load_seed
+from feedback.notify import outbox, smtp
 from feedback.staff import accounts, audit, two_factor
 from feedback.storage import attachment_store
 from feedback.storage.backup import backup
@@ -338,6 +339,52 @@ def _write_atomically(path: Path, data: Iterable[bytes]) -> None:
     except BaseException:
         os.unlink(partial)
         raise
+
+
+@group.command("send-notifications")
+def send_notifications_command() -> None:
+    """Escalate overdue cases, queue the daily messages, and send what the outbox holds.
+
+    For cron or a systemd timer, every few minutes (DEPLOY.md); safe to run twice at once.
+    Without MAIL_URL the messages stay in the outbox. Exits 1 when an attempt failed.
+    """
+    _escalate()
+    queued = notifications.queue_daily(db.session)
+    db.session.commit()
+    if queued:
+        click.echo(f"{queued} daily messages queued.")
+    try:
+        server = smtp.server(
+            current_app.config["MAIL_URL"],
+            current_app.config["MAIL_FROM"],
+            current_app.config["MAIL_TIMEOUT"],
+        )
+    except smtp.MailSettingError as error:
+        raise click.ClickException(str(error)) from None
+    if server is None:
+        waiting = outbox.status(db.session, configured=False).waiting
+        click.echo(f"Mail is off (MAIL_URL is not set): {waiting} messages wait in the outbox.")
+        return
+    run = outbox.send_due(db.session, server)
+    click.echo(f"{run.sent} sent, {run.failed} to be tried again, {run.given_up} given up.")
+    if run.failed or run.given_up:
+        last = outbox.status(db.session, configured=True).last_error
+        raise click.ClickException(f"Some messages were not sent: {last}.")
+
+
+@group.command("escalate")
+def escalate_command() -> None:
+    """督办: escalate the open cases ESCALATE_AFTER_DAYS past their time limit (send-notifications
+    does it too)."""
+    _escalate()
+
+
+def _escalate() -> None:
+    days = current_app.config["ESCALATE_AFTER_DAYS"]
+    done = escalation.escalate_overdue(db.session, utcnow(), days)
+    db.session.commit()
+    if done:
+        click.echo(f"{len(done)} cases escalated ({days} days or more past their time limit).")
 
 
 @group.command("backup")

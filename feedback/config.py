@@ -60,6 +60,17 @@ class Defaults:
     # When Redis, say, stops answering, limits fall back to each worker's memory (and a warning is
     # logged) rather than refusing citizens: see DEPLOY.md.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Mail (feedback/notify/smtp.py): smtp://user:password@host:587?starttls, or smtps://… for
+    # TLS from the start; unset, messages wait in the outbox and the admin page says mail is off.
+    MAIL_URL = ""
+    MAIL_FROM = ""
+    MAIL_TIMEOUT = 10  # seconds for the SMTP server to answer, in the sending command only
+    # The address the service is reached at, for the links in messages (no request to ask).
+    BASE_URL = "http://127.0.0.1:5000"
+    # The local hour from which the daily messages (digest, cases due) are sent.
+    MAIL_DAILY_HOUR = 8
+    # 督办: a case this many days past its time limit is escalated to the supervising body.
+    ESCALATE_AFTER_DAYS = 5
 
 
 class ConfigurationError(RuntimeError):
@@ -97,6 +108,12 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
         "ATTACHMENT_MAX_PIXELS",
         "NOTICE_UPLOAD_MAX",
     ):
+        if key in env:
+            settings[key] = int(env[key])
+    for key in ("MAIL_URL", "MAIL_FROM", "BASE_URL"):
+        if key in env:
+            settings[key] = env[key]
+    for key in ("MAIL_TIMEOUT", "MAIL_DAILY_HOUR", "ESCALATE_AFTER_DAYS"):
         if key in env:
             settings[key] = int(env[key])
     settings["SESSION_COOKIE_SECURE"] = env.get("SESSION_COOKIE_SECURE", "") in ("1", "true")

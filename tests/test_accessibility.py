@@ -25,9 +25,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from test_browser import browser, live_url  # noqa: F401 (fixtures)
 
-from feedback.cases import operations
+from feedback.cases import notifications, operations
+from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
-from feedback.models import Kind, Notice, User
+from feedback.models import CaseNews, Kind, Notice, User
 from feedback.notices import window
 
 pytestmark = pytest.mark.browser
@@ -213,6 +214,28 @@ def rated(page: Page, site: Site) -> None:
     expect(page.locator(".flash.success")).to_be_visible()
 
 
+def _news_link(site: Site) -> str:
+    """A fresh case whose citizen asked for news by mail; the link to stop it."""
+    with site.app.app_context():
+        contact = ContactDetails("张三", "13800000000", "zhangsan@example.com")
+        case, _code = new_case(contact=contact)
+        notifications.subscribe(db.session, case, "zhangsan@example.com", "zh_Hans_CN")
+        db.session.commit()
+        token = db.session.get_one(CaseNews, case.id).token
+    return f"{site.url}/news/stop/{token}"
+
+
+def news_stop(page: Page, site: Site) -> None:
+    page.goto(_news_link(site))
+    expect(page.locator("#stop-news")).to_be_visible()
+
+
+def news_stopped(page: Page, site: Site) -> None:
+    page.goto(_news_link(site))
+    page.locator("#stop-news").click()
+    expect(page.locator("#news-stopped")).to_be_visible()
+
+
 def not_found(page: Page, site: Site) -> None:
     page.goto(site.url + "/no-such-page")
 
@@ -256,6 +279,8 @@ CITIZEN_PAGES = (
     CitizenPage("follow-up-asked", ("public.follow_up",), follow_up_asked),
     CitizenPage("information-added", ("public.add_information",), information_added),
     CitizenPage("rated", ("public.rate",), rated),
+    CitizenPage("news-stop", ("public.stop_news",), news_stop),
+    CitizenPage("news-stopped", ("public.stop_news",), news_stopped),
     CitizenPage("error-404", (), not_found),
     CitizenPage("choose-notice", ("public.submit",), choose_a_notice),
     CitizenPage("closed-notice", ("public.notice_page",), closed_notice),

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from werkzeug.test import TestResponse
 
-from feedback.cases import months, operations
+from feedback.cases import months, notifications, operations
 from feedback.cases.operations import ContactDetails
 from feedback.extensions import db
 from feedback.models import (
@@ -40,9 +40,12 @@ from feedback.models import (
     Body,
     BodyRole,
     Case,
+    CaseNews,
     EventKind,
     Item,
     Kind,
+    MailSetting,
+    NewCaseMail,
     Notice,
     Rating,
     RecoveryCode,
@@ -952,6 +955,36 @@ def a_contact_made_a_body(site: Site) -> Ready:
     return Ready(browser, f"/admin/notices/{draft.id}/contacts/{index[0]}", {}, then)
 
 
+def stopping_the_news_of_a_case(site: Site) -> Ready:
+    """The citizen follows the link in a message about the case and confirms."""
+    case, _code = new_case(contact=ContactDetails("李明", "13800000000", "liming@example.com"))
+    notifications.subscribe(db.session, case, "liming@example.com", "zh_Hans_CN")
+    db.session.commit()
+    token = db.session.get_one(CaseNews, case.id).token
+    browser = site.browser()
+    browser.page(f"/news/stop/{token}")
+
+    def then(page: TestResponse) -> None:
+        assert "您不会再收到关于此件的邮件" in page.text
+        assert db.session.get(CaseNews, case.id) is None
+
+    return Ready(browser, f"/news/stop/{token}", {}, then)
+
+
+def choosing_what_one_is_told_by_mail(site: Site) -> Ready:
+    browser = site.signed_in("court-staff")
+    browser.page("/staff/notifications")
+
+    def then(page: TestResponse) -> None:
+        assert "邮件设置已保存" in page.text
+        setting = db.session.get_one(MailSetting, site.user("court-staff").id)
+        assert setting.email == "court-staff@example.gov.cn"
+        assert setting.new_cases is NewCaseMail.DAILY and setting.due_list
+
+    typed = {"email": "court-staff@example.gov.cn", "new_cases": "daily", "due_list": "y"}
+    return Ready(browser, "/staff/notifications", typed, then)
+
+
 # Each form, by the view it goes to.
 FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "submission": ("public.submit", submission),
@@ -1055,6 +1088,8 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "splitting a row of a draft": ("admin.outline_split", splitting_a_row),
     "reading a draft's text again": ("admin.notice_source", reading_the_text_again),
     "making a body of a contact": ("admin.notice_contact", a_contact_made_a_body),
+    "stopping the news of a case": ("public.stop_news", stopping_the_news_of_a_case),
+    "choosing what one is told by mail": ("auth.notifications", choosing_what_one_is_told_by_mail),
 }
 REQUESTED = "申请已提交"
 

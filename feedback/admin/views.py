@@ -1,6 +1,15 @@
 """The administrator's pages: receiving bodies, notices and every body's accounts — never a case."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,6 +21,7 @@ from feedback.extensions import db, login_manager
 from feedback.models import AuditAction, Body, Item, Notice, Role, User
 from feedback.notices import window
 from feedback.notices.catalog import all_bodies
+from feedback.notify import outbox
 from feedback.staff import accounts, approvals, audit
 from feedback.staff.account_pages import announce, switch_account
 from feedback.staff.sessions import signed_in_user
@@ -43,7 +53,11 @@ def home() -> Page:
         .order_by(Notice.id)
     ).all()
     return render_template(
-        "admin/home.html", bodies=all_bodies(db.session), notices=notices, today=window.today()
+        "admin/home.html",
+        bodies=all_bodies(db.session),
+        notices=notices,
+        today=window.today(),
+        mail=outbox.status(db.session, configured=bool(current_app.config["MAIL_URL"])),
     ), 200
 
 

@@ -1,9 +1,11 @@
-"""The login form, and the forms of two-factor login."""
+"""The login form, the forms of two-factor login, and what an account is told by mail."""
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms import BooleanField, Field, PasswordField, RadioField, StringField
+from wtforms.fields import SelectChoice
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from feedback.web.forms import new_password
 from feedback.web.text import NoControlCharacters, strip
@@ -85,3 +87,44 @@ class PasswordChangeForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+def optional_email(form: FlaskForm, field: Field) -> None:
+    if not field.data:
+        return
+    try:
+        field.data = validate_email(field.data, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValidationError(
+            _l("Enter an e-mail address such as name@example.com, or leave it empty.")
+        ) from None
+
+
+class MailSettingsForm(FlaskForm):
+    """What the account is told by mail: new cases one by one or daily, and the due list."""
+
+    email = StringField(
+        _l("E-mail address for these messages"),
+        filters=[strip],
+        validators=[NoControlCharacters(), Length(max=254), optional_email],
+        render_kw={"type": "email", "autocomplete": "email", "maxlength": 254},
+    )
+    new_cases = RadioField(
+        _l("New cases in your body's inbox"),
+        choices=[
+            SelectChoice("each", _l("A message for each new case")),
+            SelectChoice("daily", _l("One message a day with the new cases")),
+            SelectChoice("none", _l("No message")),
+        ],
+        default="none",
+    )
+    due_list = BooleanField(_l("Each day, the cases due within 3 days and the overdue ones"))
+    locale = RadioField(
+        _l("Language of the messages"),
+        choices=[SelectChoice("zh_Hans_CN", "中文"), SelectChoice("en", "English")],
+        default="zh_Hans_CN",
+    )
+
+    def validate_email(self, field: Field) -> None:
+        if not field.data and (self.new_cases.data != "none" or self.due_list.data):
+            raise ValidationError(_l("Give the e-mail address the messages should go to."))

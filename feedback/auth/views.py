@@ -19,10 +19,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from feedback.auth.forms import CodeForm, LoginForm, PasswordChangeForm
+from feedback.auth.forms import CodeForm, LoginForm, MailSettingsForm, PasswordChangeForm
 from feedback.extensions import db, limiter
-from feedback.models import AuditAction, User
-from feedback.staff import accounts, audit, throttle, totp, two_factor
+from feedback.models import AuditAction, NewCaseMail, User
+from feedback.staff import accounts, audit, mail_settings, throttle, totp, two_factor
 from feedback.staff.sessions import (
     end_session,
     home_for,
@@ -209,6 +209,41 @@ def password() -> Page:
     return render_template(
         "auth/password.html", form=form, refused=refused, user=user
     ), 400 if failed else 200
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notifications() -> Page:
+    """Choose what the account is told by mail about its body's cases; saved to the audit log."""
+    user = signed_in_user()
+    if not user.reads_cases:
+        abort(404)
+    setting = mail_settings.of(db.session, user)
+    form = MailSettingsForm(
+        data={
+            "email": setting.email,
+            "new_cases": setting.new_cases.value,
+            "due_list": setting.due_list,
+            "locale": setting.locale,
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        mail_settings.save(
+            db.session,
+            user,
+            form.email.data or "",
+            NewCaseMail(form.new_cases.data),
+            bool(form.due_list.data),
+            form.locale.data,
+        )
+        db.session.commit()
+        flash(_("Your mail settings are saved."), "success")
+        return redirect(url_for("auth.notifications"))
+    return render_template(
+        "auth/notifications.html", form=form, mail_on=bool(current_app.config["MAIL_URL"])
+    ), 400 if form.errors else 200
 
 
 @bp.post("/logout")

@@ -13,14 +13,16 @@ from typing import Protocol
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from feedback.cases import attachments, contest, receipts, resubmission, routing
+from feedback.cases import attachments, contest, notifications, receipts, resubmission, routing
 from feedback.cases.attachments import CleanFile
 from feedback.extensions import DbSession
 from feedback.models import (
+    AuditAction,
     Body,
     BodyRole,
     Case,
     Contact,
+    Escalation,
     Event,
     EventKind,
     Kind,
@@ -31,6 +33,7 @@ from feedback.models import (
     User,
     utcnow,
 )
+from feedback.staff import audit
 from feedback.web.labels import STATUS
 
 OPEN = frozenset({Status.RECEIVED, Status.ACCEPTED})
@@ -117,6 +120,8 @@ class Submission:
     notice: NoticeRef | None = None  # the notice whose form it came through; else the item's
     form_token: str | None = None  # the one-time token of the form it came through
     reported: ReportedPerson | None = None  # only for a report of misconduct (检举控告)
+    # The page's language, when the citizen asked for news by mail (needs an e-mail address).
+    news_locale: str | None = None
 
     @property
     def notice_id(self) -> int | None:
@@ -176,6 +181,8 @@ def submit(
         case.reported_unit = submission.reported.unit or None
         case.reported_post = submission.reported.post or None
     receipts.add_with_reference(session, case)
+    if submission.news_locale and submission.contact and submission.contact.email:
+        notifications.subscribe(session, case, submission.contact.email, submission.news_locale)
     _record(session, case, EventKind.SUBMITTED, public=True, at=now)
     return case, code
 
@@ -410,6 +417,30 @@ def rate(session: DbSession, case: Case, rating: Rating, comment: str) -> None:
     _record(session, case, EventKind.RATED, public=True, text=comment)
 
 
+def escalate(session: DbSession, case: Case, supervisor: Body, now: datetime) -> Escalation:
+    """督办: escalate an overdue case, once, to the body that supervises its holder.
+
+    The supervising body sees its reference and how many days it is overdue, not its content;
+    the holding body sees that it was escalated. Run by the command line, so no account acts.
+    """
+    assert case.due_at is not None
+    days = (now - case.due_at).days
+    escalation = Escalation(
+        case_id=case.id,
+        body_id=supervisor.id,
+        holder_id=case.body_id,
+        at=now,
+        days_overdue=days,
+        reference=case.reference,
+    )
+    session.add(escalation)
+    _record(
+        session, case, EventKind.ESCALATED, public=False, to_body=supervisor, text=str(days), at=now
+    )
+    audit.record(session, None, AuditAction.ESCALATED, case, detail=f"{supervisor.slug} {days}")
+    return escalation
+
+
 def _require(case: Case, actor: User, step: str) -> None:
     if actor.body_id != case.body_id or not actor.reads_cases:
         raise CaseError(_l("This case is not in your body's inbox."))
@@ -444,3 +475,4 @@ def _record(
     )
     case.events.append(event)
     session.flush()
+    notifications.on_event(session, case, event)

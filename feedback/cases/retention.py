@@ -27,9 +27,11 @@ from feedback.models import (
     AuditAction,
     Body,
     Case,
+    CaseNews,
     Contact,
     Event,
     Kind,
+    OutboxMessage,
     PurgedTally,
     Status,
 )
@@ -39,7 +41,8 @@ from feedback.storage import attachment_store, timeouts
 FINISHED = (Status.CLOSED, Status.DECLINED)
 # What a purge deletes rows from: PostgreSQL rewrites these tables afterwards (`scrub`).
 PURGED_TABLES = tuple(
-    model.__table__.name for model in (Case, Event, Contact, Attachment, AttachmentContent)
+    model.__table__.name
+    for model in (Case, Event, Contact, Attachment, AttachmentContent, CaseNews, OutboxMessage)
 )
 # How long the scrub waits for the service's requests to let go of a table (or of SQLite's log),
 # and on PostgreSQL for the transactions begun before it to end.

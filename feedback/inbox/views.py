@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from feedback.cases import attachments, contest, exports, months, operations
+from feedback.cases import attachments, contest, escalation, exports, months, operations
 from feedback.cases.operations import CaseError
 from feedback.extensions import db
 from feedback.inbox import listing, queries, template_choice
@@ -87,10 +87,22 @@ def index() -> Page:
         this_month=months.month_of(now),
         page=page,
         awaiting=queries.awaiting_answers(db.session, body_id),
+        escalated=escalation.escalated_from(db.session, body_id),
         rows=listing.listed(page.cases, now),
         filtered=bool(args),
         next_url=url_for(".index", **args, page=number + 1) if page.has_next else None,
         previous_url=url_for(".index", **args, page=number - 1) if page.has_previous else None,
+    ), 200
+
+
+@bp.get("/escalated")
+def escalated() -> Page:
+    """督办件: the cases escalated to this body, by reference and days overdue, never content."""
+    now = utcnow()
+    return render_template(
+        "inbox/escalated.html",
+        lines=escalation.escalated_to(db.session, current_user.body_id, now),
+        after_days=current_app.config["ESCALATE_AFTER_DAYS"],
     ), 200
 
 
@@ -176,6 +188,7 @@ def case_page(
         bodies={b.slug: b for b in bodies},
         contact=contact,
         revealed=revealed,
+        escalation=escalation.escalation_of(db.session, case.id),
         now=utcnow(),
     ), status
 

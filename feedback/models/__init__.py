@@ -35,6 +35,14 @@ from feedback.models.catalog import (
     window_state,
 )
 from feedback.models.kept_receipt import KeptReceipt
+from feedback.models.notification import (
+    Audience,
+    CaseNews,
+    Escalation,
+    MailSetting,
+    NewCaseMail,
+    OutboxMessage,
+)
 from feedback.models.reply_template import ReplyTemplate, TemplateUse
 from feedback.models.retention import PurgedTally
 from feedback.models.two_factor import RecoveryCode
@@ -45,25 +53,31 @@ __all__ = [
     "Aspect",
     "Attachment",
     "AttachmentContent",
+    "Audience",
     "AuditAction",
     "AuditEntry",
     "Base",
     "Body",
     "BodyRole",
     "Case",
+    "CaseNews",
     "CatalogStamp",
     "Category",
     "Contact",
+    "Escalation",
     "Event",
     "EventKind",
     "Item",
     "ItemStatus",
     "KeptReceipt",
     "Kind",
+    "MailSetting",
+    "NewCaseMail",
     "Notice",
     "NoticeBody",
     "NoticeReviewer",
     "NoticeSupervisor",
+    "OutboxMessage",
     "PurgedTally",
     "Rating",
     "RecoveryCode",

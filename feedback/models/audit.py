@@ -44,6 +44,10 @@ class AuditAction(StrEnum):
     TEMPLATE_CREATED = "template_created"
     TEMPLATE_CHANGED = "template_changed"
     TEMPLATE_DELETED = "template_deleted"
+    ESCALATED = "escalated"  # 督办, by the command line
+    NOTIFIED = "notified"  # a message sent: to whom (an account, or "the citizen") and what
+    MAIL_SETTINGS = "mail_settings"  # an account changed what it is told by mail
+    NEWS_STOPPED = "news_stopped"  # a citizen stopped the news of a case
 
 
 class AuditEntry(Base):

@@ -53,6 +53,7 @@ class EventKind(StrEnum):
     REVIEW_REQUESTED = "review_requested"  # 申请复查: on the original, naming the review case
     FOLLOW_UP = "follow_up"  # 追问: the citizen's one question after a reply
     ANSWERED = "answered"  # the body's answer to that question
+    ESCALATED = "escalated"  # 督办: past its time limit, escalated to the supervising body
 
 
 class Case(Base):

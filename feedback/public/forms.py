@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -80,6 +81,12 @@ def only_for_real_name(form: FlaskForm, field: Field) -> None:
     if form.identity.data != REAL_NAME:
         field.errors = []
         raise StopValidation()
+
+
+def needs_email(form: FlaskForm, field: Field) -> None:
+    """News by mail goes to the e-mail address given with a real-name message: ask for one."""
+    if field.data and not (form.identity.data == REAL_NAME and form.email.data):
+        raise ValidationError(_l("To get news by e-mail, give your e-mail address above."))
 
 
 def only_for_report(form: FlaskForm, field: Field) -> None:
@@ -290,6 +297,10 @@ class SubmissionForm(AttachedFiles, FlaskForm):
             "maxlength": EMAIL_MAX,
         },
     )
+    news = BooleanField(
+        _l("Tell me by e-mail when there is news of this message"),
+        validators=[needs_email],
+    )
     reported_name = reported(
         _l("Their name"),
         REPORTED_NAME_MAX,
@@ -381,6 +392,7 @@ class SubmissionForm(AttachedFiles, FlaskForm):
             notice=notice,
             form_token=self.form_token.data,
             reported=self.reported_person(),
+            news_locale=str(get_locale()) if self.news.data else None,
         )
 
     def confirmed(self, proposed_body: str) -> bool:

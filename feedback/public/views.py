@@ -18,12 +18,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from feedback.cases import (
     attachments,
     contest,
+    notifications,
     operations,
     progress,
     receipt_file,
@@ -34,7 +36,7 @@ from feedback.cases import (
 from feedback.cases.operations import CaseError
 from feedback.cases.receipts import Receipt
 from feedback.extensions import db, limiter
-from feedback.models import Case, Kind, Status, utcnow
+from feedback.models import AuditAction, Case, Kind, Status, utcnow
 from feedback.notices import catalog, window
 from feedback.public.forms import (
     FollowUpForm,
@@ -45,6 +47,7 @@ from feedback.public.forms import (
     SupplementForm,
     TrackingForm,
 )
+from feedback.staff import audit
 from feedback.storage.database import read_only_session
 from feedback.web.care import CARE_COOKIE, CARE_ON
 from feedback.web.i18n import LANGUAGE_COOKIE, waiting_time
@@ -247,6 +250,26 @@ def _submission_page(
         # Files cannot be sent back to the browser: the citizen must choose them again.
         files_dropped=any(f.filename for f in request.files.getlist("attachments")),
     )
+
+
+@bp.route("/news/stop/<token>", methods=["GET", "POST"])
+@limiter.shared_limit(track_limits, scope="track", methods=["POST"])
+def stop_news(token: str) -> Page:
+    """Stop the mail about a case, from the link in each message: GET asks, POST stops.
+
+    The link names the case by a random token, not by the address or the tracking code. A link
+    already used, or of a deleted case, says that no mail will come with it.
+    """
+    news = notifications.news_of(db.session, token)
+    form = FlaskForm()
+    if news is not None and form.validate_on_submit():
+        case = db.session.get_one(Case, news.case_id)
+        db.session.delete(news)
+        audit.record(db.session, None, AuditAction.NEWS_STOPPED, case)
+        db.session.commit()
+        return render_template("public/news_stop.html", form=form, news=None, stopped=True)
+    status = 200 if news is not None else 404
+    return render_template("public/news_stop.html", form=form, news=news, stopped=False), status
 
 
 @bp.route("/track", methods=["GET", "POST"])

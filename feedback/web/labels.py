@@ -82,6 +82,7 @@ EVENT = {
     EventKind.REVIEW_REQUESTED: _l("Review requested by the citizen"),
     EventKind.FOLLOW_UP: _l("Follow-up question from the citizen"),
     EventKind.ANSWERED: _l("Follow-up question answered"),
+    EventKind.ESCALATED: _l("Escalated to the supervising body (督办)"),
 }
 
 ROLE = {
@@ -125,6 +126,10 @@ AUDIT = {
     AuditAction.TEMPLATE_CREATED: _l("Created a reply template"),
     AuditAction.TEMPLATE_CHANGED: _l("Edited a reply template"),
     AuditAction.TEMPLATE_DELETED: _l("Deleted a reply template"),
+    AuditAction.ESCALATED: _l("Escalated an overdue case (督办)"),
+    AuditAction.NOTIFIED: _l("Sent a message by mail"),
+    AuditAction.MAIL_SETTINGS: _l("Changed what they are told by mail"),
+    AuditAction.NEWS_STOPPED: _l("The citizen stopped the mail about a case"),
 }
 
 # What an account request asks for (feedback.staff.approvals).

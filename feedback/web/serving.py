@@ -15,6 +15,7 @@ from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from feedback.extensions import db, limiter
+from feedback.notify import outbox
 
 bp = Blueprint("serving", __name__)
 
@@ -42,7 +43,25 @@ def healthz() -> tuple[dict[str, str], int]:
         "database": "ok" if database else "unavailable",
         "limiter": "ok" if limits else "unavailable",
     }
+    if database:
+        answer.update(_mail())
     return answer, 503 if status == "unavailable" else 200
+
+
+def _mail() -> dict[str, str]:
+    """Mail as the last attempts recorded it ("off", "ok" or "failing"); a submission needs no
+    mail, so it changes no status, and the SMTP server is never asked during a request."""
+    if not current_app.config["MAIL_URL"]:
+        return {"mail": "off"}
+    try:
+        mail = outbox.status(db.session, configured=True)
+        db.session.rollback()
+    except Exception:
+        current_app.logger.warning("health check: the outbox cannot be read")
+        return {"mail": "unknown"}
+    if mail.failing:
+        return {"mail": "failing", "mail_error": mail.last_error}
+    return {"mail": "ok"}
 
 
 def _database_answers() -> bool:
