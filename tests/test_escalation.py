@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from conftest import body, login, new_case
 from flask import Flask
+from mail_server import mail_server
 from sqlalchemy import func, select
 
 from feedback.cases import escalation, operations
@@ -20,7 +21,10 @@ from feedback.models import (
     Event,
     EventKind,
     Kind,
+    MailSetting,
+    NewCaseMail,
     NoticeSupervisor,
+    User,
     utcnow,
 )
 
@@ -149,3 +153,31 @@ def test_two_runs_at_once_escalate_each_case_once(app):
     assert len(escalations()) == len(cases)
     count = select(func.count()).select_from(Event).where(Event.kind == EventKind.ESCALATED)
     assert db.session.execute(count).scalar_one() == len(cases)
+
+
+def test_the_supervising_accounts_that_asked_hear_of_it_by_mail(app_factory: Callable):
+    with mail_server() as server:
+        app = app_factory(MAIL_URL=server.url(), MAIL_FROM="noreply@example.gov.cn")
+        with app.app_context():
+            clerk = db.session.execute(
+                select(User).where(User.username == "discipline-staff")
+            ).scalar_one()
+            db.session.add(
+                MailSetting(
+                    account_id=clerk.id,
+                    email="clerk@example.gov.cn",
+                    new_cases=NewCaseMail.EACH,
+                    locale="zh_Hans_CN",
+                )
+            )
+            db.session.commit()
+            case = overdue(6)
+            result = app.test_cli_runner().invoke(args=["feedback", "send-notifications"])
+            assert result.exit_code == 0, result.output
+            assert "1 cases escalated" in result.output
+            [mail] = server.mailbox.to("clerk@example.gov.cn")
+            assert mail["Subject"] == f"件 {case.reference} 已提请本单位督办"
+            content = mail.get_content()
+            assert "已超期 6 天" in content and "/inbox/escalated" in content
+            assert SUBJECT not in content and CONTENT not in content
+            db.session.remove()

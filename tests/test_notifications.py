@@ -274,6 +274,21 @@ def test_transfer_decline_and_answer_are_news_too_and_a_note_is_not(mail_app, ma
     assert len(mail.mailbox.to(CITIZEN)) == 2
 
 
+def test_a_review_is_news_to_the_same_address(mail_app, mail, clerks):
+    case, _ = citizen_case(locale="en")
+    operations.decline(db.session, case, clerks["court"], "不属于受理范围")
+    db.session.commit()
+    review = operations.request_review(db.session, case, "理由与事实不符，请求复查。")
+    db.session.commit()
+    operations.accept(db.session, review, clerks[review.body.slug])
+    db.session.commit()
+    send(mail_app)
+    subjects = sorted(m["Subject"] for m in mail.mailbox.to(CITIZEN))
+    assert subjects == sorted(
+        [f"News of your message {case.reference}", f"News of your message {review.reference}"]
+    )
+
+
 def test_a_citizen_who_did_not_ask_gets_nothing(mail_app, mail, clerks):
     case, _ = new_case(contact=ContactDetails(NAME, PHONE, CITIZEN))
     operations.accept(db.session, case, clerks["court"])

@@ -67,14 +67,25 @@ def news_of(session: DbSession, token: str) -> CaseNews | None:
     return session.execute(select(CaseNews).where(CaseNews.token == token)).scalar_one_or_none()
 
 
+def follow_review(session: DbSession, case: Case, review: Case) -> None:
+    """A review (复查) is followed with the original's code: its news goes where the original's did."""
+    news = session.get(CaseNews, case.id)
+    if news is not None:
+        subscribe(session, review, news.email, news.locale)
+
+
 def on_event(session: DbSession, case: Case, event: Event) -> None:
-    """Queue what an event on the case makes known: news to the citizen, a new case to a body."""
+    """Queue what an event on the case makes known: news to the citizen, a new case to a body,
+    an escalated case to the supervising body."""
     if event.kind in CITIZEN_NEWS:
         _citizen_news(session, case, event)
     if event.kind in NEW_IN_INBOX:
         holder = event.to_body_id if event.kind is EventKind.TRANSFERRED else case.body_id
         assert holder is not None
         _new_case(session, case, event, holder)
+    if event.kind is EventKind.ESCALATED:
+        assert event.to_body_id is not None
+        _escalated(session, case, event, event.to_body_id)
 
 
 def _citizen_news(session: DbSession, case: Case, event: Event) -> None:
@@ -125,6 +136,32 @@ def _new_case(session: DbSession, case: Case, event: Event, holder: int) -> None
             what="new_case",
             case=case,
             body_id=holder,
+            account_id=setting.account_id,
+            recipient=setting.email,
+            subject=subject,
+            text=text,
+        )
+
+
+def _escalated(session: DbSession, case: Case, event: Event, supervisor: int) -> None:
+    for setting in _settings(session, supervisor, NewCaseMail.EACH):
+        with force_locale(setting.locale):
+            subject = _("Case %(reference)s escalated to your body", reference=case.reference)
+            text = _(
+                "A case of a body you supervise is %(days)s days past its time limit and has "
+                "been escalated (督办) to your body: %(reference)s.\n\n"
+                "The cases escalated to your body: %(link)s",
+                days=event.text,
+                reference=case.reference,
+                link=link("/inbox/escalated"),
+            )
+        _queue(
+            session,
+            key=f"escalated:{event.id}:{setting.account_id}",
+            audience=Audience.ACCOUNT,
+            what="escalated",
+            case=case,
+            body_id=supervisor,
             account_id=setting.account_id,
             recipient=setting.email,
             subject=subject,

@@ -371,6 +371,7 @@ def request_review(
     if contact is not None:
         review.contact = Contact(name=contact.name, phone=contact.phone, email=contact.email)
     receipts.add_with_reference(session, review)
+    notifications.follow_review(session, case, review)
     case.review = review  # in the session now; the page rendered next reads it from here
     attachments.store(session, review, files)
     _record(session, review, EventKind.SUBMITTED, public=True, at=now)
