@@ -343,7 +343,8 @@ def _write_atomically(path: Path, data: Iterable[bytes]) -> None:
 
 @group.command("send-notifications")
 def send_notifications_command() -> None:
-    """Escalate overdue cases, queue the daily messages, and send what the outbox holds.
+    """Escalate overdue cases, queue the daily messages, send what the outbox holds, and
+    delete the messages sent or given up more than 30 days ago.
 
     For cron or a systemd timer, every few minutes (DEPLOY.md); safe to run twice at once.
     Without MAIL_URL the messages stay in the outbox. Exits 1 when an attempt failed.
@@ -366,6 +367,8 @@ def send_notifications_command() -> None:
         click.echo(f"Mail is off (MAIL_URL is not set): {waiting} messages wait in the outbox.")
         return
     run = outbox.send_due(db.session, server)
+    outbox.forget_old(db.session, utcnow())
+    db.session.commit()
     click.echo(f"{run.sent} sent, {run.failed} to be tried again, {run.given_up} given up.")
     if run.failed or run.given_up:
         last = outbox.status(db.session, configured=True).last_error

@@ -4,6 +4,7 @@
 `password` makes it ask for a login, and refuse any other password.
 """
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -22,9 +23,11 @@ class Mailbox:
     received: list[EmailMessage] = field(default_factory=list)
     refuse: list[int] = field(default_factory=list)
     refused: int = 0
+    delay: float = 0.0  # seconds to take over each message, so that two senders overlap
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.delay)
         with self.lock:
             if self.refuse:
                 code = self.refuse.pop(0)

@@ -398,12 +398,27 @@ def test_a_message_refused_every_time_is_given_up_after_the_last_retry(mail_app,
     assert mail.mailbox.to(CITIZEN) == []
 
 
+def test_messages_sent_a_month_ago_are_deleted_with_their_addresses(mail_app, mail):
+    address = choose("court-staff", NewCaseMail.EACH)
+    new_case()
+    new_case()
+    send(mail_app)
+    old, recent = db.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()
+    assert old.sent_at is not None
+    old.sent_at -= timedelta(days=outbox.KEEP_DAYS + 1)
+    db.session.commit()
+    send(mail_app)
+    [kept] = db.session.execute(select(OutboxMessage)).scalars()
+    assert kept.id == recent.id and kept.recipient == address
+
+
 def test_two_senders_at_once_send_each_message_once(mail_app, mail, monkeypatch):
     """Two runners, each with its own connection, in small batches so that they interleave."""
     addresses = [choose(name, NewCaseMail.EACH) for name in ("court-staff", "court-manager")]
     for _ in range(15):
         new_case()
     monkeypatch.setattr(outbox, "BATCH", 3)
+    mail.mailbox.delay = 0.02
     server = smtp.server(mail_app.config["MAIL_URL"], SENDER, 5)
     assert server is not None
     runs: list[outbox.Run] = []

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from feedback.extensions import DbSession
 from feedback.models import (
@@ -33,6 +33,7 @@ from feedback.staff import audit
 
 # Minutes to wait before each retry; after the last, the message is given up.
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 720)
+KEEP_DAYS = 30  # a message sent or given up is deleted after this, with its address
 CLAIM_MINUTES = 15  # a claim not settled by then (a runner that died) lapses
 BATCH = 200
 
@@ -176,6 +177,16 @@ def _who_and_what(session: DbSession, outgoing: OutboxMessage) -> str:
         account = session.get(User, outgoing.account_id) if outgoing.account_id else None
         who = account.username if account is not None else "account"
     return f"{who}: {outgoing.what} {outgoing.reference}".strip()
+
+
+def forget_old(session: DbSession, now: datetime) -> int:
+    """Delete the messages sent or given up more than KEEP_DAYS ago, and with them their
+    addresses (the audit log keeps who was told what); return how many. The caller commits."""
+    before = now - timedelta(days=KEEP_DAYS)
+    done = OutboxMessage.sent_at.is_not(None) & (OutboxMessage.sent_at < before)
+    dropped = OutboxMessage.failed_at.is_not(None) & (OutboxMessage.failed_at < before)
+    result = session.execute(delete(OutboxMessage).where(done | dropped))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
