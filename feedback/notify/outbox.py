@@ -204,26 +204,31 @@ class MailStatus:
         return bool(self.last_error)
 
 
-def status(session: DbSession, configured: bool) -> MailStatus:
-    """Read the outbox's state and its last attempt; never connects to the SMTP server."""
-    waiting_count = session.execute(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
-    ).scalar_one()
-    given_up = session.execute(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.failed_at.is_not(None))
-    ).scalar_one()
+def last_attempt(session: DbSession) -> tuple[datetime | None, str]:
+    """When the last attempt to send was, and its error ("" if it went out): one index lookup."""
     last = session.execute(
         select(OutboxMessage.last_attempt_at, OutboxMessage.last_error)
         .where(OutboxMessage.last_attempt_at.is_not(None))
         .order_by(OutboxMessage.last_attempt_at.desc())
         .limit(1)
     ).first()
+    return (last[0], last[1]) if last else (None, "")
+
+
+def status(session: DbSession, configured: bool) -> MailStatus:
+    """Read the outbox's state and its last attempt; never connects to the SMTP server."""
+    unsent = OutboxMessage.sent_at.is_(None)  # the leading column of ix_outbox_waiting
+    waiting_count = session.execute(
+        select(func.count()).where(unsent, OutboxMessage.failed_at.is_(None))
+    ).scalar_one()
+    given_up = session.execute(
+        select(func.count()).where(unsent, OutboxMessage.failed_at.is_not(None))
+    ).scalar_one()
+    at, error = last_attempt(session)
     return MailStatus(
         configured=configured,
         waiting=waiting_count,
         given_up=given_up,
-        last_attempt_at=last[0] if last else None,
-        last_error=last[1] if last else "",
+        last_attempt_at=at,
+        last_error=error,
     )
