@@ -158,8 +158,21 @@ def check(settings: dict[str, Any]) -> None:
             "no longer match. Set DATA_KEY to the SECRET_KEY the service ran with before this "
             "rotation, as DEPLOY.md says."
         )
+    if settings["MAIL_URL"]:
+        from feedback.notify import smtp  # the parser of MAIL_URL, which the sending uses
+
+        try:
+            smtp.server(settings["MAIL_URL"], settings["MAIL_FROM"], settings["MAIL_TIMEOUT"])
+        except smtp.MailSettingError as error:
+            raise ConfigurationError(str(error)) from None
     if settings["DEVELOPMENT"]:
         return
+    if settings["MAIL_URL"] and settings["BASE_URL"] == Defaults.BASE_URL:
+        raise ConfigurationError(
+            "MAIL_URL is set but BASE_URL is not: the links in messages would point to "
+            f"{Defaults.BASE_URL}. Set BASE_URL to the address citizens and staff use, such as "
+            "https://feedback.example.gov.cn."
+        )
     if not settings.get("SECRET_KEY"):
         raise ConfigurationError(
             "SECRET_KEY is not set. Outside development (FEEDBACK_ENV=development) the service "

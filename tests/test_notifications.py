@@ -23,6 +23,7 @@ from sqlalchemy import select, text
 
 from feedback.cases import notifications, operations, retention
 from feedback.cases.operations import ContactDetails
+from feedback.config import ConfigurationError
 from feedback.extensions import db
 from feedback.models import (
     AuditAction,
@@ -534,6 +535,28 @@ def test_a_server_that_does_not_answer_is_reported_and_delays_no_request(app_fac
         health = app.test_client().get("/healthz").json
         assert health["mail"] == "failing" and health["mail_error"] == "connection refused"
         db.session.remove()
+
+
+def test_mail_url_names_the_server_and_bad_mail_settings_stop_the_start(app_factory):
+    server = smtp.server("smtps://feedback%40gov:p%3Ass@mail.example.org", SENDER, 5)
+    assert server is not None
+    assert (server.host, server.port, server.implicit_tls, server.starttls) == (
+        "mail.example.org",
+        465,
+        True,
+        False,
+    )
+    assert (server.username, server.password) == ("feedback@gov", "p:ss")
+    upgraded = smtp.server("smtp://mail.example.org?starttls", SENDER, 5)
+    assert upgraded is not None and (upgraded.port, upgraded.starttls) == (587, True)
+    assert smtp.server("", "", 5) is None
+
+    with pytest.raises(ConfigurationError, match="MAIL_URL must look like"):
+        app_factory(MAIL_URL="http://mail.example.org", MAIL_FROM=SENDER)
+    with pytest.raises(ConfigurationError, match="MAIL_FROM is not set"):
+        app_factory(MAIL_URL="smtp://mail.example.org")
+    with pytest.raises(ConfigurationError, match="BASE_URL is not"):
+        app_factory(MAIL_URL="smtp://mail.example.org", MAIL_FROM=SENDER, DEVELOPMENT=False)
 
 
 # The account's page -------------------------------------------------------------------------
