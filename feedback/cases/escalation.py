@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from feedback.cases import operations, routing
 from feedback.extensions import DbSession
@@ -72,6 +73,7 @@ def escalated_to(session: DbSession, body_id: int, now: datetime) -> list[Escala
         .join(Case, Case.id == Escalation.case_id)
         .where(Escalation.body_id == body_id)
         .order_by(Escalation.at.desc())
+        .options(joinedload(Escalation.holder))
     )
     lines = []
     for escalation, status, due_at in session.execute(query):
@@ -95,5 +97,6 @@ def escalated_from(session: DbSession, body_id: int) -> list[Escalation]:
         .join(Case, Case.id == Escalation.case_id)
         .where(Case.body_id == body_id, Case.status.in_([Status.RECEIVED, Status.ACCEPTED]))
         .order_by(Escalation.at.desc())
+        .options(joinedload(Escalation.body))
     )
     return list(session.execute(query).scalars())
