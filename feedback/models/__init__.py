@@ -38,6 +38,7 @@ from feedback.models.kept_receipt import KeptReceipt
 from feedback.models.reply_template import ReplyTemplate, TemplateUse
 from feedback.models.retention import PurgedTally
 from feedback.models.two_factor import RecoveryCode
+from feedback.models.verdict import ItemVerdict, Verdict
 
 __all__ = [
     "AccountRequest",
@@ -58,6 +59,7 @@ __all__ = [
     "EventKind",
     "Item",
     "ItemStatus",
+    "ItemVerdict",
     "KeptReceipt",
     "Kind",
     "Notice",
@@ -75,6 +77,7 @@ __all__ = [
     "Status",
     "TemplateUse",
     "User",
+    "Verdict",
     "utcnow",
     "window_state",
 ]

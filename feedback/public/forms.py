@@ -23,12 +23,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, StopValidation, ValidationError
 
 from feedback.cases import attachments, receipts, resubmission, routing
 from feedback.cases.attachments import CleanFile
 from feedback.cases.operations import ContactDetails, ReportedPerson, Submission
-from feedback.models import Kind, Rating
+from feedback.models import Kind, Rating, Verdict
 from feedback.notices import catalog
 from feedback.web.forms import OneOf
 from feedback.web.i18n import body_name
@@ -541,3 +541,21 @@ class FollowUpForm(TrackingForm):
 
 class ReceiptFileForm(TrackingForm):
     """回执下载: the receipt as a file; reference and code travel as hidden fields, never in a URL."""
+
+
+class AnswerForm(FlaskForm):
+    """属实 / 不属实 / 不了解: one tap on one of three buttons named `verdict`, nothing to write."""
+
+    verdict = StringField(
+        label="",
+        validators=[
+            AnyOf(
+                [verdict.value for verdict in Verdict],
+                message=_l("Choose one of the three answers."),
+            )
+        ],
+    )
+
+    @property
+    def chosen(self) -> Verdict:
+        return Verdict(self.verdict.data)

@@ -16,6 +16,7 @@ from feedback.models import (
     Role,
     Status,
     TemplateUse,
+    Verdict,
 )
 from feedback.notices.totals import Finding
 
@@ -215,6 +216,13 @@ BODY_ROLE = {
     BodyRole.COURT: _l("Inspected unit"),
     BodyRole.DISCIPLINE: _l("Discipline inspection group"),
     BodyRole.INSPECTION: _l("Inspection office"),
+}
+
+# Whether an item's rectification matches what the citizen sees.
+VERDICT = {
+    Verdict.TRUE: _l("True"),  # 属实
+    Verdict.UNTRUE: _l("Not true"),  # 不属实
+    Verdict.UNKNOWN: _l("Don't know"),  # 不了解
 }
 
 ITEM_STATUS = {
