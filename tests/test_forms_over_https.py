@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, case_count, new_case
+from conftest import PASSWORD, case_count, item, new_case
 from flask import Flask
 from notice_helpers import UNITS, import_sample, sample
 from page_forms import form_on
@@ -42,6 +42,7 @@ from feedback.models import (
     Case,
     EventKind,
     Item,
+    ItemVerdict,
     Kind,
     Notice,
     Rating,
@@ -52,6 +53,7 @@ from feedback.models import (
     Role,
     TemplateUse,
     User,
+    Verdict,
     utcnow,
 )
 from feedback.notices import editing
@@ -383,6 +385,20 @@ def answering_a_follow_up_question(site: Site) -> Ready:
         assert event_kinds(case)[-1] is EventKind.ANSWERED
 
     return Ready(browser, f"/inbox/cases/{case.id}/answer", {"answer-answer": "11月3日。"}, then)
+
+
+def answering_an_item(site: Site) -> Ready:
+    """属实 / 不属实 / 不了解: one tap under an item of the notice."""
+    item_id = item("一.1.(1)").id
+    browser = site.browser()
+    browser.page("/n/wufeng-court-2020/")
+
+    def then(page: TestResponse) -> None:
+        assert "您的回答“不属实”已匿名记录" in page.text
+        verdicts = db.session.execute(select(ItemVerdict.item_id, ItemVerdict.verdict)).all()
+        assert [tuple(row) for row in verdicts] == [(item_id, Verdict.UNTRUE)]
+
+    return Ready(browser, f"/items/{item_id}/answer", {}, then, button=("verdict", "untrue"))
 
 
 def downloading_the_receipt(site: Site) -> Ready:
@@ -964,6 +980,7 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "a follow-up question": ("public.follow_up", asking_a_follow_up_question),
     "answering a follow-up question": ("inbox.answer", answering_a_follow_up_question),
     "downloading the receipt": ("public.download_receipt", downloading_the_receipt),
+    "answering whether an item is true": ("public.answer_item", answering_an_item),
     "staff login": ("auth.login", staff_login),
     "login with a second factor": ("auth.login", login_with_a_second_factor),
     "two-factor enrolment at login": ("auth.enrol", enrolment_at_login),

@@ -48,7 +48,7 @@ class Row:
 @dataclass(frozen=True)
 class Figures:
     notice_id: int
-    months: list[str]  # oldest first, up to the current month
+    months: list[str]  # from the first message's, oldest first, up to the current month
     rows: dict[tuple[int, str], Row]  # (item id or ALL_ITEMS, month or TOTAL) → row
     answers: dict[int, verdicts.ItemAnswers]  # 属实 / 不属实 / 不了解 per item, and ALL_ITEMS
 
@@ -76,10 +76,9 @@ def compute(session: DbSession, notice: PublishedNotice, today: date) -> Figures
         )
     ).all()
     current = f"{today:%Y-%m}"
-    first = f"{notice.opens_on:%Y-%m}" if notice.opens_on else current
     received_months = [months.month_of(received_at) for _, received_at, _, _ in cases]
-    first = min([first, *received_months])
-    names = month_range(first, current)
+    # From the first message on: empty months before it would only hide more counts.
+    names = month_range(min([current, *received_months]), current)
     items, columns = [*item_ids, ALL_ITEMS], [*names, TOTAL]
     counts = {(m, i, c): 0 for m in MEASURES for i in items for c in columns}
     rated = {(i, c): 0 for i in items for c in columns}

@@ -3,8 +3,8 @@
 A count under THRESHOLD is shown as "少于5" (primary suppression). A table's totals tie its
 cells together: a line is a list of cells and the total they add up to. If one member of a line
 were hidden and the others shown, subtraction would give it back; so while some line hides
-exactly one member, its smallest shown cell is hidden too (secondary suppression), until every
-line hides none or at least two. Hiding the smallest keeps the most information visible.
+exactly one member, or hides cells that the shown members say add up to 0, its smallest shown
+cell is hidden too (secondary suppression). Hiding the smallest keeps the most visible.
 """
 
 from collections.abc import Hashable, Mapping, Sequence
@@ -35,11 +35,29 @@ def hidden_cells(values: Mapping[Key, int], lines: Sequence[Line[Key]]) -> set[K
     while changed:
         changed = False
         for line in lines:
-            members = line.members
-            if sum(key in hidden for key in members) != 1:
-                continue
-            # Prefer a cell over the total: a total is what a reader looks for first.
-            shown = [key for key in line.cells if key not in hidden] or [line.total]
-            hidden.add(min(shown, key=lambda key: values[key]))
-            changed = True
+            reveal = _revealing(values, line, hidden)
+            if reveal is not None:
+                hidden.add(reveal)
+                changed = True
     return hidden
+
+
+def _revealing(values: Mapping[Key, int], line: Line[Key], hidden: set[Key]) -> Key | None:
+    """The cell to hide too if the line gives a hidden count back, else None.
+
+    A line gives a count back when it hides only one member, or when its total is shown and its
+    hidden cells add up to nothing: counts are never negative, so each of them is then 0.
+    Prefer a cell over the total (a total is what a reader looks for first), the smallest one.
+    """
+    hidden_members = [key for key in line.members if key in hidden]
+    if len(hidden_members) == 1:
+        shown = [key for key in line.cells if key not in hidden] or [line.total]
+        return min(shown, key=lambda key: values[key])
+    if (
+        hidden_members
+        and line.total not in hidden
+        and sum(values[key] for key in hidden_members) == 0
+    ):
+        shown = [key for key in line.cells if key not in hidden and values[key] > 0]
+        return min(shown, key=lambda key: values[key])
+    return None
