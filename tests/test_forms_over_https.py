@@ -387,6 +387,25 @@ def answering_a_follow_up_question(site: Site) -> Ready:
     return Ready(browser, f"/inbox/cases/{case.id}/answer", {"answer-answer": "11月3日。"}, then)
 
 
+def publishing_a_reply(site: Site) -> Ready:
+    """公开答复: staff confirm the reply, masked, for the public page, as the citizen allowed."""
+    case, _code = new_case()
+    case.publish_allowed = True
+    staff = site.user("court-staff")
+    operations.accept(db.session, case, staff)
+    operations.close(db.session, case, staff, "经核实，已按通报整改到位。咨询电话13912345678。")
+    db.session.commit()
+    browser = site.signed_in("court-staff")
+    browser.page(f"/inbox/cases/{case.id}")
+
+    def then(page: TestResponse) -> None:
+        assert "答复已在通报的公开数据页公开" in page.text
+        db.session.refresh(case)
+        assert case.published_reply == "经核实，已按通报整改到位。咨询电话＊＊＊。"
+
+    return Ready(browser, f"/inbox/cases/{case.id}/publish", {}, then)
+
+
 def answering_an_item(site: Site) -> Ready:
     """属实 / 不属实 / 不了解: one tap under an item of the notice."""
     item_id = item("一.1.(1)").id
@@ -981,6 +1000,7 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "answering a follow-up question": ("inbox.answer", answering_a_follow_up_question),
     "downloading the receipt": ("public.download_receipt", downloading_the_receipt),
     "answering whether an item is true": ("public.answer_item", answering_an_item),
+    "publishing a reply": ("inbox.publish", publishing_a_reply),
     "staff login": ("auth.login", staff_login),
     "login with a second factor": ("auth.login", login_with_a_second_factor),
     "two-factor enrolment at login": ("auth.enrol", enrolment_at_login),

@@ -3,16 +3,26 @@ every count under 5 hidden together with whatever would give it back by subtract
 
 import re
 
-from conftest import item, new_case
+from conftest import item, login, new_case
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from notice_helpers import import_sample
+from public_helpers import send
 from sqlalchemy import select
 
-from feedback.cases import operations, public_figures, suppression
+from feedback.cases import operations, public_figures, publication, suppression
+from feedback.cases.operations import ContactDetails
 from feedback.cases.public_figures import ALL_ITEMS, MEASURES, TOTAL
 from feedback.extensions import db
-from feedback.models import Kind, Notice, Rating
+from feedback.models import (
+    AuditAction,
+    AuditEntry,
+    Case,
+    EventKind,
+    Kind,
+    Notice,
+    Rating,
+)
 from feedback.notices import catalog, window
 
 SLUG = "wufeng-court-2020"
@@ -238,3 +248,91 @@ def test_the_answers_per_item_are_on_the_page(client):
         HIDDEN,
         "7",
     ]
+
+
+# 公开答复: a reply published as the citizen allowed, names and contacts removed ---------------
+
+
+def test_mask_removes_phone_numbers_e_mail_id_numbers_and_the_name():
+    text = (
+        "张三同志：请致电 139-1234-5678 或 0717-5193251，或发邮件至 zhang.san@example.com；"
+        "身份证号 42052919800101123X 与 420529800101123 已核对。张三反映的窗口已开放。"
+    )
+    masked = publication.mask(text, ["张三"])
+    for gone in ("张三", "139", "5193251", "zhang.san", "42052919800101123X", "420529800101123"):
+        assert gone not in masked
+    assert masked.startswith("＊＊＊同志：请致电 ＊＊＊ 或 ＊＊＊，或发邮件至 ＊＊＊；")
+    assert "窗口已开放" in masked
+    # Dates and small numbers in a reply stay.
+    assert publication.mask("已于2026年11月20日整改，共3处。") == "已于2026年11月20日整改，共3处。"
+
+
+def test_the_citizen_allows_publishing_with_a_box_that_is_off_by_default(client):
+    form = client.get("/submit").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="allow_publishing"[^>]*>', form)[0]
+    assert "checked" not in box
+    assert "答复可以在通报的公开数据页上公开" in form
+    send(client, item=str(item(FIRST).id))
+    for subject, kind, body in (("另一件", "opinion", "court"), ("检举", "report", "discipline")):
+        content = f"{subject}：通报说已设便民窗口，但我本周两次去都没有开放。"
+        send(client, kind=kind, body=body, subject=subject, content=content, allow_publishing="y")
+    cases = db.session.execute(select(Case.subject, Case.publish_allowed).order_by(Case.id)).all()
+    allowed = {subject: flag for subject, flag in cases}
+    assert allowed["另一件"] is True
+    assert allowed["检举"] is False  # a report of misconduct is never published
+    assert list(allowed.values()).count(True) == 1
+
+
+def replied_case(staff, allowed: bool = True) -> Case:
+    contact = ContactDetails(name="王小明", phone="13912345678", email="")
+    case, _ = new_case(item_code=FIRST, contact=contact, subject="窗口")
+    case.publish_allowed = allowed
+    operations.accept(db.session, case, staff["court"])
+    reply = "王小明您好：便民窗口已于11月起每日开放，如有问题请拨打13912345678。"
+    operations.close(db.session, case, staff["court"], reply)
+    db.session.commit()
+    return case
+
+
+def test_staff_confirm_the_masked_reply_and_the_public_page_shows_it(client, staff):
+    case = replied_case(staff)
+    login(client, staff["court"])
+    page = client.get(f"/inbox/cases/{case.id}").get_data(as_text=True)
+    draft = re.search(r'<textarea[^>]*id="publish-text"[^>]*>\s*([^<]*)</textarea>', page)[1]
+    assert draft == "＊＊＊您好：便民窗口已于11月起每日开放，如有问题请拨打＊＊＊。"
+    # Staff shorten it, and type a number back in by mistake: it is removed again.
+    confirmed = "您好：便民窗口已于11月起每日开放。详询 0717-5193251。"
+    response = client.post(f"/inbox/cases/{case.id}/publish", data={"publish-text": confirmed})
+    assert response.status_code == 302
+    db.session.refresh(case)
+    assert case.published_reply == "您好：便民窗口已于11月起每日开放。详询 ＊＊＊。"
+    assert case.events[-1].kind is EventKind.PUBLISHED
+    entry = db.session.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).scalars().first()
+    assert entry.action is AuditAction.CASE_STEP and entry.detail == "publish"
+    assert entry.case_reference == case.reference
+    html = client.get(f"/n/{SLUG}/figures").get_data(as_text=True)
+    assert "您好：便民窗口已于11月起每日开放。详询 ＊＊＊。" in html
+    assert "王小明" not in html and "13912345678" not in html and "5193251" not in html
+    month = f"{window.today():%Y-%m}"
+    assert re.search(rf"一\.1\.\(1\)</span> · {month}</p>", html)
+
+
+def test_a_reply_the_citizen_did_not_allow_is_never_published(client, staff):
+    case = replied_case(staff, allowed=False)
+    login(client, staff["court"])
+    assert 'id="publish"' not in client.get(f"/inbox/cases/{case.id}").get_data(as_text=True)
+    response = client.post(f"/inbox/cases/{case.id}/publish", data={"publish-text": "已整改。"})
+    assert response.status_code == 409
+    assert "群众未同意公开此答复" in response.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.published_reply is None
+    assert "已整改。" not in client.get(f"/n/{SLUG}/figures").get_data(as_text=True)
+
+
+def test_another_body_cannot_publish_the_reply(client, staff):
+    case = replied_case(staff)
+    login(client, staff["inspection"])
+    response = client.post(f"/inbox/cases/{case.id}/publish", data={"publish-text": "已整改。"})
+    assert response.status_code == 404
+    db.session.refresh(case)
+    assert case.published_reply is None

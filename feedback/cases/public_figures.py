@@ -6,7 +6,8 @@ closed (办结), per month of receipt and in total, and the share of rated outco
 look at a message already counted). Every count under 5 is hidden, with what would reveal it
 (feedback/cases/suppression.py): each measure is a table of items × months whose rows, columns
 and grand total are all shown, so all four kinds of line are guarded. A share is shown only
-when at least 5 outcomes were rated.
+when at least 5 outcomes were rated. Beside the counts, the replies citizens allowed to be
+published and staff published (feedback/cases/publication.py), with their item and month only.
 
 Computing it reads every counted case of the notice, so each worker keeps it for CACHE_MINUTES
 per notice, catalog stamp and day: a new case, reply or rating shows within that time.
@@ -30,6 +31,14 @@ MEASURES = ("received", "answered", "closed")
 TOTAL = ""  # the key of the column (all months) or row (all items) of totals
 ALL_ITEMS = 0
 SATISFIED = (Rating.SATISFIED, Rating.FAIRLY_SATISFIED)
+PUBLISHED_SHOWN = 100  # the latest published replies
+
+
+@dataclass(frozen=True)
+class PublishedReply:
+    item_id: int
+    month: str  # when the case was closed
+    text: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,7 @@ class Figures:
     months: list[str]  # from the first message's, oldest first, up to the current month
     rows: dict[tuple[int, str], Row]  # (item id or ALL_ITEMS, month or TOTAL) → row
     answers: dict[int, verdicts.ItemAnswers]  # 属实 / 不属实 / 不了解 per item, and ALL_ITEMS
+    published: list[PublishedReply]  # the latest first
 
     def row(self, item_id: int, month: str = TOTAL) -> Row:
         return self.rows[(item_id, month)]
@@ -121,7 +131,23 @@ def compute(session: DbSession, notice: PublishedNotice, today: date) -> Figures
         for c in columns
     }
     answers = verdicts.answers_per_item(session, item_ids)
-    return Figures(notice_id=notice.id, months=names, rows=rows, answers=answers)
+    published = [
+        PublishedReply(item_id, months.month_of(closed_at), text)
+        for item_id, closed_at, text in session.execute(
+            select(Case.item_id, Case.closed_at, Case.published_reply)
+            .where(
+                Case.notice_id == notice.id,
+                Case.item_id.in_(item_ids),
+                Case.published_reply.is_not(None),
+            )
+            .order_by(Case.published_at.desc(), Case.id.desc())
+            .limit(PUBLISHED_SHOWN)
+        )
+        if item_id and closed_at and text  # as the query asks; for the type checker
+    ]
+    return Figures(
+        notice_id=notice.id, months=names, rows=rows, answers=answers, published=published
+    )
 
 
 def cached(session: DbSession, notice: PublishedNotice, stamp: str, today: date) -> Figures:

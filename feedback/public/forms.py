@@ -306,6 +306,13 @@ class SubmissionForm(AttachedFiles, FlaskForm):
         _l("The post can be at most %(max)d characters; it has %(length)d."),
     )
     attachments = attachments_field()
+    # 公开答复: optional; never for a report of misconduct (feedback/cases/publication.py).
+    allow_publishing = BooleanField(
+        _l(
+            "The reply to me may be published on the notice's public page, "
+            "without my name or contact details (optional)"
+        ),
+    )
     consent = BooleanField(
         _l("I confirm that what I wrote is true, and I agree that the receiving body handles it."),
         validators=[DataRequired(_l("Tick this box to send your message."))],
@@ -381,6 +388,8 @@ class SubmissionForm(AttachedFiles, FlaskForm):
             notice=notice,
             form_token=self.form_token.data,
             reported=self.reported_person(),
+            publish_allowed=bool(self.allow_publishing.data)
+            and self.chosen_kind is not Kind.REPORT,
         )
 
     def confirmed(self, proposed_body: str) -> bool:

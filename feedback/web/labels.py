@@ -83,6 +83,7 @@ EVENT = {
     EventKind.REVIEW_REQUESTED: _l("Review requested by the citizen"),
     EventKind.FOLLOW_UP: _l("Follow-up question from the citizen"),
     EventKind.ANSWERED: _l("Follow-up question answered"),
+    EventKind.PUBLISHED: _l("Reply published on the public page"),
 }
 
 ROLE = {

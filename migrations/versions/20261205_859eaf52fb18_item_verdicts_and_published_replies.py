@@ -1,4 +1,4 @@
-"""item verdicts: a citizen's one-tap answer whether an item's rectification is real (属实/不属实/不了解)
+"""item verdicts and published replies: a citizen's one-tap answer whether an item's rectification is real (属实/不属实/不了解); a reply the citizen allowed to publish
 
 Revision ID: 859eaf52fb18
 Revises: e1b5c9d3a7f2
@@ -19,6 +19,10 @@ VERDICTS = ('true', 'untrue', 'unknown')
 
 
 def upgrade():
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('publish_allowed', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('published_reply', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('published_at', sa.DateTime(timezone=True), nullable=True))
     op.create_table('item_verdicts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
@@ -33,3 +37,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('item_verdicts')
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_column('published_at')
+        batch_op.drop_column('published_reply')
+        batch_op.drop_column('publish_allowed')
