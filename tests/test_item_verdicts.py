@@ -1,6 +1,7 @@
 """属实 / 不属实 / 不了解 under each item: one tap, anonymous, once per browser and item."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from conftest import item
@@ -8,9 +9,11 @@ from sqlalchemy import func, select
 
 from feedback.cases import verdicts
 from feedback.extensions import db
-from feedback.models import ItemVerdict, Verdict
+from feedback.models import ItemVerdict, Notice, Verdict
+from feedback.notices import window
 
 ITEM = "一.1.(1)"
+SLUG = "wufeng-court-2020"
 
 
 def answer(client, item_id: int, verdict: str):
@@ -136,3 +139,14 @@ def test_answers_are_limited_like_submissions(app_factory):
         assert db.session.scalar(select(func.count()).select_from(ItemVerdict)) == 1
         assert db.session.scalar(select(ItemVerdict.verdict)) == Verdict.TRUE
         db.session.remove()
+
+
+def test_a_notice_closed_for_comment_takes_no_answers(client):
+    notice = db.session.execute(select(Notice).where(Notice.slug == SLUG)).scalar_one()
+    notice.closes_on = window.today() - timedelta(days=1)
+    db.session.commit()
+    assert '<form class="answer"' not in client.get(f"/n/{SLUG}/").get_data(as_text=True)
+    response = answer(client, item(ITEM).id, "true")
+    assert response.status_code == 403
+    assert "这份通报的征求意见期已于" in response.get_data(as_text=True)
+    assert stored() == []

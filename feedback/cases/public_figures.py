@@ -9,8 +9,9 @@ and grand total are all shown, so all four kinds of line are guarded. A share is
 when at least 5 outcomes were rated. Beside the counts, the replies citizens allowed to be
 published and staff published (feedback/cases/publication.py), with their item and month only.
 
-Computing it reads every counted case of the notice, so each worker keeps it for CACHE_MINUTES
-per notice, catalog stamp and day: a new case, reply or rating shows within that time.
+Computing it counts the notice's cases by item, month, state and rating in the database, along
+ix_cases_item_id; each worker keeps the result for CACHE_MINUTES per notice, catalog stamp and
+day: a new case, reply, rating or answer shows within that time.
 """
 
 import time
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from feedback.cases import months, suppression, verdicts
 from feedback.extensions import DbSession
@@ -77,31 +78,45 @@ def month_range(first: str, last: str) -> list[str]:
 def compute(session: DbSession, notice: PublishedNotice, today: date) -> Figures:
     """Count the notice's messages per item and month, and hide what must not be shown."""
     item_ids = [item.id for item in notice.items]
-    cases = session.execute(
-        select(Case.item_id, Case.received_at, Case.status, Case.rating).where(
-            Case.notice_id == notice.id,
-            Case.item_id.is_not(None),
-            Case.kind != Kind.REPORT,
-            Case.review_of_id.is_(None),
-        )
-    ).all()
+    # By item (ix_cases_item_id): the notice's cases about an item are those about its items.
+    counted = (
+        Case.item_id.in_(item_ids),
+        Case.kind != Kind.REPORT,
+        Case.review_of_id.is_(None),
+    )
     current = f"{today:%Y-%m}"
-    received_months = [months.month_of(received_at) for _, received_at, _, _ in cases]
+    first = session.scalar(select(func.min(Case.received_at)).where(*counted))
     # From the first message on: empty months before it would only hide more counts.
-    names = month_range(min([current, *received_months]), current)
+    names = month_range(min(current, months.month_of(first)) if first else current, current)
+    # Each case's month by its place among the months' local bounds: the same on every database.
+    month = case(
+        *(
+            (Case.received_at < months.parse_month(name)[1], index)
+            for index, name in enumerate(names)
+        ),
+        else_=len(names) - 1,
+    )
+    groups = session.execute(
+        select(Case.item_id, month, Case.status, Case.rating, func.count())
+        .where(*counted)
+        .group_by(Case.item_id, month, Case.status, Case.rating)
+    )
     items, columns = [*item_ids, ALL_ITEMS], [*names, TOTAL]
     counts = {(m, i, c): 0 for m in MEASURES for i in items for c in columns}
     rated = {(i, c): 0 for i in items for c in columns}
     satisfied = dict(rated)
-    for (item_id, _, status, rating), month in zip(cases, received_months, strict=True):
-        if item_id not in item_ids or month not in names:
-            continue
-        for key in ((item_id, month), (item_id, TOTAL), (ALL_ITEMS, month), (ALL_ITEMS, TOTAL)):
-            counts[("received", *key)] += 1
-            counts[("answered", *key)] += status in (Status.CLOSED, Status.DECLINED)
-            counts[("closed", *key)] += status is Status.CLOSED
-            rated[key] += rating is not None
-            satisfied[key] += rating in SATISFIED
+    for item_id, index, status, rating, number in groups:
+        for key in (
+            (item_id, names[index]),
+            (item_id, TOTAL),
+            (ALL_ITEMS, names[index]),
+            (ALL_ITEMS, TOTAL),
+        ):
+            counts[("received", *key)] += number
+            counts[("answered", *key)] += number * (status in (Status.CLOSED, Status.DECLINED))
+            counts[("closed", *key)] += number * (status is Status.CLOSED)
+            rated[key] += number * (rating is not None)
+            satisfied[key] += number * (rating in SATISFIED)
     lines = [
         line
         for m in MEASURES
@@ -135,11 +150,7 @@ def compute(session: DbSession, notice: PublishedNotice, today: date) -> Figures
         PublishedReply(item_id, months.month_of(closed_at), text)
         for item_id, closed_at, text in session.execute(
             select(Case.item_id, Case.closed_at, Case.published_reply)
-            .where(
-                Case.notice_id == notice.id,
-                Case.item_id.in_(item_ids),
-                Case.published_reply.is_not(None),
-            )
+            .where(Case.item_id.in_(item_ids), Case.published_reply.is_not(None))
             .order_by(Case.published_at.desc(), Case.id.desc())
             .limit(PUBLISHED_SHOWN)
         )
