@@ -150,3 +150,13 @@ def test_a_notice_closed_for_comment_takes_no_answers(client):
     assert response.status_code == 403
     assert "这份通报的征求意见期已于" in response.get_data(as_text=True)
     assert stored() == []
+
+
+def test_a_cookie_that_is_no_key_of_ours_is_replaced(client):
+    client.set_cookie("answer_key", "not-a-key")
+    response = answer(client, item(ITEM).id, "true")
+    key = re.search(r"answer_key=([^;]+)", response.headers["Set-Cookie"])[1]
+    assert key != "not-a-key" and verdicts.is_browser_key(key)
+    assert db.session.execute(select(ItemVerdict.browser_hash)).scalar_one() == (
+        verdicts.browser_hash(item(ITEM).id, key)
+    )

@@ -9,6 +9,7 @@ match a cookie to its answers. Answering again changes the browser's answer, sti
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,14 +24,16 @@ from feedback.models import ItemVerdict, Verdict
 
 ANSWER_COOKIE = "answer_key"
 COOKIE_AGE = 365 * 24 * 3600
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")  # 32 random bytes, URL-safe base64, unpadded
 
 
 def new_browser_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
 
 
-def is_browser_key(text: str | None) -> bool:
-    return text is not None and len(text) == 43 and text.replace("-", "").replace("_", "").isalnum()
+def is_browser_key(text: str) -> bool:
+    """Whether a cookie's value is a key `new_browser_key` could have made."""
+    return KEY_SHAPE.fullmatch(text) is not None
 
 
 def browser_hash(item_id: int, browser_key: str) -> str:

@@ -141,13 +141,13 @@ def figures(slug: str) -> Page:
     if shown is None:
         abort(404)
     today = window.today()
-    figures = public_figures.cached(db.session, shown, published.stamp, today)
+    counted = public_figures.cached(db.session, shown, published.stamp, today)
     month = request.args.get("month", "").strip()
-    problem = _month_problem(month, figures.months) if month else None
+    problem = _month_problem(month, counted.months) if month else None
     page = render_template(
         "public/figures.html",
         notice=shown,
-        figures=figures,
+        figures=counted,
         month=month if month and problem is None else public_figures.TOTAL,
         problem=problem,
         cache_minutes=public_figures.CACHE_MINUTES,
@@ -186,10 +186,9 @@ def answer_item(item_id: int) -> Page | Response:
     form = AnswerForm()
     if not form.validate():
         return render_template("public/answered.html", notice=notice, item=item, form=form), 400
-    key = request.cookies.get(verdicts.ANSWER_COOKIE)
+    key = request.cookies.get(verdicts.ANSWER_COOKIE, "")
     if not verdicts.is_browser_key(key):
         key = verdicts.new_browser_key()
-    assert key is not None
     month = months.month_of(utcnow())
     previous = verdicts.record(db.session, item.id, key, form.chosen, month)
     page = render_template(
