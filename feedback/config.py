@@ -26,6 +26,8 @@ class Defaults:
     # Failed logins per account, whatever the client: each tier locks the account for longer.
     ACCOUNT_LOGIN_LIMITS = "5 per 15 minutes;10 per hour;20 per day"
     TRACK_LIMITS = "30 per hour"
+    # 属实 / 不属实 / 不了解 taps: one per item, a notice has dozens of items.
+    ANSWER_LIMITS = "60 per hour;200 per day"
     # Wrong codes per reference number, whatever the client; the right code always opens the case.
     TRACK_REFERENCE_LIMITS = "10 per hour;30 per day"
     SESSION_IDLE_MINUTES = 30
@@ -92,6 +94,7 @@ def load(app_instance_path: str, overrides: dict[str, Any] | None) -> dict[str, 
         "ACCOUNT_LOGIN_LIMITS",
         "TRACK_LIMITS",
         "TRACK_REFERENCE_LIMITS",
+        "ANSWER_LIMITS",
     ):
         if key in env:
             settings[key] = env[key]

@@ -236,6 +236,31 @@ def news_stopped(page: Page, site: Site) -> None:
     expect(page.locator("#news-stopped")).to_be_visible()
 
 
+def figures(page: Page, site: Site) -> None:
+    page.goto(f"{site.url}/n/{SLUG}/figures")
+
+
+def figures_bad_month(page: Page, site: Site) -> None:
+    page.goto(f"{site.url}/n/{SLUG}/figures?month=2026-13")
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
+def _answer(page: Page, site: Site, verdict: str) -> None:
+    page.goto(f"{site.url}/n/{SLUG}/")
+    page.locator(f"form.answer button[value={verdict}]").first.click()
+    expect(page.locator(".flash.success")).to_be_visible()
+
+
+def answered(page: Page, site: Site) -> None:
+    """属实 under the first item: the thanks."""
+    _answer(page, site, "true")
+
+
+def answered_untrue(page: Page, site: Site) -> None:
+    """不属实: the thanks, with the offer of the form to say why."""
+    _answer(page, site, "untrue")
+
+
 def not_found(page: Page, site: Site) -> None:
     page.goto(site.url + "/no-such-page")
 
@@ -281,6 +306,10 @@ CITIZEN_PAGES = (
     CitizenPage("rated", ("public.rate",), rated),
     CitizenPage("news-stop", ("public.stop_news",), news_stop),
     CitizenPage("news-stopped", ("public.stop_news",), news_stopped),
+    CitizenPage("figures", ("public.figures",), figures),
+    CitizenPage("figures-bad-month", ("public.figures",), figures_bad_month),
+    CitizenPage("answered", ("public.answer_item",), answered),
+    CitizenPage("answered-untrue", ("public.answer_item",), answered_untrue),
     CitizenPage("error-404", (), not_found),
     CitizenPage("choose-notice", ("public.submit",), choose_a_notice),
     CitizenPage("closed-notice", ("public.notice_page",), closed_notice),

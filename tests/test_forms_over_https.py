@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, case_count, new_case
+from conftest import PASSWORD, case_count, item, new_case
 from flask import Flask
 from notice_helpers import UNITS, import_sample, sample
 from page_forms import form_on
@@ -43,6 +43,7 @@ from feedback.models import (
     CaseNews,
     EventKind,
     Item,
+    ItemVerdict,
     Kind,
     MailSetting,
     NewCaseMail,
@@ -55,6 +56,7 @@ from feedback.models import (
     Role,
     TemplateUse,
     User,
+    Verdict,
     utcnow,
 )
 from feedback.notices import editing
@@ -386,6 +388,39 @@ def answering_a_follow_up_question(site: Site) -> Ready:
         assert event_kinds(case)[-1] is EventKind.ANSWERED
 
     return Ready(browser, f"/inbox/cases/{case.id}/answer", {"answer-answer": "11月3日。"}, then)
+
+
+def publishing_a_reply(site: Site) -> Ready:
+    """公开答复: staff confirm the reply, masked, for the public page, as the citizen allowed."""
+    case, _code = new_case()
+    case.publish_allowed = True
+    staff = site.user("court-staff")
+    operations.accept(db.session, case, staff)
+    operations.close(db.session, case, staff, "经核实，已按通报整改到位。咨询电话13912345678。")
+    db.session.commit()
+    browser = site.signed_in("court-staff")
+    browser.page(f"/inbox/cases/{case.id}")
+
+    def then(page: TestResponse) -> None:
+        assert "答复已在通报的公开数据页公开" in page.text
+        db.session.refresh(case)
+        assert case.published_reply == "经核实，已按通报整改到位。咨询电话＊＊＊。"
+
+    return Ready(browser, f"/inbox/cases/{case.id}/publish", {}, then)
+
+
+def answering_an_item(site: Site) -> Ready:
+    """属实 / 不属实 / 不了解: one tap under an item of the notice."""
+    item_id = item("一.1.(1)").id
+    browser = site.browser()
+    browser.page("/n/wufeng-court-2020/")
+
+    def then(page: TestResponse) -> None:
+        assert "您的回答“不属实”已匿名记录" in page.text
+        verdicts = db.session.execute(select(ItemVerdict.item_id, ItemVerdict.verdict)).all()
+        assert [tuple(row) for row in verdicts] == [(item_id, Verdict.UNTRUE)]
+
+    return Ready(browser, f"/items/{item_id}/answer", {}, then, button=("verdict", "untrue"))
 
 
 def downloading_the_receipt(site: Site) -> Ready:
@@ -997,6 +1032,8 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
     "a follow-up question": ("public.follow_up", asking_a_follow_up_question),
     "answering a follow-up question": ("inbox.answer", answering_a_follow_up_question),
     "downloading the receipt": ("public.download_receipt", downloading_the_receipt),
+    "answering whether an item is true": ("public.answer_item", answering_an_item),
+    "publishing a reply": ("inbox.publish", publishing_a_reply),
     "staff login": ("auth.login", staff_login),
     "login with a second factor": ("auth.login", login_with_a_second_factor),
     "two-factor enrolment at login": ("auth.enrol", enrolment_at_login),

@@ -13,7 +13,15 @@ from typing import Protocol
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from feedback.cases import attachments, contest, notifications, receipts, resubmission, routing
+from feedback.cases import (
+    attachments,
+    contest,
+    notifications,
+    publication,
+    receipts,
+    resubmission,
+    routing,
+)
 from feedback.cases.attachments import CleanFile
 from feedback.extensions import DbSession
 from feedback.models import (
@@ -47,16 +55,19 @@ STEPS: dict[str, frozenset[Status]] = {
     "transfer": OPEN,
     "assign": OPEN,
     "note": frozenset(Status),
+    "publish": frozenset({Status.CLOSED}),
 }
 
 
 def allowed_steps(case: Case) -> list[str]:
-    """The steps staff can take on the case now (an extension only once; an answer to a
-    follow-up question while one waits)."""
+    """The steps staff can take on the case now (an extension only once; publishing the reply
+    only as the citizen allowed; an answer to a follow-up question while one waits)."""
     steps = [
         step
         for step, statuses in STEPS.items()
-        if case.status in statuses and not (step == "extend" and case.extension_days)
+        if case.status in statuses
+        and not (step == "extend" and case.extension_days)
+        and not (step == "publish" and not publication.may_publish(case))
     ]
     return ["answer", *steps] if case.awaits_answer else steps
 
@@ -122,6 +133,7 @@ class Submission:
     reported: ReportedPerson | None = None  # only for a report of misconduct (检举控告)
     # The page's language, when the citizen asked for news by mail (needs an e-mail address).
     news_locale: str | None = None
+    publish_allowed: bool = False  # the reply may be published, names and contacts removed
 
     @property
     def notice_id(self) -> int | None:
@@ -170,6 +182,7 @@ def submit(
         subject=submission.subject,
         content=submission.content,
         anonymous=submission.contact is None,
+        publish_allowed=submission.publish_allowed,
         status=Status.RECEIVED,
         received_at=now,
         due_at=now + timedelta(days=body.accept_days),
@@ -323,6 +336,28 @@ def close(session: DbSession, case: Case, actor: User, reply: str) -> None:
     case.due_at = None
     case.reply = reply
     _record(session, case, EventKind.CLOSED, actor=actor, public=True, text=reply, at=now)
+
+
+def publish_reply(session: DbSession, case: Case, actor: User, text: str) -> None:
+    """公开答复: show the reply on the notice's public page, names and contacts removed.
+
+    Again later, it replaces what was published.
+    """
+    _require(case, actor, "publish")
+    if not publication.may_publish(case):
+        raise CaseError(_l("The citizen did not allow this reply to be published."))
+    now = utcnow()
+    case.published_reply = publication.mask(text, publication.names_in(case))
+    case.published_at = now
+    _record(
+        session,
+        case,
+        EventKind.PUBLISHED,
+        actor=actor,
+        public=True,
+        text=case.published_reply,
+        at=now,
+    )
 
 
 def add_supplement(

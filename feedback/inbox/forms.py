@@ -25,7 +25,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from feedback.cases import months, operations
+from feedback.cases import months, operations, publication
 from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
 from feedback.models import Body, Case, Kind, Status, TemplateUse
 from feedback.staff import reply_templates
@@ -178,6 +178,12 @@ class AnswerForm(FlaskForm):
     answer = text_field(_l("Answer to the follow-up question"), 2, 5000)
 
 
+class PublishForm(FlaskForm):
+    """公开答复: the text to show on the public page, offered masked, as staff confirm it."""
+
+    text = text_field(_l("Text to publish"), 2, reply_templates.LONGEST[TemplateUse.REPLY])
+
+
 STEP_FORMS: dict[str, type[FlaskForm]] = {
     "answer": AnswerForm,
     "accept": AcceptForm,
@@ -187,6 +193,7 @@ STEP_FORMS: dict[str, type[FlaskForm]] = {
     "assign": AssignForm,
     "extend": ExtendForm,
     "close": CloseForm,
+    "publish": PublishForm,
 }
 
 
@@ -222,6 +229,8 @@ def step_form(
             NumberRange(1, most, _l("Enter a number of days from %(min)s to %(max)s.")),
         ]
         form.days.render_kw = {"min": 1, "max": most, "inputmode": "numeric"}
+    elif isinstance(form, PublishForm) and not bound:
+        form.text.data = case.published_reply or publication.draft(case)
     return form
 
 

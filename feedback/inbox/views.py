@@ -306,6 +306,16 @@ def close(case_id: int) -> Page:
     return take_step(case_id, "close", run, _("The reply is sent and the case is closed."))
 
 
+@bp.post("/cases/<int:case_id>/publish")
+def publish(case_id: int) -> Page:
+    def run(case: Case, form: Any, me: User) -> None:
+        operations.publish_reply(db.session, case, me, form.text.data)
+
+    return take_step(
+        case_id, "publish", run, _("The reply is published on the notice's public page.")
+    )
+
+
 @bp.post("/cases/<int:case_id>/answer")
 def answer(case_id: int) -> Page:
     def run(case: Case, form: Any, me: User) -> None:

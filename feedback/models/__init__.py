@@ -46,6 +46,7 @@ from feedback.models.notification import (
 from feedback.models.reply_template import ReplyTemplate, TemplateUse
 from feedback.models.retention import PurgedTally
 from feedback.models.two_factor import RecoveryCode
+from feedback.models.verdict import ItemVerdict, Verdict
 
 __all__ = [
     "AccountRequest",
@@ -69,6 +70,7 @@ __all__ = [
     "EventKind",
     "Item",
     "ItemStatus",
+    "ItemVerdict",
     "KeptReceipt",
     "Kind",
     "MailSetting",
@@ -89,6 +91,7 @@ __all__ = [
     "Status",
     "TemplateUse",
     "User",
+    "Verdict",
     "utcnow",
     "window_state",
 ]

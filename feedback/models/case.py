@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.models.account import User
@@ -54,6 +54,7 @@ class EventKind(StrEnum):
     FOLLOW_UP = "follow_up"  # 追问: the citizen's one question after a reply
     ANSWERED = "answered"  # the body's answer to that question
     ESCALATED = "escalated"  # 督办: past its time limit, escalated to the supervising body
+    PUBLISHED = "published"  # the reply, without names or contacts, shown on the public page
 
 
 class Case(Base):
@@ -121,6 +122,11 @@ class Case(Base):
     reported_name: Mapped[str | None] = mapped_column(String(40))
     reported_unit: Mapped[str | None] = mapped_column(String(100))
     reported_post: Mapped[str | None] = mapped_column(String(60))
+    # 公开答复: the citizen allowed, when sending, that the reply be published on the notice's
+    # public page; staff then publish it, names and contacts removed (feedback/cases/publication.py).
+    publish_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    published_reply: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
 
     body: Mapped[Body] = relationship()
     item: Mapped[Item | None] = relationship()

@@ -24,12 +24,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, StopValidation, ValidationError
 
 from feedback.cases import attachments, receipts, resubmission, routing
 from feedback.cases.attachments import CleanFile
 from feedback.cases.operations import ContactDetails, ReportedPerson, Submission
-from feedback.models import Kind, Rating
+from feedback.models import Kind, Rating, Verdict
 from feedback.notices import catalog
 from feedback.web.forms import OneOf
 from feedback.web.i18n import body_name
@@ -317,6 +317,13 @@ class SubmissionForm(AttachedFiles, FlaskForm):
         _l("The post can be at most %(max)d characters; it has %(length)d."),
     )
     attachments = attachments_field()
+    # 公开答复: optional; never for a report of misconduct (feedback/cases/publication.py).
+    allow_publishing = BooleanField(
+        _l(
+            "The reply to me may be published on the notice's public page, "
+            "without my name or contact details (optional)"
+        ),
+    )
     consent = BooleanField(
         _l("I confirm that what I wrote is true, and I agree that the receiving body handles it."),
         validators=[DataRequired(_l("Tick this box to send your message."))],
@@ -393,6 +400,8 @@ class SubmissionForm(AttachedFiles, FlaskForm):
             form_token=self.form_token.data,
             reported=self.reported_person(),
             news_locale=str(get_locale()) if self.news.data else None,
+            publish_allowed=bool(self.allow_publishing.data)
+            and self.chosen_kind is not Kind.REPORT,
         )
 
     def confirmed(self, proposed_body: str) -> bool:
@@ -553,3 +562,21 @@ class FollowUpForm(TrackingForm):
 
 class ReceiptFileForm(TrackingForm):
     """回执下载: the receipt as a file; reference and code travel as hidden fields, never in a URL."""
+
+
+class AnswerForm(FlaskForm):
+    """属实 / 不属实 / 不了解: one tap on one of three buttons named `verdict`, nothing to write."""
+
+    verdict = StringField(
+        label="",
+        validators=[
+            AnyOf(
+                [verdict.value for verdict in Verdict],
+                message=_l("Choose one of the three answers."),
+            )
+        ],
+    )
+
+    @property
+    def chosen(self) -> Verdict:
+        return Verdict(self.verdict.data)

@@ -25,13 +25,16 @@ from werkzeug.wrappers import Response
 from feedback.cases import (
     attachments,
     contest,
+    months,
     notifications,
     operations,
     progress,
+    public_figures,
     receipt_file,
     resubmission,
     routing,
     tracking,
+    verdicts,
 )
 from feedback.cases.operations import CaseError
 from feedback.cases.receipts import Receipt
@@ -39,6 +42,7 @@ from feedback.extensions import db, limiter
 from feedback.models import AuditAction, Case, Kind, Status, utcnow
 from feedback.notices import catalog, window
 from feedback.public.forms import (
+    AnswerForm,
     FollowUpForm,
     RatingForm,
     ReceiptFileForm,
@@ -69,6 +73,10 @@ def submit_limits() -> str:
 
 def track_limits() -> str:
     return current_app.config["TRACK_LIMITS"]
+
+
+def answer_limits() -> str:
+    return current_app.config["ANSWER_LIMITS"]
 
 
 @bp.url_value_preprocessor
@@ -128,6 +136,84 @@ def notice_page(slug: str) -> str:
     return render_template("public/notice.html", notice=shown, window=shown.window(window.today()))
 
 
+@bp.get("/n/<slug>/figures")
+def figures(slug: str) -> Page:
+    """公开数据: the notice's figures per item and month, counts only, small counts hidden."""
+    published = catalog.current()
+    shown = published.by_slug(slug)
+    if shown is None:
+        abort(404)
+    today = window.today()
+    counted = public_figures.cached(db.session, shown, published.stamp, today)
+    month = request.args.get("month", "").strip()
+    problem = _month_problem(month, counted.months) if month else None
+    page = render_template(
+        "public/figures.html",
+        notice=shown,
+        figures=counted,
+        month=month if month and problem is None else public_figures.TOTAL,
+        problem=problem,
+        cache_minutes=public_figures.CACHE_MINUTES,
+    )
+    return (page, 400) if problem else page
+
+
+def _month_problem(month: str, offered: list[str]) -> str | None:
+    """Why the figures of this month cannot be shown, or None if they can."""
+    if month in offered:
+        return None
+    try:
+        months.parse_month(month)
+    except ValueError:
+        return _("A month is written as year and month, such as 2026-11.")
+    if month > offered[-1]:
+        return _("The month %(month)s has not come yet: there are no figures for it.", month=month)
+    return _("The notice took no messages before %(month)s.", month=offered[0])
+
+
+@bp.post("/items/<int:item_id>/answer")
+@limiter.limit(answer_limits, methods=["POST"])
+def answer_item(item_id: int) -> Page | Response:
+    """属实 / 不属实 / 不了解: record this browser's one answer about an item, and thank it.
+
+    The thanks is a page of its own: the notice's page shows no visitor's answer, so that it
+    stays the same for everyone (and can be kept rendered).
+    """
+    notice = catalog.current().notice_of_item(str(item_id))
+    if notice is None:
+        abort(404)
+    item = next(item for item in notice.items if item.id == item_id)
+    state = notice.window(window.today())
+    if state != "open":
+        return render_template("public/closed.html", notice=notice, window=state), 403
+    form = AnswerForm()
+    if not form.validate():
+        return render_template("public/answered.html", notice=notice, item=item, form=form), 400
+    key = request.cookies.get(verdicts.ANSWER_COOKIE, "")
+    if not verdicts.is_browser_key(key):
+        key = verdicts.new_browser_key()
+    month = months.month_of(utcnow())
+    previous = verdicts.record(db.session, item.id, key, form.chosen, month)
+    page = render_template(
+        "public/answered.html",
+        notice=notice,
+        item=item,
+        form=form,
+        verdict=form.chosen,
+        previous=previous,
+    )
+    response = Response(page, mimetype="text/html")
+    response.set_cookie(
+        verdicts.ANSWER_COOKIE,
+        key,
+        max_age=verdicts.COOKIE_AGE,
+        httponly=True,
+        secure=request.is_secure,
+        samesite="Lax",
+    )
+    return response
+
+
 @bp.route("/submit", methods=["GET", "POST"], defaults={"slug": None})
 @bp.route("/n/<slug>/submit", methods=["GET", "POST"])
 @limiter.limit(submit_limits, methods=["POST"], exempt_when=is_routing_preview)
@@ -144,7 +230,12 @@ def submit(slug: str | None) -> str | tuple[str, int]:
         return (page, 403) if request.method == "POST" else page
     items = {item.id: item for item in notice.items}
     roles = [(link.role.value, link.body) for link in notice.body_links]
-    form = SubmissionForm(roles, items.values(), item=request.args.get("item", ""))
+    form = SubmissionForm(
+        roles,
+        items.values(),
+        item=request.args.get("item", ""),
+        kind=request.args.get("kind"),  # 不属实 → the form as a complaint about the item
+    )
     if not form.validate_on_submit():
         return _submission_page(form, notice, slug)
     item = items[form.item_id] if form.item_id else None

@@ -22,6 +22,7 @@ LIMITED = {
     "public.track": "lookups",
     "public.add_information": "lookups",
     "public.rate": "lookups",
+    "public.answer_item": "answers",
     "auth.login": "logins",
     "auth.enrol": "logins",
 }

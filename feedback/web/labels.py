@@ -16,6 +16,7 @@ from feedback.models import (
     Role,
     Status,
     TemplateUse,
+    Verdict,
 )
 from feedback.notices.totals import Finding
 
@@ -83,6 +84,7 @@ EVENT = {
     EventKind.FOLLOW_UP: _l("Follow-up question from the citizen"),
     EventKind.ANSWERED: _l("Follow-up question answered"),
     EventKind.ESCALATED: _l("Escalated to the supervising body (督办)"),
+    EventKind.PUBLISHED: _l("Reply published on the public page"),
 }
 
 ROLE = {
@@ -220,6 +222,13 @@ BODY_ROLE = {
     BodyRole.COURT: _l("Inspected unit"),
     BodyRole.DISCIPLINE: _l("Discipline inspection group"),
     BodyRole.INSPECTION: _l("Inspection office"),
+}
+
+# Whether an item's rectification matches what the citizen sees.
+VERDICT = {
+    Verdict.TRUE: _l("True"),  # 属实
+    Verdict.UNTRUE: _l("Not true"),  # 不属实
+    Verdict.UNKNOWN: _l("Don't know"),  # 不了解
 }
 
 ITEM_STATUS = {
