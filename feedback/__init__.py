@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     # The notice pages join the admin blueprint, the reply template pages the inbox's.
     import feedback.admin.notice_outline
     import feedback.admin.notices
+    import feedback.cases.figures  # the month tallies, kept with the cases at every flush
     import feedback.inbox.reply_templates  # noqa: F401
     from feedback.admin.views import bp as admin
     from feedback.auth.views import bp as auth

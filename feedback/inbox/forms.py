@@ -239,6 +239,15 @@ class ExportForm(FlaskForm):
     )
 
 
+class FiguresForm(FlaskForm):
+    """Which month's figures to show or download, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    month = MonthField(_l("Month"))
+
+
 class DecisionForm(FlaskForm):
     """Approve or reject an account request: a button, and the CSRF token."""
 

@@ -37,6 +37,7 @@ from feedback.models.catalog import (
 from feedback.models.kept_receipt import KeptReceipt
 from feedback.models.reply_template import ReplyTemplate, TemplateUse
 from feedback.models.retention import PurgedTally
+from feedback.models.tally import CaseTally
 from feedback.models.two_factor import RecoveryCode
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "Body",
     "BodyRole",
     "Case",
+    "CaseTally",
     "CatalogStamp",
     "Category",
     "Contact",

@@ -1,0 +1,431 @@
+"""A body's month in figures (月度统计): the tallies kept with the cases, and what they add up to.
+
+Every case counts once in `case_tallies` (feedback/models/tally.py), under the body that holds it,
+the local month it was received and its sort: kind, item, how it came, whether it is a review,
+how its acceptance and its closing kept their time limits, its rating. A flush that adds, changes
+or deletes a case moves its count from its old sort to its new one in the same transaction
+(`_remember_old_sorts`, `_move_counts`), reading both from the database rather than from the
+objects, so that a value the session never loaded counts as well. `recount` rebuilds the table
+from the cases (the migration, `feedback demo-data`, which inserts rows without the ORM).
+
+The time-limit verdicts follow the export's (exports.timeliness): the acceptance clock starts at
+the receipt or the last transfer, a decline counts as the acceptance decision, and the closing
+limit runs from the acceptance, with any extension. What depends on the time now (overdue) is
+read from the cases, along the deadline index.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from feedback.cases import months, routing
+from feedback.extensions import DbSession
+from feedback.models import Body, Case, CaseTally, Item, Kind, Rating, Status
+
+
+class Came(StrEnum):
+    """How a case reached the body that holds it."""
+
+    CHOSEN = "chosen"  # the citizen chose the body
+    PROPOSED = "proposed"  # the citizen was unsure; a rule proposed it
+    CONFLICT = "conflict"  # redirected by the conflict-of-interest rule
+    TRANSFERRED = "transferred"  # transferred in (转办) from another body
+    REVIEW = "review"  # a review (复查) of another body's decision
+
+
+class Verdict(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"
+    PENDING = "pending"  # not decided yet
+    NONE = "none"  # no closing: the case was declined
+
+
+class Sort(NamedTuple):
+    """The key of a tally: where one case counts."""
+
+    body_id: int
+    month: str
+    kind: str
+    item_id: int
+    came: str
+    review: bool
+    acceptance: str
+    closing: str
+    rating: str
+
+
+# What a case's sort is made of, read from the database with its body's limits.
+SORT_COLUMNS = (
+    Case.id,
+    Case.body_id,
+    Case.received_at,
+    Case.kind,
+    Case.item_id,
+    Case.routing_reason,
+    Case.transfers,
+    Case.transferred_at,
+    Case.review_of_id,
+    Case.status,
+    Case.accepted_at,
+    Case.closed_at,
+    Case.extension_days,
+    Case.rating,
+    Body.accept_days,
+    Body.close_days,
+)
+WATCHED = tuple(c.key for c in SORT_COLUMNS[1:14])  # a change to any of these moves the count
+
+
+def came(reason: str, transfers: int) -> Came:
+    if transfers:
+        return Came.TRANSFERRED
+    if reason == routing.REVIEW:
+        return Came.REVIEW
+    if reason == routing.CHOSEN:
+        return Came.CHOSEN
+    if reason == routing.CONFLICT:
+        return Came.CONFLICT
+    return Came.PROPOSED
+
+
+def verdicts(
+    status: Status,
+    clock_start: datetime,
+    accepted_at: datetime | None,
+    closed_at: datetime | None,
+    accept_days: int,
+    close_days: int,
+    extension_days: int,
+) -> tuple[Verdict, Verdict]:
+    """Whether the acceptance (or the decline) and the closing kept their limits, if done yet."""
+    accept_by = clock_start + timedelta(days=accept_days)
+    if status is Status.DECLINED:
+        decided = closed_at or accepted_at
+        on_time = decided is not None and decided <= accept_by
+        return (Verdict.ON_TIME if on_time else Verdict.LATE), Verdict.NONE
+    if accepted_at is None:
+        return Verdict.PENDING, Verdict.PENDING
+    acceptance = Verdict.ON_TIME if accepted_at <= accept_by else Verdict.LATE
+    if status is not Status.CLOSED or closed_at is None:
+        return acceptance, Verdict.PENDING
+    close_by = accepted_at + timedelta(days=close_days + extension_days)
+    return acceptance, Verdict.ON_TIME if closed_at <= close_by else Verdict.LATE
+
+
+def sort_of(row: Any) -> Sort:
+    """The sort of a case, from a row of SORT_COLUMNS."""
+    acceptance, closing = verdicts(
+        Status(row.status),
+        row.transferred_at or row.received_at,
+        row.accepted_at,
+        row.closed_at,
+        row.accept_days,
+        row.close_days,
+        row.extension_days,
+    )
+    return Sort(
+        body_id=row.body_id,
+        month=months.month_of(row.received_at),
+        kind=Kind(row.kind).value,
+        item_id=row.item_id or 0,
+        came=came(row.routing_reason, row.transfers).value,
+        review=row.review_of_id is not None,
+        acceptance=acceptance.value,
+        closing=closing.value,
+        rating=Rating(row.rating).value if row.rating else "",
+    )
+
+
+def _sorts(connection: Connection, case_ids: Iterable[int]) -> dict[int, Sort]:
+    ids = sorted(set(case_ids))
+    found: dict[int, Sort] = {}
+    for start in range(0, len(ids), 500):
+        rows = connection.execute(
+            sa.select(*SORT_COLUMNS)
+            .join(Body, Body.id == Case.body_id)
+            .where(Case.id.in_(ids[start : start + 500]))
+        )
+        found.update((row.id, sort_of(row)) for row in rows)
+    return found
+
+
+def add(connection: Connection, counts: Mapping[Sort, int]) -> None:
+    """Add each count to its tally, creating it if new; in key order, so that two
+    transactions take the rows' locks in the same order."""
+    changes = [{**sort._asdict(), "cases": n} for sort, n in sorted(counts.items()) if n]
+    if not changes:
+        return
+    table = CaseTally.__table__
+    dialect: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
+    keys = [c.name for c in table.primary_key.columns]
+    for start in range(0, len(changes), 500):
+        statement = dialect.insert(table).values(changes[start : start + 500])
+        statement = statement.on_conflict_do_update(
+            index_elements=keys, set_={"cases": table.c.cases + statement.excluded.cases}
+        )
+        connection.execute(statement)
+
+
+_OLD = "case_tallies.old_sorts"
+
+
+def _touched(session: Session, objects: Iterable[object]) -> list[Case]:
+    cases = []
+    for case in objects:
+        if isinstance(case, Case) and case.id is not None:
+            attrs = sa.inspect(case).attrs
+            if any(attrs[name].history.has_changes() for name in WATCHED):
+                cases.append(case)
+    return cases
+
+
+@event.listens_for(Session, "before_flush")
+def _remember_old_sorts(session: Session, _context: Any, _instances: Any) -> None:
+    """Before a flush writes them, the sorts the changed and deleted cases count under."""
+    changed = _touched(session, session.dirty) + [
+        c for c in session.deleted if isinstance(c, Case) and c.id is not None
+    ]
+    if changed:
+        old = _sorts(session.connection(), (case.id for case in changed))
+        session.info.setdefault(_OLD, {}).update(old)
+
+
+@event.listens_for(Session, "after_flush")
+def _move_counts(session: Session, _context: Any) -> None:
+    """After the flush, count the new and changed cases under their sorts, uncount the old."""
+    old: dict[int, Sort] = session.info.pop(_OLD, {})
+    written = [c for c in session.new if isinstance(c, Case)] + [
+        c for c in session.dirty if isinstance(c, Case) and c.id in old
+    ]
+    if not old and not written:
+        return
+    connection = session.connection()
+    counts: Counter[Sort] = Counter()
+    for sort in old.values():
+        counts[sort] -= 1
+    for sort in _sorts(connection, (case.id for case in written)).values():
+        counts[sort] += 1
+    add(connection, counts)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_OLD, None)
+
+
+def recount(connection: Connection) -> int:
+    """Count every case afresh; return the number of cases counted."""
+    connection.execute(sa.delete(CaseTally))
+    counts: Counter[Sort] = Counter()
+    statement = (
+        sa.select(*SORT_COLUMNS)
+        .join(Body, Body.id == Case.body_id)
+        .execution_options(yield_per=5000)
+    )
+    total = 0
+    with connection.execute(statement) as result:
+        for row in result:
+            counts[sort_of(row)] += 1
+            total += 1
+    add(connection, counts)
+    return total
+
+
+# --- a month's figures ------------------------------------------------------------------------
+
+TOP_ITEMS = 10
+OVERDUE_LISTED = 50
+HISTORY = 6  # the months before the one shown
+
+
+class Share(NamedTuple):
+    """A count out of a whole; `rate` in percent, None when the whole is 0."""
+
+    done: int
+    whole: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.done / self.whole, 1) if self.whole else None
+
+
+class TopItem(NamedTuple):
+    code: str
+    title: str
+    cases: int
+
+
+class Overdue(NamedTuple):
+    case_id: int
+    reference: str
+    due_at: datetime
+
+
+class MonthLine(NamedTuple):
+    """One month of the comparison: received, and the limits kept among the decided."""
+
+    month: str
+    received: int
+    accepted_on_time: Share
+    closed_on_time: Share
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: str
+    received: int
+    by_kind: dict[Kind, int]
+    by_came: dict[Came, int]
+    by_status: dict[Status, int]
+    top_items: list[TopItem]
+    no_item: int
+    accepted_on_time: Share  # out of those decided (accepted or declined)
+    closed_on_time: Share  # out of those closed
+    ratings: dict[Rating, int]
+    unrated: int  # closed, not rated
+    reviews: int  # review requests (复查) received
+    overdue: int  # open past the deadline now, whatever the month
+    overdue_cases: list[Overdue]  # the longest overdue first, at most OVERDUE_LISTED
+    history: list[MonthLine]  # the previous HISTORY months then this one, oldest first
+
+
+def status_of(acceptance: str, closing: str) -> Status:
+    """The status a sort implies."""
+    if closing == Verdict.NONE:
+        return Status.DECLINED
+    if acceptance == Verdict.PENDING:
+        return Status.RECEIVED
+    return Status.ACCEPTED if closing == Verdict.PENDING else Status.CLOSED
+
+
+def recent_months(month: str, count: int = HISTORY) -> list[str]:
+    """The month and the `count` before it, oldest first."""
+    names = [month]
+    while len(names) <= count:
+        names.append(months.previous(names[-1]))
+    return names[::-1]
+
+
+def month_figures(session: DbSession, body_id: int, month: str, now: datetime) -> MonthFigures:
+    """The body's figures for a local month (2026-11) received, with the previous six months.
+
+    Reads the month's tallies (a few hundred rows at most), the six months before grouped by
+    month and verdict, the top items' names, and the overdue cases along ix_cases_open_due.
+    """
+    connection = session.connection()
+    tally = CaseTally.__table__.c
+    rows = connection.execute(
+        sa.select(
+            tally.kind,
+            tally.item_id,
+            tally.came,
+            tally.review,
+            tally.acceptance,
+            tally.closing,
+            tally.rating,
+            tally.cases,
+        ).where(tally.body_id == body_id, tally.month == month, tally.cases != 0)
+    ).all()
+    by_kind = dict.fromkeys(Kind, 0)
+    by_came = dict.fromkeys(Came, 0)
+    by_status = dict.fromkeys(Status, 0)
+    ratings = dict.fromkeys(Rating, 0)
+    by_item: Counter[int] = Counter()
+    acceptance: Counter[str] = Counter()
+    closing: Counter[str] = Counter()
+    reviews = 0
+    for kind, item_id, how, review, accepted, closed, rating, cases in rows:
+        by_kind[Kind(kind)] += cases
+        by_came[Came(how)] += cases
+        by_status[status_of(accepted, closed)] += cases
+        by_item[item_id] += cases
+        acceptance[accepted] += cases
+        closing[closed] += cases
+        reviews += cases if review else 0
+        if rating:
+            ratings[Rating(rating)] += cases
+    received = sum(by_kind.values())
+    no_item = by_item.pop(0, 0)
+    top = [(item_id, n) for item_id, n in by_item.most_common(TOP_ITEMS) if n]
+    names = {}
+    if top:
+        names = {
+            row.id: (row.code, row.title)
+            for row in connection.execute(
+                sa.select(Item.id, Item.code, Item.title).where(Item.id.in_([i for i, _ in top]))
+            )
+        }
+    top_items = [TopItem(*names.get(i, ("?", "")), n) for i, n in top]
+    closed_count = by_status[Status.CLOSED]
+    history = _history(connection, body_id, month)
+    history.append(MonthLine(month, received, _on_time(acceptance), _on_time(closing)))
+    overdue, overdue_cases = _overdue(connection, body_id, now)
+    return MonthFigures(
+        month=month,
+        received=received,
+        by_kind=by_kind,
+        by_came=by_came,
+        by_status=by_status,
+        top_items=top_items,
+        no_item=no_item,
+        accepted_on_time=_on_time(acceptance),
+        closed_on_time=_on_time(closing),
+        ratings=ratings,
+        unrated=closed_count - sum(ratings.values()),
+        reviews=reviews,
+        overdue=overdue,
+        overdue_cases=overdue_cases,
+        history=history,
+    )
+
+
+def _on_time(verdicts: Mapping[str, int]) -> Share:
+    on_time = verdicts.get(Verdict.ON_TIME, 0)
+    return Share(on_time, on_time + verdicts.get(Verdict.LATE, 0))
+
+
+def _history(connection: Connection, body_id: int, month: str) -> list[MonthLine]:
+    earlier = recent_months(month)[:-1]
+    tally = CaseTally.__table__.c
+    found: dict[str, dict[str, Counter[str]]] = {
+        m: {"received": Counter(), "acceptance": Counter(), "closing": Counter()} for m in earlier
+    }
+    for name, accepted, closed, cases in connection.execute(
+        sa.select(tally.month, tally.acceptance, tally.closing, sa.func.sum(tally.cases))
+        .where(tally.body_id == body_id, tally.month.in_(earlier))
+        .group_by(tally.month, tally.acceptance, tally.closing)
+    ):
+        found[name]["received"]["all"] += cases
+        found[name]["acceptance"][accepted] += cases
+        found[name]["closing"][closed] += cases
+    return [
+        MonthLine(
+            m,
+            found[m]["received"]["all"],
+            _on_time(found[m]["acceptance"]),
+            _on_time(found[m]["closing"]),
+        )
+        for m in earlier
+    ]
+
+
+def _overdue(connection: Connection, body_id: int, now: datetime) -> tuple[int, list[Overdue]]:
+    """The body's cases open past their deadline now: how many, and the longest overdue."""
+    late = sa.and_(Case.body_id == body_id, Case.due_at < now)
+    count = connection.execute(sa.select(sa.func.count()).where(late)).scalar_one()
+    listed = connection.execute(
+        sa.select(Case.id, Case.reference, Case.due_at)
+        .where(late)
+        .order_by(Case.due_at, Case.id)
+        .limit(OVERDUE_LISTED)
+    )
+    return count, [Overdue(id, reference, due) for id, reference, due in listed if due]

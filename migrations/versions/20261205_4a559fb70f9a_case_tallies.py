@@ -1,0 +1,39 @@
+"""case tallies: a body's month in counts, kept with the cases (月度统计)
+
+Revision ID: 4a559fb70f9a
+Revises: e1b5c9d3a7f2
+Create Date: 2026-12-05 16:40:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from feedback.cases import figures
+
+# revision identifiers, used by Alembic.
+revision = '4a559fb70f9a'
+down_revision = 'e1b5c9d3a7f2'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('case_tallies',
+    sa.Column('body_id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('came', sa.String(length=20), nullable=False),
+    sa.Column('review', sa.Boolean(), nullable=False),
+    sa.Column('acceptance', sa.String(length=10), nullable=False),
+    sa.Column('closing', sa.String(length=10), nullable=False),
+    sa.Column('rating', sa.String(length=20), nullable=False),
+    sa.Column('cases', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['body_id'], ['bodies.id'], name=op.f('fk_case_tallies_body_id_bodies')),
+    sa.PrimaryKeyConstraint('body_id', 'month', 'kind', 'item_id', 'came', 'review', 'acceptance', 'closing', 'rating', name=op.f('pk_case_tallies'))
+    )
+    # Count the cases already there, by the same rules as every later change.
+    figures.recount(op.get_bind())
+
+
+def downgrade():
+    op.drop_table('case_tallies')
