@@ -68,8 +68,10 @@ def register_blueprints(app: Flask) -> None:
     from feedback.auth.views import bp as auth
     from feedback.inbox.views import bp as inbox
     from feedback.public.views import bp as public
+    from feedback.supervision.views import bp as supervision
 
     app.register_blueprint(public)
     app.register_blueprint(auth, url_prefix="/staff")
     app.register_blueprint(inbox, url_prefix="/inbox")
     app.register_blueprint(admin, url_prefix="/admin")
+    app.register_blueprint(supervision, url_prefix="/supervision")

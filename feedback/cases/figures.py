@@ -1,9 +1,10 @@
 """A body's month in figures (月度统计): the tallies kept with the cases, and what they add up to.
 
-Every case counts once in `case_tallies` (feedback/models/tally.py), under the body that holds it,
-the local month it was received and its sort: kind, item, how it came, whether it is a review,
-how its acceptance and its closing kept their time limits, its rating. A flush that adds, changes
-or deletes a case moves its count from its old sort to its new one in the same transaction
+Every case counts in `case_tallies` (feedback/models/tally.py), under the body that holds it and
+the local month it was received, once in each dimension of its sort: kind, item, how it came,
+whether it is a review, how its acceptance and its closing kept their time limits, its rating.
+A month is then a few dozen rows, whatever the number of cases. A flush that adds, changes or
+deletes a case moves its counts from its old sort to its new one in the same transaction
 (`_remember_old_sorts`, `_move_counts`), reading both from the database rather than from the
 objects, so that a value the session never loaded counts as well. `recount` rebuilds the table
 from the cases (the migration, `feedback demo-data`, which inserts rows without the ORM).
@@ -50,7 +51,7 @@ class Verdict(StrEnum):
 
 
 class Sort(NamedTuple):
-    """The key of a tally: where one case counts."""
+    """Where one case counts: its body and month, and its value in each dimension."""
 
     body_id: int
     month: str
@@ -83,6 +84,20 @@ SORT_COLUMNS = (
     Body.close_days,
 )
 WATCHED = tuple(c.key for c in SORT_COLUMNS[1:14])  # a change to any of these moves the count
+DIMENSIONS = ("kind", "item_id", "came", "review", "acceptance", "closing", "rating")
+Tally = tuple[int, str, str, str]  # body_id, month, dimension, value: a row of case_tallies
+
+
+def tallies_of(sort: Sort) -> list[Tally]:
+    """The rows a case counts in: one per dimension."""
+    values = sort._asdict()
+    return [(sort.body_id, sort.month, d, _text(values[d])) for d in DIMENSIONS]
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else ""
+    return str(value)
 
 
 def came(reason: str, transfers: int) -> Came:
@@ -158,10 +173,13 @@ def _sorts(connection: Connection, case_ids: Iterable[int]) -> dict[int, Sort]:
     return found
 
 
-def add(connection: Connection, counts: Mapping[Sort, int]) -> None:
+def add(connection: Connection, counts: Mapping[Tally, int]) -> None:
     """Add each count to its tally, creating it if new; in key order, so that two
     transactions take the rows' locks in the same order."""
-    changes = [{**sort._asdict(), "cases": n} for sort, n in sorted(counts.items()) if n]
+    names = ("body_id", "month", "dimension", "value")
+    changes = [
+        {**dict(zip(names, key, strict=True)), "cases": n} for key, n in sorted(counts.items()) if n
+    ]
     if not changes:
         return
     table = CaseTally.__table__
@@ -209,11 +227,11 @@ def _move_counts(session: Session, _context: Any) -> None:
     if not old and not written:
         return
     connection = session.connection()
-    counts: Counter[Sort] = Counter()
+    counts: Counter[Tally] = Counter()
     for sort in old.values():
-        counts[sort] -= 1
+        counts.subtract(tallies_of(sort))
     for sort in _sorts(connection, (case.id for case in written)).values():
-        counts[sort] += 1
+        counts.update(tallies_of(sort))
     add(connection, counts)
 
 
@@ -225,7 +243,7 @@ def _forget(session: Session) -> None:
 def recount(connection: Connection) -> int:
     """Count every case afresh; return the number of cases counted."""
     connection.execute(sa.delete(CaseTally))
-    counts: Counter[Sort] = Counter()
+    counts: Counter[Tally] = Counter()
     statement = (
         sa.select(*SORT_COLUMNS)
         .join(Body, Body.id == Case.body_id)
@@ -234,7 +252,7 @@ def recount(connection: Connection) -> int:
     total = 0
     with connection.execute(statement) as result:
         for row in result:
-            counts[sort_of(row)] += 1
+            counts.update(tallies_of(sort_of(row)))
             total += 1
     add(connection, counts)
     return total
@@ -298,13 +316,16 @@ class MonthFigures:
     history: list[MonthLine]  # the previous HISTORY months then this one, oldest first
 
 
-def status_of(acceptance: str, closing: str) -> Status:
-    """The status a sort implies."""
-    if closing == Verdict.NONE:
-        return Status.DECLINED
-    if acceptance == Verdict.PENDING:
-        return Status.RECEIVED
-    return Status.ACCEPTED if closing == Verdict.PENDING else Status.CLOSED
+def statuses(acceptance: Mapping[str, int], closing: Mapping[str, int]) -> dict[Status, int]:
+    """The statuses the verdicts imply: a case not yet accepted is received, one with no
+    closing declined, one whose closing is pending (and acceptance not) accepted."""
+    received = acceptance.get(Verdict.PENDING, 0)
+    return {
+        Status.RECEIVED: received,
+        Status.ACCEPTED: closing.get(Verdict.PENDING, 0) - received,
+        Status.DECLINED: closing.get(Verdict.NONE, 0),
+        Status.CLOSED: closing.get(Verdict.ON_TIME, 0) + closing.get(Verdict.LATE, 0),
+    }
 
 
 def recent_months(month: str, count: int = HISTORY) -> list[str]:
@@ -318,41 +339,26 @@ def recent_months(month: str, count: int = HISTORY) -> list[str]:
 def month_figures(session: DbSession, body_id: int, month: str, now: datetime) -> MonthFigures:
     """The body's figures for a local month (2026-11) received, with the previous six months.
 
-    Reads the month's tallies (a few hundred rows at most), the six months before grouped by
-    month and verdict, the top items' names, and the overdue cases along ix_cases_open_due.
+    Reads the month's tallies (a few dozen rows), the six months before (their kinds and
+    verdicts), the top items' names, and the overdue cases along ix_cases_open_due.
     """
     connection = session.connection()
     tally = CaseTally.__table__.c
     rows = connection.execute(
-        sa.select(
-            tally.kind,
-            tally.item_id,
-            tally.came,
-            tally.review,
-            tally.acceptance,
-            tally.closing,
-            tally.rating,
-            tally.cases,
-        ).where(tally.body_id == body_id, tally.month == month, tally.cases != 0)
+        sa.select(tally.dimension, tally.value, tally.cases).where(
+            tally.body_id == body_id, tally.month == month, tally.cases != 0
+        )
     ).all()
-    by_kind = dict.fromkeys(Kind, 0)
-    by_came = dict.fromkeys(Came, 0)
-    by_status = dict.fromkeys(Status, 0)
-    ratings = dict.fromkeys(Rating, 0)
-    by_item: Counter[int] = Counter()
-    acceptance: Counter[str] = Counter()
-    closing: Counter[str] = Counter()
-    reviews = 0
-    for kind, item_id, how, review, accepted, closed, rating, cases in rows:
-        by_kind[Kind(kind)] += cases
-        by_came[Came(how)] += cases
-        by_status[status_of(accepted, closed)] += cases
-        by_item[item_id] += cases
-        acceptance[accepted] += cases
-        closing[closed] += cases
-        reviews += cases if review else 0
-        if rating:
-            ratings[Rating(rating)] += cases
+    found: dict[str, Counter[str]] = {d: Counter() for d in DIMENSIONS}
+    for dimension, value, cases in rows:
+        found[dimension][value] += cases
+    by_kind = {k: found["kind"][k.value] for k in Kind}
+    by_came = {c: found["came"][c.value] for c in Came}
+    ratings = {r: found["rating"][r.value] for r in Rating}
+    by_item = Counter({int(i): n for i, n in found["item_id"].items()})
+    acceptance, closing = found["acceptance"], found["closing"]
+    by_status = statuses(acceptance, closing)
+    reviews = found["review"]["1"]
     received = sum(by_kind.values())
     no_item = by_item.pop(0, 0)
     top = [(item_id, n) for item_id, n in by_item.most_common(TOP_ITEMS) if n]
@@ -399,14 +405,17 @@ def _history(connection: Connection, body_id: int, month: str) -> list[MonthLine
     found: dict[str, dict[str, Counter[str]]] = {
         m: {"received": Counter(), "acceptance": Counter(), "closing": Counter()} for m in earlier
     }
-    for name, accepted, closed, cases in connection.execute(
-        sa.select(tally.month, tally.acceptance, tally.closing, sa.func.sum(tally.cases))
-        .where(tally.body_id == body_id, tally.month.in_(earlier))
-        .group_by(tally.month, tally.acceptance, tally.closing)
+    for name, dimension, value, cases in connection.execute(
+        sa.select(tally.month, tally.dimension, tally.value, tally.cases).where(
+            tally.body_id == body_id,
+            tally.month.in_(earlier),
+            tally.dimension.in_(("kind", "acceptance", "closing")),
+        )
     ):
-        found[name]["received"]["all"] += cases
-        found[name]["acceptance"][accepted] += cases
-        found[name]["closing"][closed] += cases
+        if dimension == "kind":
+            found[name]["received"]["all"] += cases
+        else:
+            found[name][dimension][value] += cases
     return [
         MonthLine(
             m,

@@ -20,16 +20,11 @@ def upgrade():
     op.create_table('case_tallies',
     sa.Column('body_id', sa.Integer(), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('item_id', sa.Integer(), nullable=False),
-    sa.Column('came', sa.String(length=20), nullable=False),
-    sa.Column('review', sa.Boolean(), nullable=False),
-    sa.Column('acceptance', sa.String(length=10), nullable=False),
-    sa.Column('closing', sa.String(length=10), nullable=False),
-    sa.Column('rating', sa.String(length=20), nullable=False),
+    sa.Column('dimension', sa.String(length=12), nullable=False),
+    sa.Column('value', sa.String(length=20), nullable=False),
     sa.Column('cases', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['body_id'], ['bodies.id'], name=op.f('fk_case_tallies_body_id_bodies')),
-    sa.PrimaryKeyConstraint('body_id', 'month', 'kind', 'item_id', 'came', 'review', 'acceptance', 'closing', 'rating', name=op.f('pk_case_tallies'))
+    sa.PrimaryKeyConstraint('body_id', 'month', 'dimension', 'value', name=op.f('pk_case_tallies'))
     )
     # Count the cases already there, by the same rules as every later change.
     figures.recount(op.get_bind())
