@@ -260,3 +260,13 @@ def test_each_month_computed_from_the_export_rows_gives_the_same_numbers(app, st
                 assert all(n <= shown.top_items[-1].cases for n in others)
             assert shown.accepted_on_time == (rows["accepted"][True], rows["accepted"].total())
             assert shown.closed_on_time == (rows["closed"][True], rows["closed"].total())
+
+
+def test_a_case_moved_by_its_relationship_alone_moves_its_count(app, staff):
+    case, _code = new_case()
+    case.body = body("inspection")
+    db.session.commit()
+    month = months.month_of(case.received_at)
+    court = figures.month_figures(db.session, body("court").id, month, utcnow())
+    inspection = figures.month_figures(db.session, body("inspection").id, month, utcnow())
+    assert (court.received, inspection.received) == (0, 1)

@@ -84,6 +84,8 @@ SORT_COLUMNS = (
     Body.close_days,
 )
 WATCHED = tuple(c.key for c in SORT_COLUMNS[1:14])  # a change to any of these moves the count
+# Relationships whose change sets a watched column only as the flush writes it (case.body = …).
+MOVED_BY = ("body", "item", "review_of")
 DIMENSIONS = ("kind", "item_id", "came", "review", "acceptance", "closing", "rating")
 Tally = tuple[int, str, str, str]  # body_id, month, dimension, value: a row of case_tallies
 
@@ -201,7 +203,7 @@ def _touched(session: Session, objects: Iterable[object]) -> list[Case]:
     for case in objects:
         if isinstance(case, Case) and case.id is not None:
             attrs = sa.inspect(case).attrs
-            if any(attrs[name].history.has_changes() for name in WATCHED):
+            if any(attrs[name].history.has_changes() for name in WATCHED + MOVED_BY):
                 cases.append(case)
     return cases
 
