@@ -145,7 +145,7 @@ def chart(name: str, figures: MonthFigures) -> bytes:
         drawn.x_labels = [str(KIND[k]) for k in figures.by_kind]
         drawn.add(str(_l("Cases")), list(figures.by_kind.values()))
     elif name == "came":
-        drawn = _chart(pygal.HorizontalBar, title=str(_l("How they came")))
+        drawn = _chart(pygal.Bar, title=str(_l("How they came")), x_label_rotation=20)
         drawn.x_labels = [str(CAME[c]) for c in figures.by_came]
         drawn.add(str(_l("Cases")), list(figures.by_came.values()))
     elif name == "items":
