@@ -210,13 +210,13 @@ def _touched(session: Session, objects: Iterable[object]) -> list[Case]:
 
 @event.listens_for(Session, "before_flush")
 def _remember_old_sorts(session: Session, _context: Any, _instances: Any) -> None:
-    """Before a flush writes them, the sorts the changed and deleted cases count under."""
+    """Before a flush writes them, the sorts the changed and deleted cases count under (anew
+    for every flush: a flush that failed leaves nothing behind for the next)."""
     changed = _touched(session, session.dirty) + [
         c for c in session.deleted if isinstance(c, Case) and c.id is not None
     ]
-    if changed:
-        old = _sorts(session.connection(), (case.id for case in changed))
-        session.info.setdefault(_OLD, {}).update(old)
+    ids = [case.id for case in changed]
+    session.info[_OLD] = _sorts(session.connection(), ids) if ids else {}
 
 
 @event.listens_for(Session, "after_flush")
