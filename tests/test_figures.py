@@ -218,6 +218,7 @@ def from_export(body_id: int, month: str, now: datetime) -> dict:
         "accepted": Counter(),
         "closed": Counter(),
         "reviews": 0,
+        "references": [],
     }
     for row in exports.export_rows(body_id, start, end):
         found["kind"][Kind(row.kind)] += 1
@@ -226,6 +227,7 @@ def from_export(body_id: int, month: str, now: datetime) -> dict:
         if row.rating:
             found["rating"][Rating(row.rating)] += 1
         found["reviews"] += row.review_of is not None
+        found["references"].append(row.reference)
         clock = parse(row.transferred_at or row.received_at)
         decided = row.accepted_at or (row.closed_at if row.status == "declined" else None)
         if decided:
@@ -238,7 +240,15 @@ def from_export(body_id: int, month: str, now: datetime) -> dict:
 
 def test_each_month_computed_from_the_export_rows_gives_the_same_numbers(app, staff):
     generate(db.session, 600, tracking_code="DEMO-0000-1111-2222-3333", months=6, seed=11)
+    for _ in range(2):
+        declined, _code = new_case()
+        operations.decline(db.session, declined, staff["court"], "不属于受理范围")
+        db.session.commit()
+        operations.request_review(db.session, declined, "不予受理的理由不成立，请求复查。")
+        db.session.commit()
     now = utcnow()
+    every_case = exports.export_rows(None, datetime(2000, 1, 1, tzinfo=UTC), now + timedelta(1))
+    reviewed = Counter(row.review_of for row in every_case if row.review_of)
     for slug in ("court", "discipline"):
         body_id = body(slug).id
         for month in months.since(None, now)[:1] + [
@@ -251,6 +261,7 @@ def test_each_month_computed_from_the_export_rows_gives_the_same_numbers(app, st
             assert {s: n for s, n in shown.by_status.items() if n} == dict(rows["status"])
             assert {r: n for r, n in shown.ratings.items() if n} == dict(rows["rating"])
             assert shown.reviews == rows["reviews"]
+            assert shown.contested == sum(reviewed[r] for r in rows["references"])
             assert shown.no_item == rows["item"][None]
             for item in shown.top_items:
                 assert item.cases == rows["item"][item.code]
@@ -270,3 +281,20 @@ def test_a_case_moved_by_its_relationship_alone_moves_its_count(app, staff):
     court = figures.month_figures(db.session, body("court").id, month, utcnow())
     inspection = figures.month_figures(db.session, body("inspection").id, month, utcnow())
     assert (court.received, inspection.received) == (0, 1)
+
+
+def test_a_review_request_counts_for_the_body_reviewing_and_the_body_reviewed(app, staff):
+    case, _code = new_case()
+    operations.decline(db.session, case, staff["court"], "不属于受理范围")
+    db.session.commit()
+    review = operations.request_review(db.session, case, "不予受理的理由不成立，请求复查。")
+    db.session.commit()
+    now = utcnow()
+    court = figures.month_figures(db.session, body("court").id, months.month_of(now), now)
+    reviewer = figures.month_figures(db.session, review.body_id, months.month_of(now), now)
+    assert (court.contested, court.reviews) == (1, 0)
+    assert (reviewer.contested, reviewer.reviews) == (0, 1)
+    db.session.delete(review)
+    db.session.commit()
+    court = figures.month_figures(db.session, body("court").id, months.month_of(now), now)
+    assert court.contested == 0

@@ -2,7 +2,8 @@
 
 Every case counts in `case_tallies` (feedback/models/tally.py), under the body that holds it and
 the local month it was received, once in each dimension of its sort: kind, item, how it came,
-whether it is a review, how its acceptance and its closing kept their time limits, its rating.
+whether it is a review, whether a review of it was asked for, how its acceptance and its closing
+kept their time limits, its rating.
 A month is then a few dozen rows, whatever the number of cases. A flush that adds, changes or
 deletes a case moves its counts from its old sort to its new one in the same transaction
 (`_remember_old_sorts`, `_move_counts`), reading both from the database rather than from the
@@ -20,13 +21,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from itertools import chain
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from feedback.cases import months, routing
 from feedback.extensions import DbSession
@@ -59,11 +61,13 @@ class Sort(NamedTuple):
     item_id: int
     came: str
     review: bool
+    contested: bool  # a review (复查) of its decision was asked for
     acceptance: str
     closing: str
     rating: str
 
 
+_REVIEW = aliased(Case)
 # What a case's sort is made of, read from the database with its body's limits.
 SORT_COLUMNS = (
     Case.id,
@@ -82,11 +86,12 @@ SORT_COLUMNS = (
     Case.rating,
     Body.accept_days,
     Body.close_days,
+    sa.exists().where(_REVIEW.review_of_id == Case.id).label("contested"),
 )
 WATCHED = tuple(c.key for c in SORT_COLUMNS[1:14])  # a change to any of these moves the count
 # Relationships whose change sets a watched column only as the flush writes it (case.body = …).
 MOVED_BY = ("body", "item", "review_of")
-DIMENSIONS = ("kind", "item_id", "came", "review", "acceptance", "closing", "rating")
+DIMENSIONS = ("kind", "item_id", "came", "review", "contested", "acceptance", "closing", "rating")
 Tally = tuple[int, str, str, str]  # body_id, month, dimension, value: a row of case_tallies
 
 
@@ -156,6 +161,7 @@ def sort_of(row: Any) -> Sort:
         item_id=row.item_id or 0,
         came=came(row.routing_reason, row.transfers).value,
         review=row.review_of_id is not None,
+        contested=bool(row.contested),
         acceptance=acceptance.value,
         closing=closing.value,
         rating=Rating(row.rating).value if row.rating else "",
@@ -211,11 +217,24 @@ def _touched(session: Session, objects: Iterable[object]) -> list[Case]:
 @event.listens_for(Session, "before_flush")
 def _remember_old_sorts(session: Session, _context: Any, _instances: Any) -> None:
     """Before a flush writes them, the sorts the changed and deleted cases count under (anew
-    for every flush: a flush that failed leaves nothing behind for the next)."""
-    changed = _touched(session, session.dirty) + [
-        c for c in session.deleted if isinstance(c, Case) and c.id is not None
-    ]
-    ids = [case.id for case in changed]
+    for every flush: a flush that failed leaves nothing behind for the next).
+
+    A review added or deleted changes the sort of the case it reviews; a case deleted, that of
+    its review (the database unlinks it).
+    """
+    deleted = [c.id for c in session.deleted if isinstance(c, Case) and c.id is not None]
+    ids = [case.id for case in _touched(session, session.dirty)] + deleted
+    for case in chain(session.new, session.deleted):
+        if isinstance(case, Case):
+            reviewed = case.review_of.id if case.review_of is not None else case.review_of_id
+            if reviewed is not None:
+                ids.append(reviewed)
+    if deleted:
+        ids += (
+            session.connection()
+            .execute(sa.select(Case.id).where(Case.review_of_id.in_(deleted)))
+            .scalars()
+        )
     session.info[_OLD] = _sorts(session.connection(), ids) if ids else {}
 
 
@@ -223,16 +242,14 @@ def _remember_old_sorts(session: Session, _context: Any, _instances: Any) -> Non
 def _move_counts(session: Session, _context: Any) -> None:
     """After the flush, count the new and changed cases under their sorts, uncount the old."""
     old: dict[int, Sort] = session.info.pop(_OLD, {})
-    written = [c for c in session.new if isinstance(c, Case)] + [
-        c for c in session.dirty if isinstance(c, Case) and c.id in old
-    ]
-    if not old and not written:
+    added = [c.id for c in session.new if isinstance(c, Case)]
+    if not old and not added:
         return
     connection = session.connection()
     counts: Counter[Tally] = Counter()
     for sort in old.values():
         counts.subtract(tallies_of(sort))
-    for sort in _sorts(connection, (case.id for case in written)).values():
+    for sort in _sorts(connection, chain(added, old)).values():  # a deleted case is not found
         counts.update(tallies_of(sort))
     add(connection, counts)
 
@@ -313,6 +330,7 @@ class MonthFigures:
     ratings: dict[Rating, int]
     unrated: int  # closed, not rated
     reviews: int  # review requests (复查) received
+    contested: int  # cases of the month whose review was asked for (at the reviewing body)
     overdue: int  # open past the deadline now, whatever the month
     overdue_cases: list[Overdue]  # the longest overdue first, at most OVERDUE_LISTED
     history: list[MonthLine]  # the previous HISTORY months then this one, oldest first
@@ -361,6 +379,7 @@ def month_figures(session: DbSession, body_id: int, month: str, now: datetime) -
     acceptance, closing = found["acceptance"], found["closing"]
     by_status = statuses(acceptance, closing)
     reviews = found["review"]["1"]
+    contested = found["contested"]["1"]
     received = sum(by_kind.values())
     no_item = by_item.pop(0, 0)
     top = [(item_id, n) for item_id, n in by_item.most_common(TOP_ITEMS) if n]
@@ -390,6 +409,7 @@ def month_figures(session: DbSession, body_id: int, month: str, now: datetime) -
         ratings=ratings,
         unrated=closed_count - sum(ratings.values()),
         reviews=reviews,
+        contested=contested,
         overdue=overdue,
         overdue_cases=overdue_cases,
         history=history,

@@ -74,6 +74,7 @@ def lines(figures: MonthFigures) -> list[Line]:
     found += [
         Line(satisfaction, str(_l("Closed, not rated")), figures.unrated),
         Line(satisfaction, str(_l("Review requests received")), figures.reviews),
+        Line(satisfaction, str(_l("Cases whose review was asked for")), figures.contested),
     ]
     items = str(_l("Items with most messages"))
     found += [Line(items, f"{item.code} {item.title}", item.cases) for item in figures.top_items]
