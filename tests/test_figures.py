@@ -199,7 +199,8 @@ def test_the_tallies_kept_at_every_step_equal_a_recount(app, staff):
     db.session.delete(cases[2])
     db.session.commit()
     kept = tallies()
-    assert sum(kept.values()) == (300 + 3 - 1 + 1) * len(figures.DIMENSIONS)
+    by_month = sum(n for (_body, month, _d, _v), n in kept.items() if month)
+    assert by_month == (300 + 3 - 1 + 1) * len(figures.DIMENSIONS)
     figures.recount(db.session.connection())
     db.session.commit()
     assert tallies() == kept
@@ -298,3 +299,21 @@ def test_a_review_request_counts_for_the_body_reviewing_and_the_body_reviewed(ap
     db.session.commit()
     court = figures.month_figures(db.session, body("court").id, months.month_of(now), now)
     assert court.contested == 0
+
+
+def test_overdue_counts_every_open_case_past_its_deadline_however_long_ago(app, staff):
+    now = utcnow()
+    long_ago, just_now, later, closed = (new_case()[0] for _ in range(4))
+    long_ago.due_at = now - timedelta(days=40)
+    just_now.due_at = now - timedelta(seconds=1)  # today's deadlines are read from the cases
+    later.due_at = now + timedelta(days=2)
+    closed.due_at = now - timedelta(days=3)
+    db.session.commit()
+    month = months.month_of(now)
+    assert figures.month_figures(db.session, body("court").id, month, now).overdue == 4 - 1
+    operations.accept(db.session, closed, staff["court"])  # a new deadline, 60 days on
+    operations.close(db.session, closed, staff["court"], "已整改。")
+    db.session.commit()
+    shown = figures.month_figures(db.session, body("court").id, month, now)
+    assert shown.overdue == 2
+    assert [c.reference for c in shown.overdue_cases] == [long_ago.reference, just_now.reference]

@@ -19,7 +19,7 @@ read from the cases, along the deadline index.
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from itertools import chain
 from typing import Any, NamedTuple
@@ -65,6 +65,7 @@ class Sort(NamedTuple):
     acceptance: str
     closing: str
     rating: str
+    due_on: str  # the UTC day of the deadline now running, 2026-11-24; "" for none
 
 
 _REVIEW = aliased(Case)
@@ -84,21 +85,29 @@ SORT_COLUMNS = (
     Case.closed_at,
     Case.extension_days,
     Case.rating,
+    Case.due_at,
     Body.accept_days,
     Body.close_days,
     sa.exists().where(_REVIEW.review_of_id == Case.id).label("contested"),
 )
-WATCHED = tuple(c.key for c in SORT_COLUMNS[1:14])  # a change to any of these moves the count
+WATCHED = tuple(c.key for c in SORT_COLUMNS[1:15])  # a change to any of these moves the count
 # Relationships whose change sets a watched column only as the flush writes it (case.body = …).
 MOVED_BY = ("body", "item", "review_of")
 DIMENSIONS = ("kind", "item_id", "came", "review", "contested", "acceptance", "closing", "rating")
 Tally = tuple[int, str, str, str]  # body_id, month, dimension, value: a row of case_tallies
 
 
+DEADLINES = ""  # the "month" of the open cases counted by the UTC day of their deadline
+
+
 def tallies_of(sort: Sort) -> list[Tally]:
-    """The rows a case counts in: one per dimension."""
+    """The rows a case counts in: one per dimension of its month and, while it has a
+    deadline, one for that deadline's day, so that counting the overdue reads a row a day."""
     values = sort._asdict()
-    return [(sort.body_id, sort.month, d, _text(values[d])) for d in DIMENSIONS]
+    rows = [(sort.body_id, sort.month, d, _text(values[d])) for d in DIMENSIONS]
+    if sort.due_on:
+        rows.append((sort.body_id, DEADLINES, "due_on", sort.due_on))
+    return rows
 
 
 def _text(value: object) -> str:
@@ -165,6 +174,7 @@ def sort_of(row: Any) -> Sort:
         acceptance=acceptance.value,
         closing=closing.value,
         rating=Rating(row.rating).value if row.rating else "",
+        due_on=row.due_at.astimezone(UTC).date().isoformat() if row.due_at else "",
     )
 
 
@@ -450,9 +460,24 @@ def _history(connection: Connection, body_id: int, month: str) -> list[MonthLine
 
 
 def _overdue(connection: Connection, body_id: int, now: datetime) -> tuple[int, list[Overdue]]:
-    """The body's cases open past their deadline now: how many, and the longest overdue."""
+    """The body's cases open past their deadline now: how many, and the longest overdue.
+
+    Those due before today (UTC) are counted from the tallies of deadlines, a row a day; those
+    due earlier today along ix_cases_open_due.
+    """
     late = sa.and_(Case.body_id == body_id, Case.due_at < now)
-    count = connection.execute(sa.select(sa.func.count()).where(late)).scalar_one()
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    tally = CaseTally.__table__.c
+    before_today = sa.select(sa.func.coalesce(sa.func.sum(tally.cases), 0)).where(
+        tally.body_id == body_id,
+        tally.month == DEADLINES,
+        tally.dimension == "due_on",
+        tally.value < today.date().isoformat(),
+    )
+    earlier_today = sa.select(sa.func.count()).where(late, Case.due_at >= today)
+    count = connection.execute(
+        sa.select(before_today.scalar_subquery() + earlier_today.scalar_subquery())
+    ).scalar_one()
     listed = connection.execute(
         sa.select(Case.id, Case.reference, Case.due_at)
         .where(late)
