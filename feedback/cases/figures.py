@@ -16,6 +16,7 @@ limit runs from the acceptance, with any extension. What depends on the time now
 read from the cases, along the deadline index.
 """
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -198,17 +199,20 @@ def add(connection: Connection, counts: Mapping[Tally, int]) -> None:
     changes = [
         {**dict(zip(names, key, strict=True)), "cases": n} for key, n in sorted(counts.items()) if n
     ]
-    if not changes:
-        return
+    if changes:
+        connection.execute(_upsert(connection.dialect.name), changes)
+
+
+@functools.cache
+def _upsert(dialect_name: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE adding to the count: built once, run with many rows."""
     table = CaseTally.__table__
-    dialect: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
-    keys = [c.name for c in table.primary_key.columns]
-    for start in range(0, len(changes), 500):
-        statement = dialect.insert(table).values(changes[start : start + 500])
-        statement = statement.on_conflict_do_update(
-            index_elements=keys, set_={"cases": table.c.cases + statement.excluded.cases}
-        )
-        connection.execute(statement)
+    dialect: Any = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[c.name for c in table.primary_key.columns],
+        set_={"cases": table.c.cases + statement.excluded.cases},
+    )
 
 
 _OLD = "case_tallies.old_sorts"
@@ -252,16 +256,33 @@ def _remember_old_sorts(session: Session, _context: Any, _instances: Any) -> Non
 def _move_counts(session: Session, _context: Any) -> None:
     """After the flush, count the new and changed cases under their sorts, uncount the old."""
     old: dict[int, Sort] = session.info.pop(_OLD, {})
-    added = [c.id for c in session.new if isinstance(c, Case)]
+    added = [c for c in session.new if isinstance(c, Case)]
     if not old and not added:
         return
     connection = session.connection()
     counts: Counter[Tally] = Counter()
     for sort in old.values():
         counts.subtract(tallies_of(sort))
-    for sort in _sorts(connection, chain(added, old)).values():  # a deleted case is not found
+    for sort in _sorts(connection, old).values():  # a deleted case is not found
         counts.update(tallies_of(sort))
+    for case in added:  # as just written; nothing reviews a case yet
+        counts.update(tallies_of(sort_of(_NewCase(case, session))))
     add(connection, counts)
+
+
+class _NewCase:
+    """A case just added, read as a row of SORT_COLUMNS: its own values, its body's limits."""
+
+    def __init__(self, case: Case, session: Session) -> None:
+        self.case = case
+        body = session.get(Body, case.body_id)  # in the session already, as a rule
+        assert body is not None  # the flush has just written its id
+        self.accept_days = body.accept_days
+        self.close_days = body.close_days
+        self.contested = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.case, name)
 
 
 @event.listens_for(Session, "after_rollback")
