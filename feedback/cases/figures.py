@@ -13,7 +13,8 @@ from the cases (the migration, `feedback demo-data`, which inserts rows without 
 The time-limit verdicts follow the export's (exports.timeliness): the acceptance clock starts at
 the receipt or the last transfer, a decline counts as the acceptance decision, and the closing
 limit runs from the acceptance, with any extension. What depends on the time now (overdue) is
-read from the cases, along the deadline index.
+counted from a tally of the open cases by the day of their deadline, and today's deadlines
+from the cases along the deadline index.
 """
 
 import functools
