@@ -226,7 +226,8 @@ def step_form(
 
 
 class ExportForm(FlaskForm):
-    """Which month to export, and in which format; read from the query string."""
+    """Which month to export (or show in figures), and in which format; read from the query
+    string."""
 
     class Meta:
         csrf = False
@@ -237,15 +238,6 @@ class ExportForm(FlaskForm):
         choices=[SelectChoice("csv", "CSV"), SelectChoice("xlsx", _l("Excel (xlsx)"))],
         default="csv",
     )
-
-
-class FiguresForm(FlaskForm):
-    """Which month's figures to show or download, read from the query string."""
-
-    class Meta:
-        csrf = False
-
-    month = MonthField(_l("Month"))
 
 
 class DecisionForm(FlaskForm):

@@ -36,7 +36,6 @@ from feedback.inbox.forms import (
     AcknowledgeForm,
     DecisionForm,
     ExportForm,
-    FiguresForm,
     InboxFilterForm,
     Irreversible,
     TransferForm,
@@ -521,9 +520,9 @@ def figures_chart(name: str) -> Page:
 def figures_download() -> Page:
     """The month's figures as a CSV or XLSX file."""
     form, month = figures_month()
-    fmt = request.args.get("format", "csv")
-    if month is None or fmt not in exports.FORMATS:
+    if month is None:
         return render_template("inbox/figures.html", form=form, figures=None), 400
+    fmt = form.format.data
     found = figures.month_figures(db.session, current_user.body_id, month, utcnow())
     data = month_report.csv_bytes(found) if fmt == "csv" else month_report.xlsx_bytes(found)
     name = f"figures-{current_user.body.slug}-{month}.{fmt}"
@@ -534,10 +533,11 @@ def figures_download() -> Page:
     )
 
 
-def figures_month() -> tuple[FiguresForm, str | None]:
-    """The month asked for (the last complete one by default), or None with the form's error."""
+def figures_month() -> tuple[ExportForm, str | None]:
+    """The month asked for (the last complete one by default), or None with the form's errors
+    (a month not offered, or a download's unknown format)."""
     now = utcnow()
-    form = FiguresForm(formdata=request.args if "month" in request.args else None)
+    form = ExportForm(formdata=request.args if "month" in request.args else None)
     if "month" not in request.args:
         form.month.data = months.last_complete(now)
     first = queries.first_received(db.session, current_user.body_id)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from feedback.cases import figures, months
 from feedback.extensions import db
 from feedback.inbox.access import require_case_reader
-from feedback.inbox.forms import FiguresForm
+from feedback.inbox.forms import ExportForm
 from feedback.models import Case, utcnow
 from feedback.supervision import watch
 
@@ -19,7 +19,7 @@ def index() -> tuple[str, int]:
     """For the month chosen (the last complete one by default): each supervised body's
     timeliness and overdue references, and the reader's own body as its supervisors see it."""
     now = utcnow()
-    form = FiguresForm(formdata=request.args if "month" in request.args else None)
+    form = ExportForm(formdata=request.args if "month" in request.args else None)
     if "month" not in request.args:
         form.month.data = months.last_complete(now)
     first = db.session.execute(db.select(db.func.min(Case.received_at))).scalar_one()
