@@ -5,11 +5,14 @@ import csv
 import io
 import re
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pytest
 from conftest import body, login, new_case
+from public_helpers import valid_form
+from served import Citizen, gunicorn
 from sqlalchemy import select
 
 from demo.data import generate
@@ -318,3 +321,28 @@ def test_overdue_counts_every_open_case_past_its_deadline_however_long_ago(app, 
     shown = figures.month_figures(db.session, body("court").id, month, now)
     assert shown.overdue == 2
     assert [c.reference for c in shown.overdue_cases] == [long_ago.reference, just_now.reference]
+
+
+def test_citizens_sending_at_once_are_each_counted_once(deployment, redis, tmp_path):
+    """Through the deployed service (gunicorn, 4 workers): the month's counts are updated by
+    every submission at once, on the same rows, and none is lost or counted twice."""
+    env = {
+        "DATABASE_URL": deployment.url,
+        "SECRET_KEY": "figures test key " * 4,
+        "RATELIMIT_STORAGE_URI": redis.url,
+        "TRUSTED_PROXIES": "1",
+    }
+
+    def send(n: int) -> int:
+        citizen = Citizen(server.port, f"203.0.113.{n + 1}")
+        citizen.open_form()
+        form = valid_form(subject=f"第{n}位群众的意见", identity="anonymous", name="", phone="")
+        return citizen.submit(form)[0]
+
+    with gunicorn(env, tmp_path / "gunicorn.log") as server, ThreadPoolExecutor(16) as pool:
+        assert list(pool.map(send, range(60))) == [200] * 60
+    stored = deployment.query("SELECT body_id, count(*) FROM cases GROUP BY body_id")
+    counted = deployment.query(
+        "SELECT body_id, sum(cases) FROM case_tallies WHERE dimension = 'kind' GROUP BY body_id"
+    )
+    assert sorted(stored) == sorted(counted) and sum(n for _b, n in stored) == 60
