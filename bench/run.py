@@ -7,8 +7,9 @@ limits in a Redis of the benchmark's own, production settings) and the benchmark
 
 - page latency, p50 and p99, one request at a time (wrk, 1 connection): home page, form,
   tracking page (POST /track with a reference and its code), inbox list, filtered inbox list,
-  case page, the staff pages signed in as a staff member of the court; every size is served at
-  once and measured in turn, 3 s each, 3 rounds (10k, 100k, 1M, 10k…), medians of the rounds;
+  case page, the month's figures, the staff pages signed in as a staff member of the court;
+  every size is served at once and measured in turn, 3 s each, 3 rounds (10k, 100k, 1M,
+  10k…), medians of the rounds;
 - at each size, the export of every case (all N rows), CSV and XLSX through feedback.cases.exports,
   against a raw dump of the same case rows with the driver alone; each in a child process whose
   peak memory (ru_maxrss) is read with wait4.
@@ -69,7 +70,7 @@ PAGE_SECONDS = 3  # per round; ROUNDS rounds per page and size
 ROUND_SECONDS = 10
 ROUNDS = 3
 LOAD_CONNECTIONS = 8
-PAGES = ("home", "form", "tracking", "inbox", "inbox_filtered", "case")
+PAGES = ("home", "form", "tracking", "inbox", "inbox_filtered", "case", "figures")
 PAGE_TITLES = {
     "home": "home page",
     "form": "form",
@@ -77,6 +78,7 @@ PAGE_TITLES = {
     "inbox": "inbox list",
     "inbox_filtered": "filtered inbox list",
     "case": "case page",
+    "figures": "month's figures",
 }
 FILTER = "?status=received"  # 待受理: the triage view
 EXPORTS = (("app", "csv"), ("app", "xlsx"), ("raw", "csv"))
@@ -85,6 +87,7 @@ DEFAULT_BACKENDS = ("sqlite", "postgresql")
 TARGETS = {
     "throughput_ratio": 0.8,
     "inbox_p99_growth": 1.5,
+    "figures_p99_growth": 1.5,
     "export_memory_growth": 1.2,
     "export_time_vs_raw": 3.0,
     "page_p50_ms": 20.0,
@@ -417,6 +420,8 @@ def pages_of(port: int) -> dict[str, Page]:
         "inbox": Page("/inbox/", cookie=staff_cookie, expect=reference),
         "inbox_filtered": Page(f"/inbox/{FILTER}", cookie=staff_cookie, expect="/inbox/cases/"),
         "case": Page(f"/inbox/cases/{case_id}", cookie=staff_cookie, expect=reference),
+        # The last complete month, as the page opens; the month against the previous six.
+        "figures": Page("/inbox/figures", cookie=staff_cookie, expect='class="chart"'),
     }
     for name, page in pages.items():
         checker = Citizen(port, "127.0.0.1")
@@ -666,6 +671,8 @@ def checks(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
         growth = large["pages"]["inbox"]["p99_ms"] / small["pages"]["inbox"]["p99_ms"]
         add(f"inbox p99, {span}", growth, TARGETS["inbox_p99_growth"])
+        growth = large["pages"]["figures"]["p99_ms"] / small["pages"]["figures"]["p99_ms"]
+        add(f"month's figures p99, {span}", growth, TARGETS["figures_p99_growth"])
         for fmt in ("csv", "xlsx"):
             memory = (
                 large["exports"][f"app_{fmt}"]["peak_mb"]

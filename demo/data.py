@@ -28,7 +28,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Connection, func, insert, select, text
 
-from feedback.cases import receipts, routing
+from feedback.cases import figures, receipts, routing
 from feedback.cases.months import month_of
 from feedback.extensions import DbSession, db
 from feedback.models import (
@@ -456,6 +456,7 @@ def generate(
         if progress:
             progress(done)
     _restart_sequences(session)
+    figures.recount(session.connection())  # the rows above went in without the ORM's flush
     session.commit()
     return summary
 

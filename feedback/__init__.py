@@ -62,13 +62,16 @@ def register_blueprints(app: Flask) -> None:
     # The notice pages join the admin blueprint, the reply template pages the inbox's.
     import feedback.admin.notice_outline
     import feedback.admin.notices
+    import feedback.cases.figures  # the month tallies, kept with the cases at every flush
     import feedback.inbox.reply_templates  # noqa: F401
     from feedback.admin.views import bp as admin
     from feedback.auth.views import bp as auth
     from feedback.inbox.views import bp as inbox
     from feedback.public.views import bp as public
+    from feedback.supervision.views import bp as supervision
 
     app.register_blueprint(public)
     app.register_blueprint(auth, url_prefix="/staff")
     app.register_blueprint(inbox, url_prefix="/inbox")
     app.register_blueprint(admin, url_prefix="/admin")
+    app.register_blueprint(supervision, url_prefix="/supervision")

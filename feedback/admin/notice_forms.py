@@ -146,6 +146,27 @@ def edit_form(notice: Notice, bodies: list[Body], **kwargs: Any) -> "NoticeForm"
                 validate_choice=False,
             ),
         )
+    for role in BodyRole:
+        choices = [SelectChoice(r.value, BODY_ROLE[r]) for r in BodyRole if r is not role]
+        if routing.SUPERVISORS[role.value] is None:
+            choices.insert(0, SelectChoice("", _l("— no supervisor —")))
+        setattr(
+            Form,
+            f"supervisor_{role.value}",
+            SelectField(
+                _l("Who supervises the %(role)s", role=BODY_ROLE[role]),
+                choices=choices,
+                default=routing.supervisor(role.value, notice.chosen_supervisors) or "",
+                validators=[
+                    OneOf(
+                        _l("Choose a role."),
+                        _l("Choose one of the roles listed."),
+                        optional=routing.SUPERVISORS[role.value] is None,
+                    )
+                ],
+                validate_choice=False,
+            ),
+        )
     for aspect in notice.aspects:
         setattr(Form, f"aspect_{aspect.id}", _title(_l("Aspect title"), aspect.title))
         for category in aspect.categories:
@@ -206,7 +227,12 @@ class NoticeForm(FlaskForm):
                     editing.set_status(item, ItemStatus(self[f"item_{item.id}_status"].data))
         changes = editing.set_bodies(session, notice, self.chosen_bodies(bodies))
         reviewers = {role: BodyRole(self[f"reviewer_{role.value}"].data) for role in BodyRole}
-        return changes + editing.set_reviewers(notice, reviewers)
+        supervisors = {
+            role: BodyRole(value) if (value := self[f"supervisor_{role.value}"].data) else None
+            for role in BodyRole
+        }
+        changes += editing.set_reviewers(notice, reviewers)
+        return changes + editing.set_supervisors(notice, supervisors)
 
 
 def _title(label: Any, value: str) -> StringField:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from feedback.cases import suppression
 from feedback.extensions import DbSession
 from feedback.models import ItemVerdict, Verdict
+from feedback.notices import catalog
 
 ANSWER_COOKIE = "answer_key"
 COOKIE_AGE = 365 * 24 * 3600
@@ -133,3 +134,14 @@ def answers_per_item(session: DbSession, item_ids: Iterable[int]) -> dict[int, I
         )
         for item in [*ids, 0]
     }
+
+
+def answers_per_notice(
+    session: DbSession, notice_ids: Iterable[int]
+) -> list[tuple[catalog.PublishedNotice, dict[int, ItemAnswers]]]:
+    """The answers per item of each published notice named, once each, for the staff's pages."""
+    published = {notice.id: notice for notice in catalog.current().notices}
+    wanted = [published[i] for i in dict.fromkeys(notice_ids) if i in published]
+    return [
+        (notice, answers_per_item(session, [item.id for item in notice.items])) for notice in wanted
+    ]

@@ -235,7 +235,8 @@ def step_form(
 
 
 class ExportForm(FlaskForm):
-    """Which month to export, and in which format; read from the query string."""
+    """Which month to export (or show in figures), and in which format; read from the query
+    string."""
 
     class Meta:
         csrf = False

@@ -20,10 +20,19 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from feedback.cases import attachments, contest, escalation, exports, months, operations
+from feedback.cases import (
+    attachments,
+    contest,
+    escalation,
+    exports,
+    figures,
+    months,
+    operations,
+    verdicts,
+)
 from feedback.cases.operations import CaseError
 from feedback.extensions import db
-from feedback.inbox import listing, queries, template_choice
+from feedback.inbox import listing, month_report, queries, template_choice
 from feedback.inbox.access import (
     body_case,
     case_attachment,
@@ -48,6 +57,7 @@ from feedback.staff import accounts, approvals, audit
 from feedback.staff.account_pages import announce, switch_account
 from feedback.staff.sessions import signed_in_user
 from feedback.storage.database import writes
+from feedback.supervision import watch
 from feedback.web.forms import AccountForm, PasswordResetForm
 
 bp = Blueprint("inbox", __name__)
@@ -508,6 +518,68 @@ def export_download() -> Page:
         db.session.commit()
         return download
     return render_template("inbox/export.html", form=form), 400
+
+
+@bp.get("/figures")
+def figures_page() -> Page:
+    """The body's month in figures and charts, the last complete month unless another is chosen."""
+    form, month = figures_month()
+    if month is None:
+        return render_template("inbox/figures.html", form=form, figures=None), 400
+    now = utcnow()
+    return render_template(
+        "inbox/figures.html",
+        form=form,
+        figures=figures.month_figures(db.session, current_user.body_id, month, now),
+        today=now,
+        came=month_report.CAME,
+        answer_sets=verdicts.answers_per_notice(
+            db.session,
+            [notice.id for notice, _role in watch.notices_of(db.session, current_user.body_id)],
+        ),
+    ), 200
+
+
+@bp.get("/figures/<name>.svg")
+def figures_chart(name: str) -> Page:
+    """One chart of the month, an SVG image with no script."""
+    _form, month = figures_month()
+    if name not in month_report.CHARTS or month is None:
+        abort(404)
+    found = figures.month_figures(db.session, current_user.body_id, month, utcnow())
+    response = Response(month_report.chart(name, found), content_type="image/svg+xml")
+    # Its own policy, kept by web/headers.py: pygal's styles are inline, and nothing runs.
+    response.headers["Content-Security-Policy"] = month_report.CHART_POLICY
+    return response
+
+
+@bp.get("/figures/download")
+def figures_download() -> Page:
+    """The month's figures as a CSV or XLSX file."""
+    form, month = figures_month()
+    if month is None:
+        return render_template("inbox/figures.html", form=form, figures=None), 400
+    fmt = form.format.data
+    found = figures.month_figures(db.session, current_user.body_id, month, utcnow())
+    data = month_report.csv_bytes(found) if fmt == "csv" else month_report.xlsx_bytes(found)
+    name = f"figures-{current_user.body.slug}-{month}.{fmt}"
+    return Response(
+        data,
+        content_type=exports.MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def figures_month() -> tuple[ExportForm, str | None]:
+    """The month asked for (the last complete one by default), or None with the form's errors
+    (a month not offered, or a download's unknown format)."""
+    now = utcnow()
+    form = ExportForm(formdata=request.args if "month" in request.args else None)
+    if "month" not in request.args:
+        form.month.data = months.last_complete(now)
+    first = queries.first_received(db.session, current_user.body_id)
+    form.month.offer_months(months.since(first, now), now, everything=False)
+    return form, form.month.data if form.validate() else None
 
 
 @bp.get("/audit")

@@ -45,6 +45,7 @@ from feedback.models.notification import (
 )
 from feedback.models.reply_template import ReplyTemplate, TemplateUse
 from feedback.models.retention import PurgedTally
+from feedback.models.tally import CaseTally
 from feedback.models.two_factor import RecoveryCode
 from feedback.models.verdict import ItemVerdict, Verdict
 
@@ -62,6 +63,7 @@ __all__ = [
     "BodyRole",
     "Case",
     "CaseNews",
+    "CaseTally",
     "CatalogStamp",
     "Category",
     "Contact",

@@ -24,6 +24,7 @@ from feedback.models import (
     Notice,
     NoticeBody,
     NoticeReviewer,
+    NoticeSupervisor,
     utcnow,
 )
 from feedback.notices import outline, window
@@ -150,6 +151,38 @@ def set_reviewers(notice: Notice, chosen: Mapping[BodyRole, BodyRole]) -> list[s
             notice.reviewer_links.remove(link)
         if reviewer.value != routing.REVIEWERS[role.value]:
             notice.reviewer_links.append(NoticeReviewer(role=role, reviewer=reviewer))
+    return changes
+
+
+def set_supervisors(notice: Notice, chosen: Mapping[BodyRole, BodyRole | None]) -> list[str]:
+    """Let a role supervise (监督) the timeliness of another, or none; return the changes, such
+    as "supervise court: discipline → inspection".
+
+    Refused before anything changes when a role would supervise itself, or when a role the
+    defaults give a supervisor would be left with none. Only choices that depart from
+    routing.SUPERVISORS are stored.
+    """
+    current = notice.chosen_supervisors
+    for role, supervisor in chosen.items():
+        if supervisor is role or (supervisor is None and routing.SUPERVISORS[role.value]):
+            raise NoticeError(
+                f"supervisor_{role.value}",
+                _l(
+                    "The %(role)s needs a supervisor other than itself.",
+                    role=BODY_ROLE[role],
+                ),
+            )
+    changes = []
+    for role, supervisor in chosen.items():
+        before = routing.supervisor(role.value, current)
+        after = supervisor.value if supervisor else None
+        if before == after:
+            continue
+        changes.append(f"supervise {role.value}: {before or '—'} → {after or '—'}")
+        for link in [s for s in notice.supervisor_links if s.role is role]:
+            notice.supervisor_links.remove(link)
+        if supervisor is not None and after != routing.SUPERVISORS[role.value]:
+            notice.supervisor_links.append(NoticeSupervisor(role=role, supervisor=supervisor))
     return changes
 
 
