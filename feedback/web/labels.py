@@ -82,6 +82,8 @@ EVENT = {
     EventKind.REVIEW_REQUESTED: _l("Review requested by the citizen"),
     EventKind.FOLLOW_UP: _l("Follow-up question from the citizen"),
     EventKind.ANSWERED: _l("Follow-up question answered"),
+    EventKind.GROUPED: _l("Linked with its near copies (same request)"),
+    EventKind.UNGROUPED: _l("Taken out of its group of near copies"),
 }
 
 ROLE = {
