@@ -438,12 +438,16 @@ class Batch:
 
 
 def own_details(rng: random.Random, received_at: datetime) -> str:
-    """What makes an ordinary case its own: a case number, a day, a place."""
+    """What makes an ordinary case its own: a case number, a day, a place, whom it concerns."""
     day = received_at - timedelta(days=rng.randint(3, 200))
     number = rng.randint(100, 29999)
+    person = rng.choice(SURNAMES) + rng.choice(("法官", "书记员", "执行员", "工作人员", "庭长"))
     return (
-        f"我的案件编号为（{day.year}）京{rng.randint(101, 119):04d}民初{number}号，"
-        f"{day.month}月{day.day}日我到{rng.choice(PLACES)}办事。"
+        f"我的案件编号为（{day.year}）京{rng.randint(101, 119):04d}"
+        f"{rng.choice(('民初', '民终', '执', '刑初', '行初'))}{number}号。"
+        f"{day.month}月{day.day}日{rng.randint(8, 17)}时许，我到{rng.choice(PLACES)}"
+        f"{rng.choice(('办理', '咨询', '递交', '查询'))}{rng.choice(TOPICS)}事宜，"
+        f"接待的是{person}，前后{rng.randint(2, 9)}次{rng.choice(('往返', '来电', '排队'))}。"
     )
 
 

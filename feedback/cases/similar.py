@@ -9,9 +9,10 @@ Finding them without comparing a case with every other: each open case has a Min
 (datasketch, NUM_PERM values) cut into BANDS bands of ROWS values; each band is hashed to one key,
 stored in case_bands (band, key) beside the case in the same transaction that stores or opens the
 case, and deleted when it is declined or closed (operations.py). Cases sharing a key with this
-one are the candidates; with 32 bands of 4 a pair at similarity 0.5 shares a key with
-probability 0.87, at 0.7 with probability 0.9999. The candidates (at most CANDIDATES, most keys
-shared first) are then scored exactly from their texts.
+one are the candidates: with 20 bands of 6 values a pair at similarity 0.6 shares a key with
+probability 0.61, at 0.7 with 0.92, at 0.8 with 0.998 (1 - (1 - s^6)^20), and a pair at 0.4
+with 0.08, so that loosely related cases rarely cost a look. The candidates (at most
+CANDIDATES, most keys shared first) are then scored exactly from their texts.
 """
 
 import hashlib
@@ -28,10 +29,10 @@ from datasketch import MinHash
 from feedback.extensions import DbSession
 from feedback.models import Case, CaseBand, Status
 
-NUM_PERM = 128
-BANDS = 32
+NUM_PERM = 120
+BANDS = 20
 ROWS = NUM_PERM // BANDS
-SHOWN = 0.5  # the least similarity shown as a near copy
+SHOWN = 0.6  # the least similarity shown as a near copy
 CANDIDATES = 100  # candidates scored at most, those sharing the most band keys first
 OPEN = (Status.RECEIVED, Status.ACCEPTED)
 
@@ -48,8 +49,9 @@ def shingles(subject: str, content: str) -> frozenset[str]:
     """The 2- and 3-character shingles of the subject and the text, each taken on its own."""
     found: set[str] = set()
     for part in (normalised(subject), normalised(content)):
-        for size in (2, 3):
-            found.update(part[i : i + size] for i in range(len(part) - size + 1))
+        length = len(part)
+        found |= {part[i : i + 2] for i in range(length - 1)}
+        found |= {part[i : i + 3] for i in range(length - 2)}
     return frozenset(found)
 
 
@@ -119,12 +121,18 @@ class NearCopy:
 
 def near_copies(session: DbSession, case: Case) -> list[NearCopy]:
     """The open cases of the same body and notice that are near copies of this one, the most
-    similar first. Read from the case's own text, so a closed case finds its open copies too."""
+    similar first; those already in its group are the group's, not listed again. Read from the
+    case's own text, so a closed case finds its open copies too."""
     keys = band_keys(case.subject, case.content)
     if not keys:
         return []
     same_notice = (
         Case.notice_id.is_(None) if case.notice_id is None else Case.notice_id == case.notice_id
+    )
+    not_grouped = (
+        sa.true()
+        if case.group_id is None
+        else sa.or_(Case.group_id.is_(None), Case.group_id != case.group_id)
     )
     # The keys' matches first, grouped (along ix_case_bands_key), then their cases by id: the
     # planner must not walk the body's open cases instead.
@@ -137,7 +145,7 @@ def near_copies(session: DbSession, case: Case) -> list[NearCopy]:
     candidates = (
         sa.select(Case.id)
         .join(matches, matches.c.case_id == Case.id)
-        .where(Case.body_id == case.body_id, same_notice, Case.status.in_(OPEN))
+        .where(Case.body_id == case.body_id, same_notice, Case.status.in_(OPEN), not_grouped)
         .order_by(matches.c.shared.desc(), Case.id)
         .limit(CANDIDATES)
     )
