@@ -222,3 +222,17 @@ def test_a_case_taken_out_of_its_group_leaves_it_and_a_group_of_one_dissolves(de
     desk.get(f"/inbox/cases/{cases[0].id}")
     assert 'id="group"' not in desk.html
     assert set(listed(desk.html)) == {cases[1].reference, cases[2].reference}
+
+
+def test_a_group_reply_left_empty_says_so_at_the_top_and_closes_nothing(desk):
+    cases = [case for case, _ in campaign(2)]
+    desk.get(f"/inbox/cases/{cases[0].id}")
+    assert link(desk, cases[0], [cases[1].id]).status_code == 302
+    desk.get(f"/inbox/cases/{cases[0].id}")
+
+    refused = desk.send(f"/inbox/cases/{cases[0].id}/group/close", {"group_close-reply": "  "})
+
+    assert refused.status_code == 400 and "操作未完成" in desk.html
+    assert 'id="group_close-reply"' in desk.html and "autofocus" in desk.html
+    db.session.expire_all()
+    assert all(c.status is Status.RECEIVED for c in cases)

@@ -379,11 +379,15 @@ def group_close(case_id: int) -> Page:
             focus(form)
             return case_page(case, posted=("group_close", form))
         members = operations.group_members(db.session, case.group_id) if case.group_id else []
+        closing = [m for m in members if m.status.is_open]
+        if not closing:
+            flash(_("No case of this group is open any more."), "error")
+            return case_page(case, status=409)
         return render_template(
             "inbox/confirm_group.html",
             case=case,
             form=form,
-            closing=[m for m in members if m.status.is_open],
+            closing=closing,
             review_days=contest.REVIEW_DAYS,
         ), 200
 
