@@ -236,3 +236,29 @@ def test_a_group_reply_left_empty_says_so_at_the_top_and_closes_nothing(desk):
     assert 'id="group_close-reply"' in desk.html and "autofocus" in desk.html
     db.session.expire_all()
     assert all(c.status is Status.RECEIVED for c in cases)
+
+
+def test_one_button_links_every_near_copy_listed(desk):
+    cases = [case for case, _ in campaign(40)]
+    unrelated, _ = new_case(Kind.COMPLAINT, subject="网上立案系统故障", content=UNRELATED)
+    desk.get(f"/inbox/cases/{cases[0].id}")
+    assert "将列出的 39 件全部与本件关联" in desk.html
+
+    done = desk.send(f"/inbox/cases/{cases[0].id}/group", button=("group-every", "yes"))
+
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert len({c.group_id for c in cases}) == 1 and cases[0].group_id is not None
+    assert unrelated.group_id is None
+    desk.get(f"/inbox/cases/{cases[0].id}")
+    assert "同一诉求组：共 40 件" in desk.html and listed(desk.html) == {}
+
+
+def test_linking_with_nothing_ticked_says_so_and_links_nothing(desk):
+    cases = [case for case, _ in campaign(2)]
+    desk.get(f"/inbox/cases/{cases[0].id}")
+
+    refused = link(desk, cases[0], [])
+
+    assert refused.status_code == 400 and "请至少勾选一件相似件。" in desk.html
+    assert db.session.execute(select(func.count()).select_from(CaseGroup)).scalar_one() == 0

@@ -179,12 +179,12 @@ class GroupForm(FlaskForm):
     """Link the near copies ticked on the case page into one group with the case (同一诉求).
     Any id is read; the operation checks each (cases.operations.link)."""
 
-    cases = SelectMultipleField(
-        _l("Near copies to link"),
-        coerce=int,
-        validate_choice=False,
-        validators=[InputRequired(_l("Tick at least one near copy to link."))],
-    )
+    cases = SelectMultipleField(_l("Near copies to link"), coerce=int, validate_choice=False)
+    every = HiddenField()  # the button that links every near copy listed sets it
+
+    def validate_cases(self, field: SelectMultipleField) -> None:
+        if not field.data and self.every.data != "yes":
+            raise ValidationError(_l("Tick at least one near copy to link."))
 
 
 class UngroupForm(FlaskForm):

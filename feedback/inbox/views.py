@@ -345,7 +345,9 @@ def group(case_id: int) -> Page:
 
     def run(case: Case) -> str:
         me = signed_in_user()
-        for member in operations.link(db.session, case, me, form.cases.data):
+        every = form.every.data == "yes"
+        ids = [c.id for c in similar.near_copies(db.session, case)] if every else form.cases.data
+        for member in operations.link(db.session, case, me, ids):
             audit.record(db.session, me, AuditAction.CASE_STEP, member, detail="group")
         return _("The cases are linked: one reply can now close them all.")
 
