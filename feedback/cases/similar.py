@@ -33,7 +33,8 @@ NUM_PERM = 120
 BANDS = 20
 ROWS = NUM_PERM // BANDS
 SHOWN = 0.6  # the least similarity shown as a near copy
-CANDIDATES = 100  # candidates scored at most, those sharing the most band keys first
+CANDIDATES = 50  # candidates scored at most, those sharing the most band keys first: a
+# campaign larger than that is linked in turns (its members are no longer candidates)
 OPEN = (Status.RECEIVED, Status.ACCEPTED)
 
 
@@ -57,7 +58,10 @@ def shingles(subject: str, content: str) -> frozenset[str]:
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     """The Jaccard similarity of two shingle sets."""
-    return len(a & b) / len(a | b) if a and b else 0.0
+    if not a or not b:
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
 
 
 @cache
