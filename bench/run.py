@@ -7,9 +7,11 @@ limits in a Redis of the benchmark's own, production settings) and the benchmark
 
 - page latency, p50 and p99, one request at a time (wrk, 1 connection): home page, form,
   tracking page (POST /track with a reference and its code), inbox list, filtered inbox list,
-  case page, the month's figures, the staff pages signed in as a staff member of the court;
-  every size is served at once and measured in turn, 3 s each, 3 rounds (10k, 100k, 1M,
-  10k…), medians of the rounds;
+  case page, the month's figures, the page of a case with near copies (a campaign of the demo
+  data), the staff pages signed in as a staff member of the court; every size is served at once and measured in turn,
+  3 s each, 3 rounds (10k, 100k, 1M, 10k…), medians of the rounds;
+- the near-copy lookup of that case on its own (feedback.cases.similar.near_copies), in this
+  process, LOOKUPS times, p50 and p99;
 - at each size, the export of every case (all N rows), CSV and XLSX through feedback.cases.exports,
   against a raw dump of the same case rows with the driver alone; each in a child process whose
   peak memory (ru_maxrss) is read with wait4.
@@ -26,6 +28,7 @@ PERFORMANCE.md between its markers (unless --no-doc).
 import argparse
 import contextlib
 import hashlib
+import importlib
 import json
 import os
 import platform
@@ -43,7 +46,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import bindparam, create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -70,7 +73,8 @@ PAGE_SECONDS = 3  # per round; ROUNDS rounds per page and size
 ROUND_SECONDS = 10
 ROUNDS = 3
 LOAD_CONNECTIONS = 8
-PAGES = ("home", "form", "tracking", "inbox", "inbox_filtered", "case", "figures")
+PAGES = ("home", "form", "tracking", "inbox", "inbox_filtered", "case", "figures", "case_copies")
+LOOKUPS = 200
 PAGE_TITLES = {
     "home": "home page",
     "form": "form",
@@ -79,6 +83,7 @@ PAGE_TITLES = {
     "inbox_filtered": "filtered inbox list",
     "case": "case page",
     "figures": "month's figures",
+    "case_copies": "case page, near copies",
 }
 FILTER = "?status=received"  # 待受理: the triage view
 EXPORTS = (("app", "csv"), ("app", "xlsx"), ("raw", "csv"))
@@ -91,6 +96,7 @@ TARGETS = {
     "export_memory_growth": 1.2,
     "export_time_vs_raw": 3.0,
     "page_p50_ms": 20.0,
+    "near_copies_p99_ms": 100.0,
 }
 
 STARTED = time.monotonic()
@@ -400,7 +406,54 @@ class Page:
     expect: str = ""
 
 
-def pages_of(port: int) -> dict[str, Page]:
+def campaign_case(url: str) -> int:
+    """The newest open case of the court that is a copy of a demo campaign's complaint."""
+    import feedback  # noqa: F401  (first: its commands load demo.data)
+
+    campaigns = importlib.import_module("demo.data").CAMPAIGNS
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                text(
+                    "SELECT c.id FROM cases c JOIN bodies b ON b.id = c.body_id "
+                    "WHERE b.slug = 'court' AND c.status IN ('received', 'accepted') "
+                    "AND c.subject IN :subjects ORDER BY c.id DESC LIMIT 1"
+                ).bindparams(bindparam("subjects", expanding=True)),
+                {"subjects": [subject for subject, _text in campaigns]},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def time_lookup(url: str, case_id: int) -> dict[str, float]:
+    """The near-copy lookup of one case on its own, LOOKUPS times after one to warm up."""
+    from sqlalchemy.orm import Session
+
+    from feedback.cases.similar import near_copies
+    from feedback.models import Case
+
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            case = session.get_one(Case, case_id)
+            found = len(near_copies(session, case))
+            times = []
+            for _ in range(LOOKUPS):
+                started = time.perf_counter()
+                near_copies(session, case)
+                times.append((time.perf_counter() - started) * 1000)
+    finally:
+        engine.dispose()
+    times.sort()
+    return {
+        "p50_ms": round(statistics.median(times), 2),
+        "p99_ms": round(times[int(len(times) * 0.99) - 1], 2),
+        "found": found,
+    }
+
+
+def pages_of(port: int, copies_case: int) -> dict[str, Page]:
     """Each page to time, checked once by hand first: 200 and what it must show."""
     clerk = signed_in(port)
     status, inbox = clerk.get("/inbox/")
@@ -422,6 +475,9 @@ def pages_of(port: int) -> dict[str, Page]:
         "case": Page(f"/inbox/cases/{case_id}", cookie=staff_cookie, expect=reference),
         # The last complete month, as the page opens; the month against the previous six.
         "figures": Page("/inbox/figures", cookie=staff_cookie, expect='class="chart"'),
+        "case_copies": Page(
+            f"/inbox/cases/{copies_case}", cookie=staff_cookie, expect='class="similarity"'
+        ),
     }
     for name, page in pages.items():
         checker = Citizen(port, "127.0.0.1")
@@ -436,10 +492,12 @@ def pages_of(port: int) -> dict[str, Page]:
     return pages
 
 
-def time_pages(ports: dict[int, int], backend: str) -> dict[int, dict[str, dict[str, float]]]:
+def time_pages(
+    ports: dict[int, int], copies: dict[int, int], backend: str
+) -> dict[int, dict[str, dict[str, float]]]:
     """Each page at every size, interleaved: 10k, 100k, 1M, 10k, 100k, 1M… so that a busy
     moment of the machine falls on every size alike; p50 and p99 are the medians of the rounds."""
-    pages = {size: pages_of(port) for size, port in ports.items()}
+    pages = {size: pages_of(port, copies[size]) for size, port in ports.items()}
     timings: dict[int, dict[str, dict[str, float]]] = {size: {} for size in ports}
     for name in PAGES:
         runs: dict[int, list[dict[str, Any]]] = {size: [] for size in ports}
@@ -579,6 +637,7 @@ def bench_backend(store: Any, sizes: list[int], fresh: bool, redis_url: str) -> 
     made = prepare(store, sizes, fresh)
     log = DATA / f"gunicorn-{store.name}.log"
     log.unlink(missing_ok=True)
+    copies = {size: campaign_case(store.url(size)) for size in sizes}
     say(f"{store.name}: page latency, every size served at once and measured in turn")
     with contextlib.ExitStack() as servers:
         ports = {
@@ -591,10 +650,20 @@ def bench_backend(store: Any, sizes: list[int], fresh: bool, redis_url: str) -> 
             )
             for size in sizes
         }
-        pages = time_pages(ports, store.name)
+        pages = time_pages(ports, copies, store.name)
     for size in sizes:
+        lookup = time_lookup(store.url(size), copies[size])
+        say(
+            f"{store.name} {label(size):>4} near-copy lookup   p50 {lookup['p50_ms']:7.2f} ms   "
+            f"p99 {lookup['p99_ms']:7.2f} ms   ({lookup['found']} near copies)"
+        )
         exports = time_exports(store.url(size), f"{store.name} {label(size)}")
-        result["sizes"][str(size)] = {"pages": pages[size], "exports": exports, **made[size]}
+        result["sizes"][str(size)] = {
+            "pages": pages[size],
+            "near_copies": lookup,
+            "exports": exports,
+            **made[size],
+        }
     say(f"{store.name}: submission throughput, app and minimal interleaved")
     result["throughput"] = throughput(store, sizes[0], redis_url, log)
     return result
@@ -690,6 +759,11 @@ def checks(results: dict[str, Any]) -> list[dict[str, Any]]:
                 slower,
                 TARGETS["export_time_vs_raw"],
             )
+        add(
+            f"near-copy lookup p99 at {label(sizes[-1])}, ms",
+            large["near_copies"]["p99_ms"],
+            TARGETS["near_copies_p99_ms"],
+        )
         page, slowest = max(large["pages"].items(), key=lambda kv: kv[1]["p50_ms"])
         add(
             f"slowest page p50 at {label(sizes[-1])} ({PAGE_TITLES[page]}), ms",
@@ -722,6 +796,10 @@ def table(results: dict[str, Any]) -> str:
                 f"{s['pages'][page]['p50_ms']:.1f} / {s['pages'][page]['p99_ms']:.1f}"
             ),
         )
+    row(
+        "near-copy lookup, p50 / p99 ms",
+        lambda d, s, n: f"{s['near_copies']['p50_ms']:.1f} / {s['near_copies']['p99_ms']:.1f}",
+    )
     names = {"app_csv": "export CSV", "app_xlsx": "export XLSX", "raw_csv": "raw dump CSV"}
     for key, name in names.items():
         row(

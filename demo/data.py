@@ -13,6 +13,12 @@ here, a batch at a time, one transaction per batch; a million cases take a few m
 it again adds more cases: reference numbers are drawn at random, as for real cases
 (receipts.py), avoiding the numbers each month already has.
 
+Campaigns (同一诉求): each batch of cases holds one complaint sent COPIES times within a few days,
+each copy with small edits (a greeting, a closing line, a word left out); the first batch of a
+run sends its campaign to the court in the last days, so that it is still open. Ordinary cases
+name their own details (a case number, a date), as real ones do. The band keys of the open cases
+(case_bands, feedback/cases/similar.py) are inserted with them, as the service stores them.
+
 Tracking codes: every case of one run shares ONE tracking code (only its hash is stored, as for
 real cases); the command prints it, so that any generated case can be looked up at /track.
 """
@@ -28,12 +34,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Connection, func, insert, select, text
 
-from feedback.cases import figures, receipts, routing
+from feedback.cases import figures, receipts, routing, similar
 from feedback.cases.months import month_of
 from feedback.extensions import DbSession, db
 from feedback.models import (
     Body,
     Case,
+    CaseBand,
     Contact,
     Event,
     EventKind,
@@ -128,6 +135,31 @@ NOTES = (
 )
 EXTENSION_REASONS = ("需要调取的材料较多，申请延期办理。", "涉及多个部门，核查需要更多时间。")
 SUPPLEMENTS = ("补充一下：相关票据复印件我可以提供。", "另外，当时在场的还有两位群众。")
+CAMPAIGNS = (
+    (
+        "诉讼服务大厅停车难问题",
+        "诉讼服务大厅门前的停车场自整改通报发布以来一直被施工围挡占用，前来办事的群众只能把车停在"
+        "路边，经常被贴罚单。通报中说便民设施已经整改到位，但实际情况并没有改变。恳请法院协调有关"
+        "部门尽快恢复停车场，或者在附近另行安排临时停车位，方便群众办事。",
+    ),
+    (
+        "执行款迟迟不发放",
+        "我们是同一批劳动争议案件的申请执行人，法院在今年上半年已经从被执行人账户扣划了全部款项，"
+        "但至今没有向我们发放执行款。多次到执行局询问，只得到“正在走流程”的答复。整改通报承诺执行款"
+        "在到账后三十日内发放，请求法院说明原因并尽快发放。",
+    ),
+    (
+        "网上立案系统长期无法提交材料",
+        "最近两个月网上立案系统在上传证据材料时总是提示上传失败，电话咨询后被告知系统正在升级，"
+        "但一直没有恢复。很多律师和当事人只能到现场立案，排队时间很长。希望尽快修复系统，并在修复"
+        "之前公布替代的提交方式。",
+    ),
+)
+CAMPAIGN_COPIES = 40  # how often a campaign's complaint is sent
+CAMPAIGN_DAYS = 3  # within how many days of its first copy
+GREETINGS = ("", "", "尊敬的领导：", "您好！", "法院领导：")
+CLOSINGS = ("", "", "恳请尽快处理！", "望予以重视。", "谢谢！", "盼复。")
+PLACES = ("立案庭", "执行局", "诉讼服务大厅", "第三法庭", "信访接待室", "派出法庭")
 RATING_COMMENTS = ("处理及时，谢谢。", "答复比较清楚。", "问题没有真正解决。", "")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红建文辉鹏飞"
@@ -213,17 +245,29 @@ class Batch:
         staff = self.world.staff.get(body_id)
         return self.rng.choice(staff)[0] if staff else None
 
-    def add(self, case_id: int, reference: str, received_at: datetime) -> None:
-        """One case and its history, up to now."""
+    def add(
+        self,
+        case_id: int,
+        reference: str,
+        received_at: datetime,
+        campaign: "Campaign | None" = None,
+    ) -> None:
+        """One case and its history, up to now; a copy of the campaign's complaint if given."""
         rng, world, now = self.rng, self.world, self.now
-        kind = rng.choices(KINDS, KIND_WEIGHTS)[0]
-        chosen = rng.choices(CHOSEN, CHOSEN_WEIGHTS)[0]
-        item = rng.choice(world.items) if world.items and rng.random() < 0.7 else None
+        if campaign is not None:
+            kind, chosen, item = Kind.COMPLAINT, campaign.chosen, campaign.item
+            subject, content = campaign.subject, campaign.copy(rng)
+        else:
+            kind = rng.choices(KINDS, KIND_WEIGHTS)[0]
+            chosen = rng.choices(CHOSEN, CHOSEN_WEIGHTS)[0]
+            item = rng.choice(world.items) if world.items and rng.random() < 0.7 else None
+            subject = rng.choice(SUBJECTS).format(rng.choice(TOPICS))
+            content = own_details(rng, received_at) + "".join(
+                rng.sample(SENTENCES, rng.randint(2, 5))
+            )
         decision = routing.route(kind, chosen, item is not None)
         body = world.body_for_role[decision.body]
         anonymous = rng.random() < 0.4
-        subject = rng.choice(SUBJECTS).format(rng.choice(TOPICS))
-        content = "".join(rng.sample(SENTENCES, rng.randint(2, 5)))
         self.event(case_id, received_at, EventKind.SUBMITTED, body.id)
         if not anonymous:
             name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2)))
@@ -381,8 +425,49 @@ class Batch:
         connection.execute(insert(Case.__table__), self.cases)
         if self.contacts:
             connection.execute(insert(Contact.__table__), self.contacts)
+        bands = [
+            band
+            for case in self.cases
+            if case["status"].is_open
+            for band in similar.band_rows(case["id"], case["subject"], case["content"])
+        ]
+        if bands:
+            connection.execute(insert(CaseBand.__table__), bands)
         self.events.sort(key=lambda e: (e["case_id"], e["at"]))  # ids follow each case's history
         connection.execute(insert(Event.__table__), self.events)
+
+
+def own_details(rng: random.Random, received_at: datetime) -> str:
+    """What makes an ordinary case its own: a case number, a day, a place, whom it concerns."""
+    day = received_at - timedelta(days=rng.randint(3, 200))
+    number = rng.randint(100, 29999)
+    person = rng.choice(SURNAMES) + rng.choice(("法官", "书记员", "执行员", "工作人员", "庭长"))
+    return (
+        f"我的案件编号为（{day.year}）京{rng.randint(101, 119):04d}"
+        f"{rng.choice(('民初', '民终', '执', '刑初', '行初'))}{number}号。"
+        f"{day.month}月{day.day}日{rng.randint(8, 17)}时许，我到{rng.choice(PLACES)}"
+        f"{rng.choice(('办理', '咨询', '递交', '查询'))}{rng.choice(TOPICS)}事宜，"
+        f"接待的是{person}，前后{rng.randint(2, 9)}次{rng.choice(('往返', '来电', '排队'))}。"
+    )
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One complaint sent many times (同一诉求), by one person or many, with small edits."""
+
+    subject: str
+    text: str
+    chosen: str
+    item: Item | None
+
+    def copy(self, rng: random.Random) -> str:
+        """The text with a greeting and a closing line of the sender's own, and a character or
+        two left out."""
+        text = self.text
+        for _ in range(rng.randint(0, 2)):
+            at = rng.randrange(len(text))
+            text = text[:at] + text[at + 1 :]
+        return rng.choice(GREETINGS) + text + rng.choice(CLOSINGS)
 
 
 class References:
@@ -407,6 +492,13 @@ class References:
             if reference not in taken:
                 taken.add(reference)
                 return reference
+
+
+def new_campaign(rng: random.Random, world: World, *, court: bool) -> Campaign:
+    subject, text = rng.choice(CAMPAIGNS)
+    chosen = "court" if court else rng.choice(CHOSEN)
+    item = rng.choice(world.items) if world.items else None
+    return Campaign(subject, text, chosen, item)
 
 
 def _next_id(connection: Connection, column: Any) -> int:
@@ -439,11 +531,28 @@ def generate(
         connection = session.connection()
         case_id = _next_id(connection, Case.id)
         event_id = _next_id(connection, Event.id)
-        times = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(size))
-        month_names = [month_of(t) for t in times]
+        copies = CAMPAIGN_COPIES if size >= 5 * CAMPAIGN_COPIES else 0
+        first = (
+            now - timedelta(days=rng.uniform(1, 4))  # the run's first campaign, still open
+            if done == 0
+            else start + timedelta(seconds=rng.uniform(0, span))
+        )
+        campaign = new_campaign(rng, world, court=done == 0)
+        arrivals = [
+            (first + timedelta(days=rng.uniform(0, CAMPAIGN_DAYS)), True) for _ in range(copies)
+        ] + [(start + timedelta(seconds=rng.uniform(0, span)), False) for _ in range(size - copies)]
+        arrivals = sorted((min(t, now), copy) for t, copy in arrivals)
+        month_names = [month_of(t) for t, _copy in arrivals]
         batch = Batch(world, rng, now, tracking_hash)
-        for offset, (received_at, month) in enumerate(zip(times, month_names, strict=True)):
-            batch.add(case_id + offset, references.new(connection, month), received_at)
+        for offset, ((received_at, copy), month) in enumerate(
+            zip(arrivals, month_names, strict=True)
+        ):
+            batch.add(
+                case_id + offset,
+                references.new(connection, month),
+                received_at,
+                campaign if copy else None,
+            )
         for offset, row in enumerate(batch.events):
             row["id"] = event_id + offset
         batch.insert(connection)

@@ -33,6 +33,7 @@ HEADER = [
     "收到时间",
     "类型",
     "复查原件编号",
+    "同一诉求组",
     "问题编号",
     "对应问题",
     "标题",
@@ -162,6 +163,22 @@ def test_a_review_names_the_case_it_reviews(app, staff):
 
     assert rows[review.reference]["复查原件编号"] == case.reference
     assert rows[review.reference]["类型"] == "意见建议"
+
+
+def test_the_cases_of_a_group_of_near_copies_share_its_number(app, staff):
+    text = "诉讼服务大厅门前的停车场一直被施工围挡占用，前来办事的群众只能把车停在路边。"
+    copies = [
+        received_on(new_case(content=g + text)[0], "2026-11-12 09:00") for g in ("", "您好！")
+    ]
+    alone = received_on(new_case()[0], "2026-11-13 09:00")
+    operations.link(db.session, copies[0], staff["court"], [copies[1].id])
+    db.session.commit()
+
+    rows = by_reference(csv_table(fetch("court")))
+
+    numbers = {rows[c.reference]["同一诉求组"] for c in copies}
+    assert len(numbers) == 1 and numbers != {""}
+    assert rows[alone.reference]["同一诉求组"] == ""
 
 
 def test_contact_details_are_filled_only_for_real_name_cases(app):
@@ -616,7 +633,7 @@ def test_the_xlsx_states_its_dimension_and_writes_times_as_dates_shown_as_in_the
     data = fetch(None, "xlsx")
 
     read_only = openpyxl.load_workbook(io.BytesIO(data), read_only=True)[MONTH]
-    assert read_only.calculate_dimension() == "A1:W3"  # as the sheet states it, not counted
+    assert read_only.calculate_dimension() == "A1:X3"  # as the sheet states it, not counted
     sheet = spreadsheet(data)[MONTH]
     header = [cell.value for cell in sheet[1]]
     times = ["收到时间", "受理时间", "办结或不予受理时间"]

@@ -54,6 +54,7 @@ from feedback.models import (
     RequestKind,
     RequestState,
     Role,
+    Status,
     TemplateUse,
     User,
     Verdict,
@@ -582,6 +583,61 @@ def assigning(site: Site) -> Ready:
     return Ready(browser, f"/inbox/cases/{case.id}/assign", typed, then)
 
 
+NEAR_COPY = (
+    "诉讼服务大厅门前的停车场一直被施工围挡占用，前来办事的群众只能把车停在路边，经常被贴罚单。"
+)
+
+
+def on_a_campaign(site: Site, grouped: bool) -> tuple[Browser, Case, Case]:
+    """Two near copies at the court, linked into a group or not, and the first one's page."""
+    first, _code = new_case(Kind.COMPLAINT, subject="停车难", content=NEAR_COPY)
+    second, _code = new_case(Kind.COMPLAINT, subject="停车难", content="您好！" + NEAR_COPY)
+    if grouped:
+        operations.link(db.session, first, site.user("court-staff"), [second.id])
+        db.session.commit()
+    browser = site.signed_in("court-staff")
+    browser.page(f"/inbox/cases/{first.id}")
+    return browser, first, second
+
+
+def grouping(site: Site) -> Ready:
+    browser, first, second = on_a_campaign(site, grouped=False)
+
+    def then(page: TestResponse) -> None:
+        assert "已关联为同一诉求" in page.text
+        db.session.expire_all()
+        assert first.group_id is not None and first.group_id == second.group_id
+
+    typed = {"group-cases": str(second.id)}
+    return Ready(browser, f"/inbox/cases/{first.id}/group", typed, then)
+
+
+def ungrouping(site: Site) -> Ready:
+    browser, first, second = on_a_campaign(site, grouped=True)
+
+    def then(page: TestResponse) -> None:
+        assert "本件已移出本组。" in page.text
+        db.session.expire_all()
+        assert first.group_id is None and second.group_id is None
+
+    return Ready(browser, f"/inbox/cases/{first.id}/ungroup", {}, then)
+
+
+def closing_a_group(site: Site) -> Ready:
+    """One reply to the group, confirmed on the page that lists the cases it closes."""
+    browser, first, second = on_a_campaign(site, grouped=True)
+    action = f"/inbox/cases/{first.id}/group/close"
+    shown = browser.submit(action, {"group_close-reply": "停车场已恢复开放。"})
+    assert shown.status_code == 200 and "此操作无法撤销。" in shown.text
+
+    def then(page: TestResponse) -> None:
+        assert "答复已发送给 2 件，均已办结。" in page.text
+        db.session.expire_all()
+        assert first.status is second.status is Status.CLOSED
+
+    return Ready(browser, action, {}, then, button=("group_close-confirmed", "yes"))
+
+
 def revealing_the_contact(site: Site) -> Ready:
     contact = ContactDetails(name="李四", phone="13812345678", email="")
     browser, case = on_a_case(site, contact=contact)
@@ -1062,6 +1118,9 @@ FORMS: dict[str, tuple[str, Callable[[Site], Ready]]] = {
         inbox_step("note", {"note-text": "已电话联系窗口。"}, "内部备注已保存。", EventKind.NOTE),
     ),
     "assigning": ("inbox.assign", assigning),
+    "linking near copies": ("inbox.group", grouping),
+    "taking a case out of its group": ("inbox.ungroup", ungrouping),
+    "replying to a group": ("inbox.group_close", closing_a_group),
     "extending": (
         "inbox.extend",
         inbox_step(

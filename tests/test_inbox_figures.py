@@ -127,3 +127,22 @@ def test_a_month_picker_goes_from_the_first_case_across_the_new_year(app):
     assert months.last_complete(now) == "2025-12"
     # 2026-01-31 20:00 UTC is already February in Shanghai: its last complete month is January.
     assert months.last_complete(datetime(2026, 1, 31, 20, tzinfo=UTC)) == "2026-01"
+
+
+def test_a_group_of_near_copies_counts_once_among_the_months_requests(client, staff):
+    text = "诉讼服务大厅门前的停车场一直被施工围挡占用，前来办事的群众只能把车停在路边。"
+    copies = [
+        new_case(subject="停车难", content=greeting + text)[0]
+        for greeting in ("", "您好！", "领导：")
+    ]
+    new_case(subject="网上立案", content="网上立案系统上传材料总是失败，希望尽快修复。")
+    new_case(subject="执行款", content="执行款到账后迟迟没有发放，请核实原因。")
+    login(client, staff["court"])
+    assert "同一诉求" not in figures(client)[1]
+
+    operations.link(db.session, copies[0], staff["court"], [c.id for c in copies[1:]])
+    db.session.commit()
+    counted, page = figures(client)
+
+    assert counted["本月收到"] == 5
+    assert "同一诉求合并计 3 项（其中 3 件归入 1 组）" in page

@@ -98,6 +98,7 @@ class ExportRow(NamedTuple):
 
     reference: str
     review_of: str | None  # a review (复查): the reference of the case it reviews
+    group_id: int | None  # its group of near copies (同一诉求), if staff linked it into one
     received_at: str
     kind: str  # a Kind value
     item_code: str | None
@@ -156,6 +157,7 @@ def _statement(body_id: int | None, start: datetime, end: datetime) -> Select[An
         select(
             Case.reference,
             reviewed.reference.label("review_of"),
+            Case.group_id,
             utc(Case.received_at, "received_at"),
             _stored(Case.kind, "kind"),
             Item.code.label("item_code"),
@@ -483,6 +485,8 @@ COLUMNS = (
     Column(_l("Received at"), Cells.received_at, typed=False),
     Column(_l("Kind"), Cells.kind, typed=False),
     Column(_l("Reference of the case reviewed"), "review_of", typed=False),
+    # The same number on the cases of one group (同一诉求): counted once, they are one request.
+    Column(_l("Group of near copies"), "group_id", typed=False),
     Column(_l("Item code"), "item_code"),
     Column(_l("Item title"), "item_title"),
     Column(_l("Subject"), "subject"),

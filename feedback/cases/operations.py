@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 
 from feedback.cases import (
@@ -21,6 +22,7 @@ from feedback.cases import (
     receipts,
     resubmission,
     routing,
+    similar,
 )
 from feedback.cases.attachments import CleanFile
 from feedback.extensions import DbSession
@@ -29,6 +31,7 @@ from feedback.models import (
     Body,
     BodyRole,
     Case,
+    CaseGroup,
     Contact,
     Escalation,
     Event,
@@ -197,6 +200,7 @@ def submit(
     if submission.news_locale and submission.contact and submission.contact.email:
         notifications.subscribe(session, case, submission.contact.email, submission.news_locale)
     _record(session, case, EventKind.SUBMITTED, public=True, at=now)
+    similar.index(session, case)
     return case, code
 
 
@@ -219,6 +223,7 @@ def decline(session: DbSession, case: Case, actor: User, reason: str) -> None:
     case.due_at = None
     case.reply = reason
     _record(session, case, EventKind.DECLINED, actor=actor, public=True, text=reason, at=now)
+    similar.forget(session, case)
 
 
 def transfer(session: DbSession, case: Case, actor: User, to_body: Body, reason: str) -> None:
@@ -231,6 +236,8 @@ def transfer(session: DbSession, case: Case, actor: User, to_body: Body, reason:
             _l("A report of misconduct may not be transferred to the body it may concern.")
         )
     now = utcnow()
+    if case.group_id is not None:  # a group stays within one body
+        unlink(session, case, actor)
     _record(
         session,
         case,
@@ -336,6 +343,7 @@ def close(session: DbSession, case: Case, actor: User, reply: str) -> None:
     case.due_at = None
     case.reply = reply
     _record(session, case, EventKind.CLOSED, actor=actor, public=True, text=reply, at=now)
+    similar.forget(session, case)
 
 
 def publish_reply(session: DbSession, case: Case, actor: User, text: str) -> None:
@@ -410,6 +418,7 @@ def request_review(
     case.review = review  # in the session now; the page rendered next reads it from here
     attachments.store(session, review, files)
     _record(session, review, EventKind.SUBMITTED, public=True, at=now)
+    similar.index(session, review)
     _record(
         session,
         case,
@@ -475,6 +484,101 @@ def escalate(session: DbSession, case: Case, supervisor: Body, now: datetime) ->
     )
     audit.record(session, None, AuditAction.ESCALATED, case, detail=f"{supervisor.slug} {days}")
     return escalation
+
+
+def link(session: DbSession, case: Case, actor: User, other_ids: Sequence[int]) -> list[Case]:
+    """同一诉求: link near copies into one group with this case, to answer them once.
+
+    Every case must be open, of the actor's body, and of this case's body and notice; at most
+    one group may be among them already (the others join it). Otherwise nothing changes.
+    Return the cases that joined the group.
+    """
+    ids = set(other_ids) - {case.id}
+    others = list(session.execute(select(Case).where(Case.id.in_(ids))).scalars())
+    if not ids:
+        raise CaseError(_l("Choose at least one near copy to link with this case."))
+    members = [case, *others]
+    if len(others) < len(ids) or not all(
+        actor.reads_cases
+        and m.body_id == actor.body_id == case.body_id
+        and m.notice_id == case.notice_id
+        for m in members
+    ):  # an id of no case is refused alike
+        raise CaseError(
+            _l(
+                "A group holds cases of one body and one notice only; nothing was linked. "
+                "Choose among the near copies this page lists."
+            )
+        )
+    for member in members:
+        if not member.status.is_open:
+            raise CaseError(
+                _l(
+                    "Case %(reference)s is no longer open; nothing was linked.",
+                    reference=member.reference,
+                )
+            )
+    groups = {m.group_id for m in members if m.group_id is not None}
+    if len(groups) > 1:
+        raise CaseError(
+            _l(
+                "These cases are already in different groups; take a case out of its group "
+                "first. Nothing was linked."
+            )
+        )
+    if groups:
+        group = session.get_one(CaseGroup, groups.pop())
+    else:
+        group = CaseGroup(body_id=case.body_id, notice_id=case.notice_id)
+        session.add(group)
+        session.flush()
+    joined = [m for m in members if m.group_id != group.id]
+    for member in joined:
+        member.group_id = group.id
+        _record(session, member, EventKind.GROUPED, actor=actor, public=False, text=case.reference)
+    return joined
+
+
+def unlink(session: DbSession, case: Case, actor: User) -> None:
+    """Take the case out of its group; a group left with one case is dissolved."""
+    if actor.body_id != case.body_id or not actor.reads_cases:
+        raise CaseError(_l("This case is not in your body's inbox."))
+    if case.group_id is None:
+        raise CaseError(_l("This case is not in a group."))
+    group_id = case.group_id
+    case.group_id = None
+    _record(session, case, EventKind.UNGROUPED, actor=actor, public=False)
+    rest = group_members(session, group_id)
+    if len(rest) <= 1:
+        for member in rest:
+            member.group_id = None
+            _record(session, member, EventKind.UNGROUPED, actor=actor, public=False)
+        session.execute(sa_delete(CaseGroup).where(CaseGroup.id == group_id))
+    session.flush()
+
+
+def group_members(session: DbSession, group_id: int) -> list[Case]:
+    """The cases of a group, oldest first."""
+    return list(
+        session.execute(
+            select(Case).where(Case.group_id == group_id).order_by(Case.received_at, Case.id)
+        ).scalars()
+    )
+
+
+def close_group(session: DbSession, case: Case, actor: User, reply: str) -> list[Case]:
+    """Reply to every open case of the case's group with one text and close it; a case not yet
+    accepted is accepted first. Each case records its own events; return the cases closed."""
+    if case.group_id is None:
+        raise CaseError(_l("This case is not in a group."))
+    closing = [m for m in group_members(session, case.group_id) if m.status.is_open]
+    if not closing:
+        raise CaseError(_l("No case of this group is open any more."))
+    for member in closing:
+        if member.status is Status.RECEIVED:
+            accept(session, member, actor)
+        close(session, member, actor, reply)
+    return closing
 
 
 def _require(case: Case, actor: User, step: str) -> None:

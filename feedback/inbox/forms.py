@@ -13,6 +13,7 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -169,6 +170,32 @@ class ExtendForm(FlaskForm):
 class CloseForm(Irreversible):
     reply = text_field(
         _l("Reply to the citizen"),
+        reply_templates.SHORTEST,
+        reply_templates.LONGEST[TemplateUse.REPLY],
+    )
+
+
+class GroupForm(FlaskForm):
+    """Link the near copies ticked on the case page into one group with the case (同一诉求).
+    Any id is read; the operation checks each (cases.operations.link)."""
+
+    cases = SelectMultipleField(_l("Near copies to link"), coerce=int, validate_choice=False)
+    every = HiddenField()  # the button that links every near copy listed sets it
+
+    def validate_cases(self, field: SelectMultipleField) -> None:
+        if not field.data and self.every.data != "yes":
+            raise ValidationError(_l("Tick at least one near copy to link."))
+
+
+class UngroupForm(FlaskForm):
+    """Take the case out of its group: a button, and the CSRF token."""
+
+
+class GroupCloseForm(Irreversible):
+    """One reply that closes every open case of the group."""
+
+    reply = text_field(
+        _l("Reply to every citizen of the group"),
         reply_templates.SHORTEST,
         reply_templates.LONGEST[TemplateUse.REPLY],
     )

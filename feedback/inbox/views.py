@@ -28,6 +28,7 @@ from feedback.cases import (
     figures,
     months,
     operations,
+    similar,
     verdicts,
 )
 from feedback.cases.operations import CaseError
@@ -45,9 +46,12 @@ from feedback.inbox.forms import (
     AcknowledgeForm,
     DecisionForm,
     ExportForm,
+    GroupCloseForm,
+    GroupForm,
     InboxFilterForm,
     Irreversible,
     TransferForm,
+    UngroupForm,
     focus,
     step_form,
 )
@@ -188,8 +192,10 @@ def case_page(
     if asked and (problem := template_choice.insert(db.session, case.body_id, forms, asked)):
         flash(problem, "error")
         status = 400
+    grouping = near_copies_part(case, posted)
     return render_template(
         "inbox/case.html",
+        **grouping,
         case=case,
         failed=failed,
         events=queries.timeline(db.session, case, current_user.body_id),
@@ -201,6 +207,21 @@ def case_page(
         escalation=escalation.escalation_of(db.session, case.id),
         now=utcnow(),
     ), status
+
+
+def near_copies_part(case: Case, posted: tuple[str, FlaskForm] | None) -> dict[str, Any]:
+    """The near copies of an open case, its group, and the forms that link, unlink and close it."""
+    chosen = dict([posted]) if posted else {}
+    group = operations.group_members(db.session, case.group_id) if case.group_id else []
+    return {
+        "near": similar.near_copies(db.session, case) if case.status.is_open else [],
+        "group": group,
+        "group_form": chosen.get("group") or GroupForm(prefix="group", formdata=None),
+        "ungroup_form": UngroupForm(prefix="ungroup", formdata=None),
+        "group_close_form": chosen.get("group_close")
+        or GroupCloseForm(prefix="group_close", formdata=None),
+        "group_open": sum(1 for m in group if m.status.is_open),
+    }
 
 
 def take_step(case_id: int, step: str, run: Step, done: str, then: str | None = None) -> Page:
@@ -332,6 +353,91 @@ def answer(case_id: int) -> Page:
         operations.answer_follow_up(db.session, case, me, form.answer.data)
 
     return take_step(case_id, "answer", run, _("The answer is sent; the citizen sees it."))
+
+
+def group_step(case_id: int, name: str, form: FlaskForm, run: Callable[[Case], str]) -> Page:
+    """Validate a group form, run its operation, audit it for each case it changed, commit."""
+    case = body_case(case_id)
+    if not form.validate_on_submit():
+        focus(form)
+        return case_page(case, posted=(name, form), status=400)
+    try:
+        done = run(case)
+    except CaseError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return case_page(body_case(case_id), status=409)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(".case", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/group")
+def group(case_id: int) -> Page:
+    """同一诉求: link the near copies ticked on the case page into one group with this case."""
+    form = GroupForm(prefix="group")
+
+    def run(case: Case) -> str:
+        me = signed_in_user()
+        every = form.every.data == "yes"
+        ids = [c.id for c in similar.near_copies(db.session, case)] if every else form.cases.data
+        for member in operations.link(db.session, case, me, ids):
+            audit.record(db.session, me, AuditAction.CASE_STEP, member, detail="group")
+        return _("The cases are linked: one reply can now close them all.")
+
+    return group_step(case_id, "group", form, run)
+
+
+@bp.post("/cases/<int:case_id>/ungroup")
+def ungroup(case_id: int) -> Page:
+    """Take the case out of its group."""
+
+    def run(case: Case) -> str:
+        me = signed_in_user()
+        members = operations.group_members(db.session, case.group_id) if case.group_id else []
+        operations.unlink(db.session, case, me)
+        for member in members:
+            if member.group_id is None:
+                audit.record(db.session, me, AuditAction.CASE_STEP, member, detail="ungroup")
+        return _("The case is no longer in the group.")
+
+    return group_step(case_id, "ungroup", UngroupForm(prefix="ungroup"), run)
+
+
+@bp.post("/cases/<int:case_id>/group/close")
+def group_close(case_id: int) -> Page:
+    """One reply to every open case of the group, after the confirmation page."""
+    form = GroupCloseForm(prefix="group_close")
+    case = body_case(case_id)
+    if form.validate_on_submit() and not form.is_confirmed():
+        if form.goes_back():
+            form.confirmed.data = ""
+            focus(form)
+            return case_page(case, posted=("group_close", form))
+        members = operations.group_members(db.session, case.group_id) if case.group_id else []
+        closing = [m for m in members if m.status.is_open]
+        if not closing:
+            flash(_("No case of this group is open any more."), "error")
+            return case_page(case, status=409)
+        return render_template(
+            "inbox/confirm_group.html",
+            case=case,
+            form=form,
+            closing=closing,
+            review_days=contest.REVIEW_DAYS,
+        ), 200
+
+    def run(case: Case) -> str:
+        me = signed_in_user()
+        holder = case.body
+        closed = operations.close_group(db.session, case, me, form.reply.data)
+        for member in closed:
+            audit.record(
+                db.session, me, AuditAction.CASE_STEP, member, body=holder, detail="group_close"
+            )
+        return _("The reply is sent to %(n)d cases and they are closed.", n=len(closed))
+
+    return group_step(case_id, "group_close", form, run)
 
 
 @bp.route("/accounts", methods=["GET", "POST"])

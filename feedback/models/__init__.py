@@ -12,6 +12,8 @@ from feedback.models.audit import AuditAction, AuditEntry
 from feedback.models.base import Base, utcnow
 from feedback.models.case import (
     Case,
+    CaseBand,
+    CaseGroup,
     Contact,
     Event,
     EventKind,
@@ -62,6 +64,8 @@ __all__ = [
     "Body",
     "BodyRole",
     "Case",
+    "CaseBand",
+    "CaseGroup",
     "CaseNews",
     "CaseTally",
     "CatalogStamp",

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, false, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.models.account import User
@@ -55,6 +55,8 @@ class EventKind(StrEnum):
     ANSWERED = "answered"  # the body's answer to that question
     ESCALATED = "escalated"  # 督办: past its time limit, escalated to the supervising body
     PUBLISHED = "published"  # the reply, without names or contacts, shown on the public page
+    GROUPED = "grouped"  # linked into a group of near copies (同一诉求), internal
+    UNGROUPED = "ungrouped"  # taken out of its group, internal
 
 
 class Case(Base):
@@ -127,6 +129,10 @@ class Case(Base):
     publish_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
     published_reply: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
+    # 同一诉求/重复件: the group of near copies staff linked this case into (cases/groups.py).
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_groups.id", ondelete="SET NULL"), index=True
+    )
 
     body: Mapped[Body] = relationship()
     item: Mapped[Item | None] = relationship()
@@ -156,6 +162,32 @@ class Case(Base):
 
     def is_overdue(self, now: datetime) -> bool:
         return self.due_at is not None and self.due_at < now
+
+
+class CaseGroup(Base):
+    """A group of near copies (同一诉求, a campaign): cases of one body and one notice that staff
+    answer with one reply. Each case keeps its own timeline, receipt and tracking code."""
+
+    __tablename__ = "case_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseBand(Base):
+    """One LSH band key of an open case's MinHash signature (cases/similar.py): cases sharing a
+    key are the candidates for near copies. Only open cases have rows; they go when it closes."""
+
+    __tablename__ = "case_bands"
+    __table_args__ = (Index("ix_case_bands_key", "key"),)
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    key: Mapped[int] = mapped_column(BigInteger)
 
 
 class Contact(Base):

@@ -85,6 +85,8 @@ EVENT = {
     EventKind.ANSWERED: _l("Follow-up question answered"),
     EventKind.ESCALATED: _l("Escalated to the supervising body (督办)"),
     EventKind.PUBLISHED: _l("Reply published on the public page"),
+    EventKind.GROUPED: _l("Linked with its near copies (same request)"),
+    EventKind.UNGROUPED: _l("Taken out of its group of near copies"),
 }
 
 ROLE = {
