@@ -3,15 +3,18 @@ and text, within the reader's body and the list's filters, newest first.
 
 What is typed is read once (`read_query`): a reference as a citizen reads it over the phone
 (receipts.normalise_reference) is looked up exactly, by the unique reference; anything else is
-a substring of the subject or the text, as typed. Three characters or more go through the
-trigram index the migration 181322392ab6 keeps (SQLite FTS5, PostgreSQL pg_trgm), whose
-results come newest first (by id, the order cases arrive in) so that a page stops reading after
-its rows. Two characters have no trigram: they are matched with LIKE on the body's cases, newest
-first, which stops as soon as the page is full (quick for common words, a read of the body's
-cases for rare ones). One character is refused: it is in most cases.
+a substring of the subject or the text, as typed, of three characters or more: the trigram index
+the migration 181322392ab6 keeps (SQLite FTS5, PostgreSQL pg_trgm) finds the cases holding its
+trigrams, and LIKE keeps those that hold the words themselves. Fewer than three characters have
+no trigram, and finding a rare two-character word would read every case of the body (seconds
+with a million cases): such a search is explained and refused rather than slow.
 
-The terms are data, never syntax: the FTS5 query is one quoted phrase, LIKE patterns escape
-% and _, and every value is a bound parameter.
+Results come newest first, by id (the order cases arrive in): on SQLite the FTS5 table hands its
+matches in that order, so that a page stops reading after its rows; on PostgreSQL the planner
+chooses between the trigram index (few matches) and the cases newest first (many matches).
+
+The terms are data, never syntax: FTS5 gets quoted strings, LIKE patterns escape % and _, and
+every value is a bound parameter.
 """
 
 import re
@@ -29,8 +32,7 @@ from feedback.inbox.queries import InboxFilters, InboxPage, InboxRow, filter_con
 from feedback.models import Case, Item, User
 
 LONGEST = 100  # characters: a reference, a phrase or a sentence of a case, not a whole text
-SHORTEST = 2  # characters of words; the index needs 3 (trigrams), shorter ones read the cases
-INDEXED = 3
+SHORTEST = 3  # characters of words: a trigram
 
 # What the migration adds for search and the models do not describe (autogenerate and
 # tests/test_migrations.py leave these out): SQLite's FTS5 table and its shadow tables,
@@ -84,7 +86,11 @@ def read_query(typed: str) -> Query:
         return Query(reference=reference)
     if len(text) < SHORTEST:
         raise QueryError(
-            _l("Type at least %(n)d characters: a single one is in most cases.", n=SHORTEST)
+            _l(
+                "Type at least %(n)d characters, for instance a word with the one before or "
+                "after it: shorter words are in too many cases to be searched quickly.",
+                n=SHORTEST,
+            )
         )
     return Query(words=text)
 
@@ -93,10 +99,15 @@ SEARCH = sa.table("cases_search", sa.column("rowid", sa.Integer))
 LIKE_SPECIAL = re.compile(r"([\\%_])")
 
 
-def fts_phrase(words: str) -> str:
-    """The words as one FTS5 string: inside double quotes every character is text (a quote
-    doubled), so that AND, NEAR, * or a column name are searched for, not obeyed."""
-    return '"' + words.replace('"', '""') + '"'
+def fts_query(words: str) -> str:
+    """The FTS5 query of cases holding the words' trigrams, each as a quoted string (a quote
+    doubled), so that AND, NEAR, * or a column name are searched for, not obeyed.
+
+    A trigram every third character and the last one cover the words: fewer lists to read than
+    every trigram, or a phrase, for the same cases; LIKE then keeps those with the words.
+    """
+    starts = sorted({*range(0, len(words) - 2, 3), len(words) - 3})
+    return " AND ".join('"' + words[i : i + 3].replace('"', '""') + '"' for i in starts)
 
 
 def like_pattern(words: str) -> str:
@@ -113,7 +124,6 @@ def search_page(
     now: datetime,
 ) -> InboxPage:
     """One page of the body's cases that match, newest first, within the filters."""
-    sqlite = session.get_bind().dialect.name == "sqlite"
     conditions = [Case.body_id == body_id, *filter_conditions(filters, now)]
     statement = sa.select(
         Case.id,
@@ -128,39 +138,39 @@ def search_page(
         Case.review_of_id,
     )
     if query.reference is not None:
-        statement = statement.select_from(Case).where(
-            Case.reference == query.reference, *conditions
+        return run_page(
+            session,
+            statement.select_from(Case).where(Case.reference == query.reference, *conditions),
+            1,
+            1,
         )
-    elif len(query.words or "") < INDEXED or not sqlite:
-        # PostgreSQL's planner chooses between the trigram index (few matches, then sorted)
-        # and the cases newest first (many matches: the page fills at once). SQLite walks the
-        # cases newest first: "+ 0" keeps it off the body's index, whose order is the date's.
-        if sqlite:
-            conditions[0] = Case.body_id + 0 == body_id
-        pattern = like_pattern(query.words or "")
-        statement = (
-            statement.select_from(Case)
-            .where(
-                sa.or_(
-                    Case.subject.ilike(pattern, escape="\\"),
-                    Case.content.ilike(pattern, escape="\\"),
-                ),
-                *conditions,
-            )
-            .order_by(Case.id.desc())
-        )
-    else:
-        # The FTS5 table walks its matches newest first (rowid is the case's id) and each is
-        # checked against the body and the filters, until the page has its rows.
+    words = query.words or ""
+    pattern = like_pattern(words)
+    holds_words = sa.or_(
+        Case.subject.ilike(pattern, escape="\\"), Case.content.ilike(pattern, escape="\\")
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        # The FTS5 table walks its matches newest first (rowid is the case's id); each is
+        # checked against the words, the body and the filters until the page has its rows.
         statement = (
             statement.select_from(SEARCH)
             .join(Case, Case.id == SEARCH.c.rowid)
             .where(
-                sa.literal_column("cases_search").op("MATCH")(fts_phrase(query.words or "")),
+                sa.literal_column("cases_search").op("MATCH")(fts_query(words)),
+                holds_words,
                 *conditions,
             )
             .order_by(SEARCH.c.rowid.desc())
         )
+    else:
+        statement = (
+            statement.select_from(Case).where(holds_words, *conditions).order_by(Case.id.desc())
+        )
+    return run_page(session, statement, number, size)
+
+
+def run_page(session: DbSession, statement: Any, number: int, size: int) -> InboxPage:
+    """Read one page of `statement`'s rows, with each case's item and assignee."""
     statement = (
         statement.outerjoin(Item, Item.id == Case.item_id)
         .outerjoin(User, User.id == Case.assignee_id)
