@@ -274,3 +274,12 @@ def test_a_search_in_english_is_answered_in_english(client, staff):
     references, response = search(client, "，。")
     assert response.status_code == 400 and references == []
     assert "Type a reference number or words to search for." in response.get_data(as_text=True)
+
+
+def test_what_was_typed_is_shown_as_text_not_markup(client, staff):
+    marked, _ = new_case(subject="有标记的一件", content="原文写着<b>加粗</b>的字样")
+    login(client, staff["court"])
+    references, response = search(client, "<b>加粗</b>")
+    page = response.get_data(as_text=True)
+    assert references == [marked.reference]
+    assert "<b>加粗" not in page and "&lt;b&gt;加粗&lt;/b&gt;" in page

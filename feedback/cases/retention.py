@@ -128,8 +128,8 @@ def scrub(engine: Engine) -> bool:
     """Leave no deleted text in the database's files; False if it must be run again later.
 
     SQLite overwrites deleted content with zeros as it goes (secure_delete, database.py), but
-    its search index holds the deleted text's trigrams until it is merged (done here, on a
-    million cases within a minute or so, holding the write lock), and earlier versions of the
+    its search index holds the deleted text's trigrams until it is merged (done here, holding
+    the write lock meanwhile: DEPLOY.md, "Retention"), and earlier versions of the
     pages stay in the write-ahead log: it is checkpointed and emptied here, once no reader
     needs it. PostgreSQL keeps deleted rows in its pages (VACUUM marks the
     space free without clearing it): VACUUM FULL rewrites the purged tables without them,
