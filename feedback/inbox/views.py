@@ -104,21 +104,23 @@ def inbox_list(
     status: int,
     searched: search.Query | None = None,
 ) -> Page:
-    """The inbox page: its figures, the filters and search, and a page of cases (None: a
-    search that was not run)."""
+    """The inbox page: the filters and search and a page of cases (None: a search that was
+    not run); the list also has the figures and the questions awaiting an answer at the top,
+    which search results leave out."""
     body_id = current_user.body_id
     number = page.number if page is not None else 1
     has_next = page is not None and page.has_next
+    searching = endpoint == ".search_cases"
     return render_template(
         "inbox/index.html",
         form=form,
-        figures=queries.inbox_figures(db.session, body_id, now),
+        figures=None if searching else queries.inbox_figures(db.session, body_id, now),
         this_month=months.month_of(now),
         page=page,
         searched=searched,
-        searching=endpoint == ".search_cases",
+        searching=searching,
         clear_url=url_for(".index", **{k: v for k, v in args.items() if k != "q"}),
-        awaiting=queries.awaiting_answers(db.session, body_id),
+        awaiting=[] if searching else queries.awaiting_answers(db.session, body_id),
         rows=listing.listed(page.cases, now) if page is not None else [],
         filtered=bool(args),
         next_url=url_for(endpoint, **args, page=number + 1) if has_next else None,
