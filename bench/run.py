@@ -73,7 +73,22 @@ PAGE_SECONDS = 3  # per round; ROUNDS rounds per page and size
 ROUND_SECONDS = 10
 ROUNDS = 3
 LOAD_CONNECTIONS = 8
-PAGES = ("home", "form", "tracking", "inbox", "inbox_filtered", "case", "figures", "case_copies")
+# Searches as a clerk types them: words in a sixth of the cases (demo/data.py's sentences), a
+# court case number in a few dozen of a million, and a reference read out without its dashes.
+SEARCHES = ("search_words", "search_rare", "search_reference")
+COMMON_WORDS = "执行款"
+RARE_WORDS = "鄂0529执1234号"
+PAGES = (
+    "home",
+    "form",
+    "tracking",
+    "inbox",
+    "inbox_filtered",
+    "case",
+    "figures",
+    "case_copies",
+    *SEARCHES,
+)
 LOOKUPS = 200
 PAGE_TITLES = {
     "home": "home page",
@@ -84,6 +99,9 @@ PAGE_TITLES = {
     "case": "case page",
     "figures": "month's figures",
     "case_copies": "case page, near copies",
+    "search_words": "search, common words",
+    "search_rare": "search, rare words",
+    "search_reference": "search, reference",
 }
 FILTER = "?status=received"  # 待受理: the triage view
 EXPORTS = (("app", "csv"), ("app", "xlsx"), ("raw", "csv"))
@@ -93,6 +111,7 @@ TARGETS = {
     "throughput_ratio": 0.8,
     "inbox_p99_growth": 1.5,
     "figures_p99_growth": 1.5,
+    "search_p99_growth": 1.5,
     "export_memory_growth": 1.2,
     "export_time_vs_raw": 3.0,
     "page_p50_ms": 20.0,
@@ -453,6 +472,10 @@ def time_lookup(url: str, case_id: int) -> dict[str, float]:
     }
 
 
+def search_path(typed: str) -> str:
+    return "/inbox/search?" + urllib.parse.urlencode({"q": typed})
+
+
 def pages_of(port: int, copies_case: int) -> dict[str, Page]:
     """Each page to time, checked once by hand first: 200 and what it must show."""
     clerk = signed_in(port)
@@ -477,6 +500,13 @@ def pages_of(port: int, copies_case: int) -> dict[str, Page]:
         "figures": Page("/inbox/figures", cookie=staff_cookie, expect='class="chart"'),
         "case_copies": Page(
             f"/inbox/cases/{copies_case}", cookie=staff_cookie, expect='class="similarity"'
+        ),
+        "search_words": Page(
+            search_path(COMMON_WORDS), cookie=staff_cookie, expect="/inbox/cases/"
+        ),
+        "search_rare": Page(search_path(RARE_WORDS), cookie=staff_cookie, expect="search-summary"),
+        "search_reference": Page(
+            search_path(reference.replace("-", "")), cookie=staff_cookie, expect=reference
         ),
     }
     for name, page in pages.items():
@@ -742,6 +772,9 @@ def checks(results: dict[str, Any]) -> list[dict[str, Any]]:
         add(f"inbox p99, {span}", growth, TARGETS["inbox_p99_growth"])
         growth = large["pages"]["figures"]["p99_ms"] / small["pages"]["figures"]["p99_ms"]
         add(f"month's figures p99, {span}", growth, TARGETS["figures_p99_growth"])
+        for page in SEARCHES:
+            growth = large["pages"][page]["p99_ms"] / small["pages"][page]["p99_ms"]
+            add(f"{PAGE_TITLES[page]} p99, {span}", growth, TARGETS["search_p99_growth"])
         for fmt in ("csv", "xlsx"):
             memory = (
                 large["exports"][f"app_{fmt}"]["peak_mb"]

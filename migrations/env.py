@@ -4,6 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from feedback.inbox import search
 from feedback.storage import timeouts
 
 # this is the Alembic Config object, which provides
@@ -84,6 +85,8 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    # The search index is made by its migration, not described by the models.
+    conf_args.setdefault("include_object", search.outside_search_index)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

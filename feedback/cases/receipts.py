@@ -86,13 +86,23 @@ def is_reference(text: str) -> bool:
     return REFERENCE.fullmatch(text) is not None
 
 
+# What comes with a reference read out or copied from the receipt, after NFKC: its label
+# before it (受理编号：, No.), and between or after its parts Chinese and other punctuation and
+# the words of a date read out (2026年11月第000123号).
+REFERENCE_LABELS = ("受理编号", "编号", "受理号", "NO")
+REFERENCE_MARKS = frozenset(".,:;/#·。、，：；年月第号")
+
+
 def normalise_reference(reference: str) -> str:
-    """Accept a reference as a citizen types it: full-width digits, any dash or none, spaces.
+    """Accept a reference as a citizen types or reads it: full-width digits, any dash or none,
+    spaces, Chinese punctuation, with or without its label (受理编号) and in lower case.
 
     The digits alone say where the dashes go (year, month, number); text that is not digits
     comes back without its separators, and is_reference then refuses it.
     """
     cleaned = _without_separators(reference)
+    label = next((x for x in REFERENCE_LABELS if cleaned.upper().startswith(x)), "")
+    cleaned = "".join(c for c in cleaned[len(label) :] if c not in REFERENCE_MARKS)
     if not (cleaned.isascii() and cleaned.isdigit() and len(cleaned) >= 6 + REFERENCE_DIGITS):
         return cleaned
     return f"{cleaned[:4]}-{cleaned[4:6]}-{cleaned[6:]}"

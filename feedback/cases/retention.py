@@ -44,6 +44,7 @@ PURGED_TABLES = tuple(
     model.__table__.name
     for model in (Case, Event, Contact, Attachment, AttachmentContent, CaseNews, OutboxMessage)
 )
+SEARCH_INDEX_MERGE = "INSERT INTO cases_search (cases_search) VALUES ('optimize')"
 # How long the scrub waits for the service's requests to let go of a table (or of SQLite's log),
 # and on PostgreSQL for the transactions begun before it to end.
 SCRUB_WAIT_SECONDS = 10
@@ -130,8 +131,10 @@ def scrub(engine: Engine) -> bool:
     """Leave no deleted text in the database's files; False if it must be run again later.
 
     SQLite overwrites deleted content with zeros as it goes (secure_delete, database.py), but
-    earlier versions of the pages stay in the write-ahead log: it is checkpointed and emptied
-    here, once no reader needs it. PostgreSQL keeps deleted rows in its pages (VACUUM marks the
+    its search index holds the deleted text's trigrams until it is merged (done here, holding
+    the write lock meanwhile: DEPLOY.md, "Retention"), and earlier versions of the
+    pages stay in the write-ahead log: it is checkpointed and emptied here, once no reader
+    needs it. PostgreSQL keeps deleted rows in its pages (VACUUM marks the
     space free without clearing it): VACUUM FULL rewrites the purged tables without them,
     locking each table while it copies it. It keeps rows that a transaction begun before the
     purge may still read, so it waits first until none is left (`_older_transactions`).
@@ -140,6 +143,14 @@ def scrub(engine: Engine) -> bool:
     if engine.dialect.name == "sqlite":
         path = engine.url.database or ""
         with closing(sqlite3.connect(path, timeout=SCRUB_WAIT_SECONDS)) as connection:
+            connection.execute("PRAGMA secure_delete=ON")
+            try:
+                # The search index (inbox/search.py) keeps a deleted case's trigrams in its
+                # segments until they are merged: merge them all into one, without them.
+                connection.execute(SEARCH_INDEX_MERGE)
+                connection.commit()
+            except sqlite3.OperationalError:
+                return False
             busy, _frames, _copied = connection.execute(
                 "PRAGMA wal_checkpoint(TRUNCATE)"
             ).fetchone()

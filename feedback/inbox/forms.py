@@ -27,6 +27,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from feedback.cases import months, operations, publication
+from feedback.inbox import search
 from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
 from feedback.models import Body, Case, Kind, Status, TemplateUse
 from feedback.staff import reply_templates
@@ -77,6 +78,13 @@ class InboxFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    # Searched by /inbox/search only (inbox/search.py reads it); the list ignores it.
+    q = StringField(
+        _l("Reference number or words"),
+        filters=[strip],
+        validators=[NoControlCharacters()],
+        render_kw={"maxlength": search.LONGEST, "type": "search"},
+    )
     status = SelectField(
         _l("Status"),
         choices=[SelectChoice("", _l("All"))] + [SelectChoice(s.value, STATUS[s]) for s in Status],
@@ -103,6 +111,16 @@ class InboxFilterForm(FlaskForm):
         WTForms' widget would render, without building every option through html_params."""
         data = field.data
         return [(c.value, str(c.label), c.value == data) for c in field.choices]
+
+    def query(self) -> search.Query | None:
+        """The search asked for; None if it cannot be run, with the reason on the field."""
+        if self.q.errors:
+            return None
+        try:
+            return search.read_query(self.q.data or "")
+        except search.QueryError as error:
+            self.q.errors = [*self.q.errors, str(error)]
+            return None
 
     def filters(self) -> InboxFilters:
         """The filters as asked, leaving out any field that was not valid."""

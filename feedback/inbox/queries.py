@@ -116,6 +116,23 @@ def inbox_page(
     return InboxPage(cases=rows[:size], number=number, has_next=len(rows) > size)
 
 
+def filter_conditions(filters: InboxFilters, now: datetime) -> list[sa.ColumnElement[bool]]:
+    """The filters as conditions on the cases, for a search (inbox_page binds them itself)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.status is not None:
+        conditions.append(Case.status == filters.status)
+    if filters.kind is not None:
+        conditions.append(Case.kind == filters.kind)
+    if filters.item_id is not None:
+        conditions.append(Case.item_id == filters.item_id)
+    if filters.received_between is not None:
+        start, end = filters.received_between
+        conditions += [Case.received_at >= start, Case.received_at < end]
+    if filters.overdue_only:
+        conditions.append(Case.due_at < now)
+    return conditions
+
+
 class PageShape(NamedTuple):
     """Which filters a page statement has, and which of its two branches."""
 

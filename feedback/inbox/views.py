@@ -33,7 +33,7 @@ from feedback.cases import (
 )
 from feedback.cases.operations import CaseError
 from feedback.extensions import db
-from feedback.inbox import listing, month_report, queries, template_choice
+from feedback.inbox import listing, month_report, queries, search, template_choice
 from feedback.inbox.access import (
     body_case,
     case_attachment,
@@ -77,14 +77,11 @@ def index() -> Page:
     """List the body's cases, overdue first, filtered and a page at a time."""
     now = utcnow()
     body_id = current_user.body_id
-    form = InboxFilterForm(formdata=request.args)
-    form.offer(
-        queries.notice_items(db.session),
-        months.since(queries.first_received(db.session, body_id), now),
-        now,
-    )
-    form.validate()
-    number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    form = filter_form(now)
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
+    if request.args.get("q"):  # typed into the search field, then sent with the filter button
+        return redirect(url_for(".search_cases", **args))
+    number = page_number()
     page = queries.inbox_page(
         db.session,
         body_id,
@@ -93,20 +90,93 @@ def index() -> Page:
         current_app.config["INBOX_PAGE_SIZE"],
         now,
     )
-    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
+    return inbox_list(form, page, now, ".index", args, status=200)
+
+
+def page_number() -> int:
+    return min(max(request.args.get("page", 1, type=int), 1), 100_000)
+
+
+def filter_form(now: datetime) -> InboxFilterForm:
+    """The list's filters and search as asked in the query string, checked."""
+    form = InboxFilterForm(formdata=request.args)
+    form.offer(
+        queries.notice_items(db.session),
+        months.since(queries.first_received(db.session, current_user.body_id), now),
+        now,
+    )
+    form.validate()
+    return form
+
+
+def inbox_list(
+    form: InboxFilterForm,
+    page: queries.InboxPage | None,
+    now: datetime,
+    endpoint: str,
+    args: dict[str, Any],
+    status: int,
+    searched: search.Query | None = None,
+) -> Page:
+    """The inbox page: the filters and search and a page of cases (None: a search that was
+    not run); the list also has the figures and the questions awaiting an answer at the top,
+    which search results leave out."""
+    body_id = current_user.body_id
+    number = page.number if page is not None else 1
+    has_next = page is not None and page.has_next
+    searching = endpoint == ".search_cases"
     return render_template(
         "inbox/index.html",
         form=form,
-        figures=queries.inbox_figures(db.session, body_id, now),
+        figures=None if searching else queries.inbox_figures(db.session, body_id, now),
         this_month=months.month_of(now),
         page=page,
-        awaiting=queries.awaiting_answers(db.session, body_id),
-        escalated=escalation.escalated_from(db.session, body_id),
-        rows=listing.listed(page.cases, now),
+        searched=searched,
+        searching=searching,
+        clear_url=url_for(".index", **{k: v for k, v in args.items() if k != "q"}),
+        awaiting=[] if searching else queries.awaiting_answers(db.session, body_id),
+        escalated=[] if searching else escalation.escalated_from(db.session, body_id),
+        rows=listing.listed(page.cases, now) if page is not None else [],
         filtered=bool(args),
-        next_url=url_for(".index", **args, page=number + 1) if page.has_next else None,
-        previous_url=url_for(".index", **args, page=number - 1) if page.has_previous else None,
-    ), 200
+        next_url=url_for(endpoint, **args, page=number + 1) if has_next else None,
+        previous_url=url_for(endpoint, **args, page=number - 1) if number > 1 else None,
+    ), status
+
+
+@bp.get("/search")
+@writes
+@from_this_site
+def search_cases() -> Page:
+    """Find the body's cases by reference number or by words, within the filters; each search
+    is audited with the number of cases it shows, never with what was typed."""
+    now = utcnow()
+    form = filter_form(now)
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
+    if not request.args.get("q"):  # nothing typed: the list, with its filters
+        return redirect(url_for(".index", **{k: v for k, v in args.items() if k != "q"}))
+    query = form.query()
+    if query is None:
+        form.q.render_kw = {**(form.q.render_kw or {}), "autofocus": True}
+        return inbox_list(form, None, now, ".search_cases", args, status=400)
+    number = page_number()
+    page = search.search_page(
+        db.session,
+        current_user.body_id,
+        form.filters(),
+        query,
+        number,
+        current_app.config["INBOX_PAGE_SIZE"],
+        now,
+    )
+    shown = f"{len(page.cases)}{'+' if page.has_next else ''}"
+    audit.record(
+        db.session,
+        signed_in_user(),
+        AuditAction.INBOX_SEARCHED,
+        detail=f"{query.kind}:{shown}:{number}",
+    )
+    db.session.commit()
+    return inbox_list(form, page, now, ".search_cases", args, status=200, searched=query)
 
 
 @bp.get("/escalated")

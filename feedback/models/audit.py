@@ -13,6 +13,7 @@ from feedback.models.catalog import Body
 
 class AuditAction(StrEnum):
     CASE_VIEWED = "case_viewed"
+    INBOX_SEARCHED = "inbox_searched"  # detail: reference|words:cases shown:page, no terms
     CONTACT_REVEALED = "contact_revealed"
     CASE_STEP = "case_step"  # accept, decline, transfer, note, assign, extend, close
     ATTACHMENT_DOWNLOADED = "attachment_read"

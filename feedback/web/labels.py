@@ -97,6 +97,7 @@ ROLE = {
 
 AUDIT = {
     AuditAction.CASE_VIEWED: _l("Opened the case"),
+    AuditAction.INBOX_SEARCHED: _l("Searched the inbox"),
     AuditAction.CONTACT_REVEALED: _l("Showed the contact details"),
     AuditAction.CASE_STEP: _l("Took a step on the case"),
     AuditAction.ATTACHMENT_DOWNLOADED: _l("Downloaded an attachment"),
@@ -288,6 +289,26 @@ NOTICE_FINDING = {
     ),
     "row_without_problem": _l("Line %(line)d: a table row without a problem was left out."),
 }
+
+
+SEARCH_KIND = {"reference": _l("by reference number"), "words": _l("by words")}
+
+
+def search_detail(detail: str) -> str:
+    """A search's audit detail ("words:20+:1"), in the reader's language."""
+    kind, _sep, rest = detail.partition(":")
+    shown, _sep, page = rest.partition(":")
+    if kind not in SEARCH_KIND or not page.isdigit():
+        return detail
+    more = shown.endswith("+")
+    return str(
+        (
+            _l("%(how)s: %(n)s cases on page %(page)s, more on the next")
+            if more
+            else _l("%(how)s: %(n)s cases on page %(page)s")
+        )
+        % {"how": SEARCH_KIND[kind], "n": shown.rstrip("+"), "page": page}
+    )
 
 
 def audit_detail(detail: str) -> str:
