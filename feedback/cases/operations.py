@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from feedback.cases import attachments, contest, receipts, resubmission, routing
 from feedback.cases.attachments import CleanFile
@@ -151,33 +152,59 @@ def submit(
         )
     now = utcnow()
     code = receipts.new_tracking_code()
-    case = Case(
-        tracking_hash=receipts.hash_code(code),
-        submission_hash=(
+    values = {
+        "tracking_hash": receipts.hash_code(code),
+        "submission_hash": (
             resubmission.token_hash(submission.form_token) if submission.form_token else None
         ),
-        notice_id=notice_id,
-        item_id=submission.item.id if submission.item else None,
-        kind=submission.kind,
-        chosen_body=submission.chosen_body,
-        routing_reason=decision.reason,
-        body_id=body.id,
-        subject=submission.subject,
-        content=submission.content,
-        anonymous=submission.contact is None,
-        status=Status.RECEIVED,
-        received_at=now,
-        due_at=now + timedelta(days=body.accept_days),
-    )
-    if submission.contact:
-        case.contact = Contact(**vars(submission.contact))
+        "notice_id": notice_id,
+        "item_id": submission.item.id if submission.item else None,
+        "kind": submission.kind,
+        "chosen_body": submission.chosen_body,
+        "routing_reason": decision.reason,
+        "body_id": body.id,
+        "subject": submission.subject,
+        "content": submission.content,
+        "anonymous": submission.contact is None,
+        "status": Status.RECEIVED,
+        "received_at": now,
+        "due_at": now + timedelta(days=body.accept_days),
+        "extension_days": 0,
+        "transfers": 0,
+    }
     if submission.reported and submission.kind is Kind.REPORT:
-        case.reported_name = submission.reported.name or None
-        case.reported_unit = submission.reported.unit or None
-        case.reported_post = submission.reported.post or None
-    receipts.add_with_reference(session, case)
-    _record(session, case, EventKind.SUBMITTED, public=True, at=now)
-    return case, code
+        values["reported_name"] = submission.reported.name or None
+        values["reported_unit"] = submission.reported.unit or None
+        values["reported_post"] = submission.reported.post or None
+    # Three rows written as they are, without the ORM's unit of work (the busiest write there is).
+    connection = session.connection()
+    case_id, values["reference"] = receipts.insert_with_reference(session, values)
+    if submission.contact:
+        connection.execute(ADD_CONTACT, {"case_id": case_id, **vars(submission.contact)})
+    connection.execute(
+        ADD_EVENT,
+        {
+            "case_id": case_id,
+            "kind": EventKind.SUBMITTED,
+            "public": True,
+            "body_id": body.id,
+            "text": "",
+            "at": now,
+        },
+    )
+    return _as_stored(session, Case(id=case_id, **values)), code
+
+
+ADD_CONTACT = insert(Contact.__table__)
+ADD_EVENT = insert(Event.__table__)
+
+
+def _as_stored(session: DbSession, case: Case) -> Case:
+    """The case just inserted, in the session as if read back: what was written is loaded, the
+    rest (its contact, events, files) is read when asked for."""
+    make_transient_to_detached(case)
+    session.add(case)
+    return case
 
 
 def accept(session: DbSession, case: Case, actor: User) -> None:

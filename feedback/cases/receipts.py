@@ -13,9 +13,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from feedback.cases.months import month_of
@@ -124,6 +124,28 @@ def add_with_reference(session: DbSession, case: Case) -> None:
             continue
         return
     raise RuntimeError(f"no free reference number in {month_of(case.received_at)}")
+
+
+def insert_with_reference(session: DbSession, values: dict[str, Any]) -> tuple[int, str]:
+    """As add_with_reference, for a case written as a row (operations.submit): insert it and
+    return its id and reference."""
+    for _ in range(REFERENCE_DRAWS):
+        reference = new_reference(values["received_at"])
+        try:
+            with session.begin_nested():
+                added = session.connection().execute(ADD_CASE, {**values, "reference": reference})
+        except IntegrityError:
+            taken = select(Case.id).where(Case.reference == reference)
+            if session.execute(taken).first() is None:
+                raise  # another constraint failed: drawing again would not help
+            continue
+        key = added.inserted_primary_key
+        assert key is not None  # an INSERT of one row
+        return key[0], reference
+    raise RuntimeError(f"no free reference number in {month_of(values['received_at'])}")
+
+
+ADD_CASE = insert(Case.__table__)
 
 
 class ShownBody(NamedBody, Protocol):
