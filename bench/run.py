@@ -1,4 +1,4 @@
-"""`make bench`: the service against a bare Flask baseline, with 10 thousand to 1 million cases.
+"""`make bench`: the service against lean reference apps, with 10 thousand to 1 million cases.
 
 For each backend (SQLite, PostgreSQL) the databases are made once and grown: the smallest size
 from `feedback init` + `feedback demo-data`, each next size from a copy of the previous one with
@@ -14,9 +14,14 @@ limits in a Redis of the benchmark's own, production settings) and the benchmark
   peak memory (ru_maxrss) is read with wait4.
 
 Once per backend, on a throw-away copy of the smallest database: submission throughput, the
-real POST /submit (CSRF, rate limiter with high limits, routing, events) against bench/minimal.py
-under the same gunicorn settings, with the same database and Redis, interleaved app, minimal,
-app, minimal… with wrk and 8 connections, and the number of stored rows checked afterwards.
+real POST /submit (CSRF, rate limiter with high limits, routing, events) against bench/lean.py
+(the same work written plainly) under the same gunicorn settings, with the same database and
+Redis, interleaved app, lean, app, lean… with wrk and 8 connections, each post a new message
+with a new one-time token; throughput and the workers' CPU time per request (from /proc), and
+the stored rows counted afterwards against the receipts shown. Then the home, notice and form
+pages (Chinese and English), the tracking page and the inbox's first page against the lean
+app's 5 KB Jinja page, interleaved the same way with 4 connections. `--parts` chooses among
+latency (pages and exports at every size), submissions and public.
 
 Prints a table, writes bench/results/<time>.json and latest.json, and rewrites the table of
 PERFORMANCE.md between its markers (unless --no-doc).
