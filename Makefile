@@ -83,6 +83,7 @@ messages: $(VENV)/.installed
 # `make bench SIZES=10000,100000 BACKENDS=sqlite`.
 SIZES ?= 10000,100000,1000000
 BACKENDS ?= sqlite,postgresql
+PARTS ?= latency,submissions,public
 
 bench-tools:
 	@command -v wrk >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 || { \
@@ -90,4 +91,4 @@ bench-tools:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk redis-server >/dev/null; }
 
 bench: $(VENV)/.installed translations bench-tools
-	$(BIN)/python -m bench --sizes $(SIZES) --backends $(BACKENDS) --postgres-url '$(POSTGRES_TEST_URL)'
+	$(BIN)/python -m bench --sizes $(SIZES) --backends $(BACKENDS) --parts $(PARTS) --postgres-url '$(POSTGRES_TEST_URL)'

@@ -53,6 +53,9 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     INBOX_PAGE_SIZE = 50
+    # How long a worker trusts the catalog it holds before reading the stamp again: another
+    # worker's (or a command's) edit of a notice shows on the public pages within this time.
+    CATALOG_CHECK_SECONDS = 1.0
     MAX_CONTENT_LENGTH = 1024 * 1024
     # A notice file (.docx, .pdf…) that the administrator imports; that form alone takes it.
     NOTICE_UPLOAD_MAX = 20 * 1024 * 1024

@@ -229,6 +229,8 @@ def store(session: DbSession, case: Case, files: Sequence[CleanFile]) -> None:
 
     They are kept only if the caller's transaction commits: a rollback leaves no file behind.
     """
+    if not files:  # most messages: nothing to number, no need to load the case's files
+        return
     place = attachment_store.current()
     first = max((a.number for a in case.attachments), default=0) + 1
     for number, file in enumerate(files, start=first):

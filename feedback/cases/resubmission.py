@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, cast
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app, session
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, insert, select
 
 from feedback.extensions import DbSession
 from feedback.models import Case, KeptReceipt
@@ -120,19 +120,25 @@ def keep(db: DbSession, case: Case, code: str, submission: "Submission", now: da
         return
     nonce = secrets.token_bytes(NONCE_BYTES)
     sealed = AESGCM(_derive(key, b"seal")).encrypt(nonce, code.encode(), case.reference.encode())
-    db.add(
-        KeptReceipt(
-            case=case,
-            fingerprint=_fingerprint(key, submission),
-            sealed=nonce + sealed,
-            expires_at=now + KEEP,
-        )
+    # A row written as it is, as operations.submit writes the case: no unit of work to flush.
+    db.connection().execute(
+        insert(KeptReceipt.__table__),
+        {
+            "case_id": case.id,
+            "fingerprint": _fingerprint(key, submission),
+            "sealed": nonce + sealed,
+            "expires_at": now + KEEP,
+        },
     )
 
 
 def forget_expired(db: DbSession, now: datetime) -> int:
     """Delete the kept receipts whose time is up; return how many."""
-    deleted = db.execute(delete(KeptReceipt).where(KeptReceipt.expires_at <= now))
+    # No caller holds an expired one loaded (find_repeat reads those still kept): none to update.
+    deleted = db.execute(
+        delete(KeptReceipt).where(KeptReceipt.expires_at <= now),
+        execution_options={"synchronize_session": False},
+    )
     return cast(CursorResult[Any], deleted).rowcount  # a DELETE's result is a CursorResult
 
 

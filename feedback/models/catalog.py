@@ -240,9 +240,19 @@ class CatalogStamp(Base):
 CATALOG_MODELS = (Notice, NoticeBody, NoticeReviewer, Aspect, Category, Item, Body)
 
 
+class Renewals:
+    """How many times this process renewed the stamp: its own workers' copies check at once."""
+
+    count = 0
+
+
+renewals = Renewals()
+
+
 @event.listens_for(Session, "after_flush")
 def _renew_stamp(session: Session, _flush_context: Any) -> None:
     """A flush that changed a notice, its items or a body gives the catalog a new stamp."""
     dirty: Iterable[object] = (o for o in session.dirty if session.is_modified(o))
     if any(isinstance(o, CATALOG_MODELS) for o in chain(session.new, session.deleted, dirty)):
         session.connection().execute(update(CatalogStamp).values(stamp=uuid4().hex))
+        renewals.count += 1

@@ -4,12 +4,15 @@ Every public page needs it and it changes a few times a year, so each worker kee
 notices in memory as frozen snapshots (plain dataclasses, no ORM objects): the public pages read
 them, and a submission takes the ids it needs from them. The stamp row (catalog_stamps) is
 renewed by every flush that changes a notice, an item or a body, in any worker or command
-(feedback/models/catalog.py); each request reads it (`database.request_read`) and reloads on a
-difference.
+(feedback/models/catalog.py); a request reads it (`database.request_read`) when the worker last
+did more than CATALOG_CHECK_SECONDS ago, or when this process has renewed it since, and reloads
+on a difference.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from flask import current_app
 from sqlalchemy import Connection, select
@@ -18,9 +21,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from feedback import models
 from feedback.extensions import DbSession
 from feedback.models import BodyRole, CatalogStamp, ItemStatus, Notice, NoticeBody, window_state
+from feedback.models.catalog import renewals
 from feedback.storage.database import request_read
 
 EXTENSION_KEY = "feedback.catalog"
+CHECKED_KEY = (
+    "feedback.catalog_checked"  # until when the held stamp is trusted, and after which renewal
+)
 
 
 @dataclass(frozen=True)
@@ -99,10 +106,14 @@ class PublishedNotice:
     def bodies(self) -> list[Body]:
         return [link.body for link in self.body_links]
 
-    @property
+    @cached_property
     def items(self) -> list[Item]:
         """The items in the order the notice lists them."""
         return [item for aspect in self.aspects for c in aspect.categories for item in c.items]
+
+    @cached_property
+    def items_by_id(self) -> dict[int, Item]:
+        return {item.id: item for item in self.items}
 
     def body_for(self, role: str) -> Body | None:
         return next((link.body for link in self.body_links if link.role == role), None)
@@ -136,13 +147,23 @@ class Catalog:
 
 
 def current() -> Catalog:
-    """The published catalog, reloaded only when its stamp has changed since the last load."""
+    """The published catalog, reloaded only when its stamp has changed since the last load.
+
+    The stamp is read at most once every CATALOG_CHECK_SECONDS, and at once after this process
+    has changed the catalog itself: another worker's edit shows within that time.
+    """
     held: Catalog | None = current_app.extensions.get(EXTENSION_KEY)
+    checked: tuple[float, int] = current_app.extensions.get(CHECKED_KEY, (0.0, -1))
+    now = time.monotonic()
+    if held is not None and now < checked[0] and checked[1] == renewals.count:
+        return held
+    seen = renewals.count
     with request_read() as connection:
         stamp = connection.scalar(select(CatalogStamp.stamp)) or ""
         if held is None or held.stamp != stamp:
             held = _load(connection, stamp)
             current_app.extensions[EXTENSION_KEY] = held
+    current_app.extensions[CHECKED_KEY] = (now + current_app.config["CATALOG_CHECK_SECONDS"], seen)
     return held
 
 

@@ -6,7 +6,7 @@ with our own messages, so that a forged value gets the same clear answer as a mi
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -199,6 +199,12 @@ class AttachedFiles:
             return None
 
 
+# Choices that are the same on every form; their labels are translated when shown.
+KIND_CHOICES = [SelectChoice(kind.value, label) for kind, label in KIND.items()]
+NOT_SURE = SelectChoice(routing.UNSURE, _l("Not sure"))
+NO_ITEM = SelectChoice("", _l("None: about the notice in general or other"))
+
+
 class SubmissionForm(AttachedFiles, FlaskForm):
     """意见 / 投诉 / 检举控告: what a citizen sends, to which body, by real name or anonymously."""
 
@@ -343,19 +349,21 @@ class SubmissionForm(AttachedFiles, FlaskForm):
         label="", default=resubmission.new_form_token, validators=[one_time_token]
     )
 
-    def __init__(
-        self,
-        bodies: Sequence[tuple[str, catalog.Body]],
-        items: Iterable[catalog.Item],
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, notice: catalog.PublishedNotice, **kwargs: Any) -> None:
         """Offer the notice's bodies by role (court, discipline, inspection) and its items."""
         super().__init__(**kwargs)
-        self.kind.choices = [SelectChoice(kind.value, label) for kind, label in KIND.items()]
-        self.body.choices = [SelectChoice(role, body_name(b, short=True)) for role, b in bodies]
-        self.body.choices.append(SelectChoice(routing.UNSURE, _l("Not sure")))
-        self.item.choices = [SelectChoice("", _l("None: about the notice in general or other"))]
-        self.item.choices += [SelectChoice(str(i.id), i.label, optgroup=i.group) for i in items]
+        self.kind.choices = KIND_CHOICES
+        self.body.choices = [
+            *(
+                SelectChoice(link.role.value, body_name(link.body, short=True))
+                for link in notice.body_links
+            ),
+            NOT_SURE,
+        ]
+        self.item.choices = [
+            NO_ITEM,
+            *(SelectChoice(str(i.id), i.label, optgroup=i.group) for i in notice.items),
+        ]
 
     @property
     def chosen_kind(self) -> Kind:

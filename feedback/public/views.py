@@ -53,6 +53,7 @@ from feedback.public.forms import (
 )
 from feedback.staff import audit
 from feedback.storage.database import read_only_session
+from feedback.web import page_cache
 from feedback.web.care import CARE_COOKIE, CARE_ON
 from feedback.web.i18n import LANGUAGE_COOKIE, waiting_time
 from feedback.web.labels import ROUTING_REASON
@@ -122,18 +123,28 @@ def is_routing_preview() -> bool:
 @bp.get("/")
 def home() -> str:
     """List the notices open for comment; when only one is, show it item by item."""
-    open_notices = catalog.current().open_on(window.today())
-    shown = open_notices[0] if len(open_notices) == 1 else None
-    return render_template("public/home.html", notices=open_notices, shown=shown)
+    published, today = catalog.current(), window.today()
+
+    def render() -> str:
+        open_notices = published.open_on(today)
+        shown = open_notices[0] if len(open_notices) == 1 else None
+        return render_template("public/home.html", notices=open_notices, shown=shown)
+
+    return page_cache.page(published.stamp, today, render)
 
 
 @bp.get("/n/<slug>/")
 def notice_page(slug: str) -> str:
     """Show one notice item by item, its feedback window and its receiving bodies."""
-    shown = catalog.current().by_slug(slug)
+    published, today = catalog.current(), window.today()
+    shown = published.by_slug(slug)
     if shown is None:
         abort(404)
-    return render_template("public/notice.html", notice=shown, window=shown.window(window.today()))
+
+    def render() -> str:
+        return render_template("public/notice.html", notice=shown, window=shown.window(today))
+
+    return page_cache.page(published.stamp, today, render)
 
 
 @bp.get("/n/<slug>/figures")
@@ -219,26 +230,34 @@ def answer_item(item_id: int) -> Page | Response:
 @limiter.limit(submit_limits, methods=["POST"], exempt_when=is_routing_preview)
 def submit(slug: str | None) -> str | tuple[str, int]:
     """Send a message: check it, show where the rules send it, store it once, show the receipt."""
-    published = catalog.current()
+    published, today = catalog.current(), window.today()
     notice = _submission_notice(published, slug)
     if notice is None:
-        open_notices = published.open_on(window.today())
+        open_notices = published.open_on(today)
         return render_template("public/choose.html", notices=open_notices)
-    state = notice.window(window.today())
+    state = notice.window(today)
     if state != "open":
         page = render_template("public/closed.html", notice=notice, window=state)
         return (page, 403) if request.method == "POST" else page
-    items = {item.id: item for item in notice.items}
-    roles = [(link.role.value, link.body) for link in notice.body_links]
-    form = SubmissionForm(
-        roles,
-        items.values(),
-        item=request.args.get("item", ""),
-        kind=request.args.get("kind"),  # 不属实 → the form as a complaint about the item
-    )
+    if request.method == "GET":  # the blank form, the same for everyone save the tokens
+        resubmission.give_browser_key()
+
+        def render(form_token: str) -> str:
+            form = SubmissionForm(
+                notice,
+                item=request.args.get("item", ""),
+                kind=request.args.get("kind"),  # 不属实 → a complaint about the item
+                form_token=form_token,
+            )
+            return _submission_page(form, notice, slug)
+
+        return page_cache.page(
+            published.stamp, today, render, form_token=resubmission.new_form_token
+        )
+    form = SubmissionForm(notice, item=request.args.get("item", ""))
     if not form.validate_on_submit():
         return _submission_page(form, notice, slug)
-    item = items[form.item_id] if form.item_id else None
+    item = notice.items_by_id[form.item_id] if form.item_id else None
     submission = form.submission(notice, item)
     repeat = resubmission.find_repeat(db.session, submission, utcnow())
     if repeat is not None:
