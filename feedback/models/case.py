@@ -80,6 +80,15 @@ class Case(Base):
         Index("ix_cases_body_kind_received", "body_id", "kind", "received_at"),
         Index("ix_cases_body_item_received", "body_id", "item_id", "received_at"),
         Index("ix_cases_received_at", "received_at"),
+        # The inbox's follow-up questions awaiting an answer (追问): a few rows of a body, however
+        # many cases it has (queries.awaiting_answers).
+        Index(
+            "ix_cases_awaiting_answer",
+            "body_id",
+            "follow_up_at",
+            sqlite_where=text("follow_up_at IS NOT NULL AND answered_at IS NULL"),
+            postgresql_where=text("follow_up_at IS NOT NULL AND answered_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
