@@ -71,6 +71,21 @@ class InboxPage:
         return self.number > 1
 
 
+# What the list shows of each case: the columns of a listed row (listing.listed).
+LISTED = (
+    Case.id,
+    Case.reference,
+    Case.received_at,
+    Case.kind,
+    Item.code,
+    Case.subject,
+    Case.status,
+    Case.due_at,
+    User.username,
+    Case.review_of_id,
+)
+
+
 def inbox_page(
     session: DbSession, body_id: int, filters: InboxFilters, number: int, size: int, now: datetime
 ) -> InboxPage:
@@ -197,18 +212,7 @@ def page_statement(shape: PageShape) -> sa.Select[*tuple[Any, ...]]:
         )
     ranked = sa.union_all(*(sa.select(branch) for branch in branches)).subquery("ranked")
     return (
-        sa.select(
-            Case.id,
-            Case.reference,
-            Case.received_at,
-            Case.kind,
-            Item.code,
-            Case.subject,
-            Case.status,
-            Case.due_at,
-            User.username,
-            Case.review_of_id,
-        )
+        sa.select(*LISTED)
         .join(ranked, ranked.c.id == Case.id)
         .outerjoin(Item, Item.id == Case.item_id)
         .outerjoin(User, User.id == Case.assignee_id)

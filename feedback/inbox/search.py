@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from feedback.cases import receipts
 from feedback.extensions import DbSession
-from feedback.inbox.queries import InboxFilters, InboxPage, InboxRow, filter_conditions
+from feedback.inbox.queries import LISTED, InboxFilters, InboxPage, InboxRow, filter_conditions
 from feedback.models import Case, Item, User
 
 LONGEST = 100  # characters: a reference, a phrase or a sentence of a case, not a whole text
@@ -125,18 +125,7 @@ def search_page(
 ) -> InboxPage:
     """One page of the body's cases that match, newest first, within the filters."""
     conditions = [Case.body_id == body_id, *filter_conditions(filters, now)]
-    statement = sa.select(
-        Case.id,
-        Case.reference,
-        Case.received_at,
-        Case.kind,
-        Item.code,
-        Case.subject,
-        Case.status,
-        Case.due_at,
-        User.username,
-        Case.review_of_id,
-    )
+    statement = sa.select(*LISTED)
     if query.reference is not None:
         return run_page(
             session,
