@@ -39,7 +39,7 @@ def _config(database_url: str, **extra: Any) -> dict[str, Any]:
         # Two-factor login is tested in test_two_factor.py; elsewhere a password logs in.
         "TOTP_REQUIRED_ROLES": (),
         # Every page reads the catalog's stamp, so that a change shows on the next page;
-        # test_public_catalog.py checks the time a worker trusts its copy.
+        # test_public_page_cache.py checks the time a worker trusts its copy.
         "CATALOG_CHECK_SECONDS": 0,
         **extra,
     }
