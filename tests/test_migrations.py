@@ -1,5 +1,6 @@
 """The migrations build exactly the schema the models describe, and come back down cleanly."""
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -33,6 +34,27 @@ def test_every_migration_downgrades_to_empty_and_upgrades_again(app_factory, emp
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade(directory=directory, revision="heads")
         assert {"cases", "events", "items", "bodies"} <= set(inspect(db.engine).get_table_names())
+
+
+def test_the_app_still_logs_after_the_migrations_ran_in_its_process(
+    app_factory, empty_database_url
+):
+    """`flask feedback init` migrates in the process that goes on to log (an SMTP refusal, a
+    rate-limit storage outage): Alembic's logging set-up must not silence the loggers already made."""
+    app = app_factory(SQLALCHEMY_DATABASE_URI=empty_database_url)
+    seen: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    app.logger.addHandler(handler)
+    werkzeug = logging.getLogger("werkzeug")
+    try:
+        with app.app_context():
+            upgrade(directory=app.extensions["migrate"].directory, revision="heads")
+        app.logger.warning("the outbox cannot be read")
+    finally:
+        app.logger.removeHandler(handler)
+    assert seen == ["the outbox cannot be read"]
+    assert not werkzeug.disabled
 
 
 INITIAL = "3869822c070a"

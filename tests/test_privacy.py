@@ -91,9 +91,7 @@ def test_a_whole_case_leaves_no_address_or_agent_in_the_database_or_logs(
         assert secret not in logs
 
 
-def test_the_development_servers_request_log_carries_no_client_address(app, caplog, monkeypatch):
-    # Alembic's fileConfig (run by the migrations in this process) disables existing loggers.
-    monkeypatch.setattr(logging.getLogger("werkzeug"), "disabled", False)
+def test_the_development_servers_request_log_carries_no_client_address(app, caplog):
     caplog.set_level(logging.INFO, logger="werkzeug")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
