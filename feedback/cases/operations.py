@@ -196,10 +196,11 @@ def submit(
         case.reported_name = submission.reported.name or None
         case.reported_unit = submission.reported.unit or None
         case.reported_post = submission.reported.post or None
+    submitted = _event(case, EventKind.SUBMITTED, public=True, at=now)  # written with the case
     receipts.add_with_reference(session, case)
     if submission.news_locale and submission.contact and submission.contact.email:
         notifications.subscribe(session, case, submission.contact.email, submission.news_locale)
-    _record(session, case, EventKind.SUBMITTED, public=True, at=now)
+    notifications.on_event(session, case, submitted)
     similar.index(session, case)
     return case, code
 
@@ -604,6 +605,22 @@ def _record(
     to_body: Body | None = None,
     at: datetime | None = None,
 ) -> None:
+    event = _event(case, kind, public=public, actor=actor, text=text, to_body=to_body, at=at)
+    session.flush()
+    notifications.on_event(session, case, event)
+
+
+def _event(
+    case: Case,
+    kind: EventKind,
+    *,
+    public: bool,
+    actor: User | None = None,
+    text: str = "",
+    to_body: Body | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Add an event to the case's timeline, written with the case's next flush."""
     event = Event(
         kind=kind,
         public=public,
@@ -614,5 +631,4 @@ def _record(
         at=at or utcnow(),
     )
     case.events.append(event)
-    session.flush()
-    notifications.on_event(session, case, event)
+    return event

@@ -95,9 +95,8 @@ def band_rows(case_id: int, subject: str, content: str) -> list[dict[str, int]]:
 
 
 def index(session: DbSession, case: Case) -> None:
-    """Store the band keys of an open case (after its row has an id)."""
+    """Store the band keys of a new case (after its row has an id)."""
     session.flush()
-    forget(session, case)
     rows = band_rows(case.id, case.subject, case.content)
     if rows:
         session.execute(sa.insert(CaseBand), rows)

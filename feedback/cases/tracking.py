@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from flask import current_app
 from limits import RateLimitItem, parse_many
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from feedback.cases import receipts
 from feedback.extensions import DbSession, limiter
@@ -40,7 +40,13 @@ def find_case(session: DbSession, reference: str, code: str) -> Case | None:
         case = session.execute(
             select(Case)
             .where(Case.reference == reference)
-            .options(selectinload(Case.events).selectinload(Event.to_body))
+            .options(
+                # what the case page shows of it, read with it rather than one by one
+                joinedload(Case.body),
+                joinedload(Case.item),
+                joinedload(Case.review),
+                selectinload(Case.events).selectinload(Event.to_body),
+            )
         ).scalar_one_or_none()
     matches = receipts.code_matches(code, case.tracking_hash if case else DECOY_HASH)
     return case if case is not None and matches else None
