@@ -255,6 +255,7 @@ class Citizen:
     cookies: dict[str, str] = field(default_factory=dict)
     token: str = ""
     form_token: str = ""  # the one-time token of the form last opened
+    form_path: str = "/submit"  # where that form posts
     timeout: float = 30
     pages: list[str] = field(default_factory=list)
 
@@ -280,8 +281,9 @@ class Citizen:
     def get(self, path: str) -> tuple[int, str]:
         return self.request("GET", path)
 
-    def open_form(self) -> None:
-        status, page = self.get("/submit")
+    def open_form(self, path: str = "/submit") -> None:
+        self.form_path = path
+        status, page = self.get(path)
         assert status == 200, status
         self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
         self.form_token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page)[1]
@@ -290,7 +292,7 @@ class Citizen:
         """Post the form last opened; return the status and the receipt's reference, if shown."""
         tokens = {"csrf_token": self.token, "form_token": self.form_token}
         body = urllib.parse.urlencode({**fields, **tokens}).encode()
-        status, page = self.request("POST", "/submit", body)
+        status, page = self.request("POST", self.form_path, body)
         reference = re.search(r'id="receipt-ref"[^>]*>\s*([^<\s]+)\s*<', page)
         self.pages.append(page)
         return status, reference[1] if reference else None
