@@ -4,11 +4,14 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import login, new_case
+from conftest import body, login, new_case
+from sqlalchemy import func, select
 
+from demo.data import generate
 from feedback.cases import months, operations
 from feedback.extensions import db
-from feedback.models import utcnow
+from feedback.inbox import queries
+from feedback.models import Case, Status, utcnow
 
 FIGURE = re.compile(r'<span class="figure">(\d+)</span> ([^<]+)<')
 REFERENCE = re.compile(r">(\d{4}-\d{2}-\d{6})</a>")
@@ -63,6 +66,35 @@ def test_the_figures_count_the_bodys_cases_by_status_deadline_and_month(client, 
 def test_the_figures_stay_the_whole_inbox_whatever_the_filters(client, staff, five_cases):
     login(client, staff["court"])
     assert figures(client, "?status=closed")[0] == figures(client)[0]
+
+
+def test_the_figures_read_from_the_tallies_equal_the_cases_counted_one_by_one(app, staff):
+    """The totals come from the tallies kept with the cases: after two years of generated cases
+    and the steps of staff on new ones, they are what counting the cases themselves gives."""
+    generate(db.session, 400, tracking_code="DEMO-0000-1111-2222-3333", months=24, seed=3)
+    fresh = [new_case(subject=f"新的件 {n}")[0] for n in range(4)]
+    operations.accept(db.session, fresh[0], staff["court"])
+    operations.decline(db.session, fresh[1], staff["court"], "不属于受理范围")
+    operations.accept(db.session, fresh[2], staff["court"])
+    operations.close(db.session, fresh[2], staff["court"], "已办结，答复如下。")
+    fresh[3].due_at = utcnow() - timedelta(minutes=5)  # overdue since a moment ago
+    db.session.commit()
+    now = utcnow()
+    for slug in ("court", "discipline", "inspection"):
+        body_id = body(slug).id
+        shown = queries.inbox_figures(db.session, body_id, now)
+        of_body = Case.body_id == body_id
+        counted = dict.fromkeys(Status, 0)
+        for status, n in db.session.execute(
+            select(Case.status, func.count()).where(of_body).group_by(Case.status)
+        ):
+            counted[status] = n
+        overdue = db.session.execute(
+            select(func.count()).where(of_body, Case.due_at < now)
+        ).scalar_one()
+        assert shown.by_status == counted, slug
+        assert shown.overdue == overdue, slug
+    assert sum(queries.inbox_figures(db.session, body("court").id, now).by_status.values()) > 100
 
 
 def test_an_inbox_with_no_case_counts_zeros_and_no_alarm(client, staff):

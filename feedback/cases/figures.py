@@ -482,12 +482,23 @@ def _history(connection: Connection, body_id: int, month: str) -> list[MonthLine
 
 
 def _overdue(connection: Connection, body_id: int, now: datetime) -> tuple[int, list[Overdue]]:
-    """The body's cases open past their deadline now: how many, and the longest overdue.
+    """The body's cases open past their deadline now: how many, and the longest overdue."""
+    listed = connection.execute(
+        sa.select(Case.id, Case.reference, Case.due_at)
+        .where(Case.body_id == body_id, Case.due_at < now)
+        .order_by(Case.due_at, Case.id)
+        .limit(OVERDUE_LISTED)
+    )
+    overdue = [Overdue(id, reference, due) for id, reference, due in listed if due]
+    return overdue_count(connection, body_id, now), overdue
+
+
+def overdue_count(connection: Connection, body_id: int, now: datetime) -> int:
+    """How many of the body's cases are open past their deadline now.
 
     Those due before today (UTC) are counted from the tallies of deadlines, a row a day; those
     due earlier today along ix_cases_open_due.
     """
-    late = sa.and_(Case.body_id == body_id, Case.due_at < now)
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     tally = CaseTally.__table__.c
     before_today = sa.select(sa.func.coalesce(sa.func.sum(tally.cases), 0)).where(
@@ -496,14 +507,27 @@ def _overdue(connection: Connection, body_id: int, now: datetime) -> tuple[int, 
         tally.dimension == "due_on",
         tally.value < today.date().isoformat(),
     )
-    earlier_today = sa.select(sa.func.count()).where(late, Case.due_at >= today)
-    count = connection.execute(
+    earlier_today = sa.select(sa.func.count()).where(
+        Case.body_id == body_id, Case.due_at < now, Case.due_at >= today
+    )
+    return connection.execute(
         sa.select(before_today.scalar_subquery() + earlier_today.scalar_subquery())
     ).scalar_one()
-    listed = connection.execute(
-        sa.select(Case.id, Case.reference, Case.due_at)
-        .where(late)
-        .order_by(Case.due_at, Case.id)
-        .limit(OVERDUE_LISTED)
-    )
-    return count, [Overdue(id, reference, due) for id, reference, due in listed if due]
+
+
+def status_totals(connection: Connection, body_id: int) -> dict[Status, int]:
+    """The body's cases by status, every month together: the statuses its tallies of verdicts
+    imply, a few rows a month, however many cases it holds."""
+    tally = CaseTally.__table__.c
+    found: dict[str, Counter[str]] = {"acceptance": Counter(), "closing": Counter()}
+    for dimension, value, cases in connection.execute(
+        sa.select(tally.dimension, tally.value, sa.func.sum(tally.cases))
+        .where(
+            tally.body_id == body_id,
+            tally.month != DEADLINES,
+            tally.dimension.in_(found),
+        )
+        .group_by(tally.dimension, tally.value)
+    ):
+        found[dimension][value] += cases
+    return statuses(found["acceptance"], found["closing"])
