@@ -69,8 +69,9 @@ def test_the_figures_stay_the_whole_inbox_whatever_the_filters(client, staff, fi
 
 
 def test_the_figures_read_from_the_tallies_equal_the_cases_counted_one_by_one(app, staff):
-    """The totals come from the tallies kept with the cases: after two years of generated cases
-    and the steps of staff on new ones, they are what counting the cases themselves gives."""
+    """The totals and this month's count come from the tallies kept with the cases: after two
+    years of generated cases and the steps of staff on new ones, they are what counting the
+    cases themselves gives."""
     generate(db.session, 400, tracking_code="DEMO-0000-1111-2222-3333", months=24, seed=3)
     fresh = [new_case(subject=f"新的件 {n}")[0] for n in range(4)]
     operations.accept(db.session, fresh[0], staff["court"])
@@ -92,8 +93,13 @@ def test_the_figures_read_from_the_tallies_equal_the_cases_counted_one_by_one(ap
         overdue = db.session.execute(
             select(func.count()).where(of_body, Case.due_at < now)
         ).scalar_one()
+        start, end = months.parse_month(months.month_of(now))
+        this_month = db.session.execute(
+            select(func.count()).where(of_body, Case.received_at >= start, Case.received_at < end)
+        ).scalar_one()
         assert shown.by_status == counted, slug
         assert shown.overdue == overdue, slug
+        assert shown.received_this_month.cases == this_month, slug
     assert sum(queries.inbox_figures(db.session, body("court").id, now).by_status.values()) > 100
 
 

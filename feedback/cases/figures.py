@@ -515,6 +515,16 @@ def overdue_count(connection: Connection, body_id: int, now: datetime) -> int:
     ).scalar_one()
 
 
+def received_in(connection: Connection, body_id: int, month: str) -> int:
+    """How many cases the body holds of those received in a local month: its tallies by kind."""
+    tally = CaseTally.__table__.c
+    return connection.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(tally.cases), 0)).where(
+            tally.body_id == body_id, tally.month == month, tally.dimension == "kind"
+        )
+    ).scalar_one()
+
+
 def status_totals(connection: Connection, body_id: int) -> dict[Status, int]:
     """The body's cases by status, every month together: the statuses its tallies of verdicts
     imply, a few rows a month, however many cases it holds."""

@@ -250,21 +250,24 @@ class Received:
         return self.cases - self.grouped + self.groups
 
 
-def received(session: DbSession, body_id: int, start: datetime, end: datetime) -> Received:
-    """Count what the body received in [start, end): cases, and groups once (Received).
+def received(session: DbSession, body_id: int, month: str) -> Received:
+    """Count what the body received in a local month (2026-11): cases, and groups once.
 
-    The cases along ix_cases_body_received; the grouped ones from the body's groups (few) along
-    ix_cases_group_id, so that the month's cases are not read row by row.
+    The cases from the month's tallies (figures.py); the grouped ones from the body's groups
+    (few, often none), read first and then their cases along ix_cases_group_id, so that the
+    month's cases are not read row by row (a group never holds another body's case).
     """
-    in_period = (Case.received_at >= start, Case.received_at < end)
-    cases = session.execute(
-        sa.select(sa.func.count()).where(Case.body_id == body_id, *in_period)
-    ).scalar_one()
+    cases = figures.received_in(session.connection(), body_id, month)
+    group_ids = (
+        session.execute(sa.select(CaseGroup.id).where(CaseGroup.body_id == body_id)).scalars().all()
+    )
+    if not group_ids:
+        return Received(cases, 0, 0)
+    start, end = months.parse_month(month)
     grouped, groups = session.execute(
-        sa.select(sa.func.count(), sa.func.count(sa.distinct(Case.group_id)))
-        .select_from(CaseGroup)
-        .join(Case, Case.group_id == CaseGroup.id)
-        .where(CaseGroup.body_id == body_id, Case.body_id == body_id, *in_period)
+        sa.select(sa.func.count(), sa.func.count(sa.distinct(Case.group_id))).where(
+            Case.group_id.in_(group_ids), Case.received_at >= start, Case.received_at < end
+        )
     ).one()
     return Received(cases, grouped, groups)
 
@@ -287,7 +290,7 @@ def inbox_figures(session: DbSession, body_id: int, now: datetime) -> InboxFigur
         figures.status_totals(connection, body_id),
         figures.overdue_count(connection, body_id, now),
         due_soon,
-        received(session, body_id, *months.parse_month(months.month_of(now))),
+        received(session, body_id, months.month_of(now)),
     )
 
 
