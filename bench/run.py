@@ -760,7 +760,7 @@ def public_pages(store: Any, size: int, redis_url: str, log: Path) -> dict[str, 
         served("wsgi:app", environment, log) as app_server,
         served("bench.lean:app", environment, log) as lean_server,
     ):
-        known = pages_of(app_server.port)
+        known = pages_of(app_server.port, campaign_case(store.url(size)))
         _status, home = Citizen(app_server.port, "127.0.0.1").get("/")
         slug = re.search(r'href="/n/([^/"]+)/"', home)
         assert slug, "the home page links to no notice"
