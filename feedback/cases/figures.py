@@ -535,7 +535,7 @@ def status_totals(connection: Connection, body_id: int) -> dict[Status, int]:
         .where(
             tally.body_id == body_id,
             tally.month != DEADLINES,
-            tally.dimension.in_(found),
+            tally.dimension.in_(("acceptance", "closing")),
         )
         .group_by(tally.dimension, tally.value)
     ):
