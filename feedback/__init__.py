@@ -50,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     serving.init_app(app)
     register_blueprints(app)
+    limiter.check_only_limited_views(app)
     errors.init_app(app)
     headers.init_app(app)
     logs.init_app(app)  # no client address in a log line (SECURITY.md)

@@ -289,7 +289,7 @@ def closed_form(page: Page, site: Site) -> None:
 CITIZEN_PAGES = (
     CitizenPage("home", ("public.home",), home),
     CitizenPage("notice", ("public.notice_page",), notice),
-    CitizenPage("form", ("public.submit",), form),
+    CitizenPage("form", ("public.submission_form",), form),
     CitizenPage("form-errors", ("public.submit",), form_with_errors),
     CitizenPage("form-report", ("public.submit",), report_form),
     CitizenPage("routing-preview", ("public.submit",), routing_preview),
@@ -311,9 +311,9 @@ CITIZEN_PAGES = (
     CitizenPage("answered", ("public.answer_item",), answered),
     CitizenPage("answered-untrue", ("public.answer_item",), answered_untrue),
     CitizenPage("error-404", (), not_found),
-    CitizenPage("choose-notice", ("public.submit",), choose_a_notice),
+    CitizenPage("choose-notice", ("public.submission_form",), choose_a_notice),
     CitizenPage("closed-notice", ("public.notice_page",), closed_notice),
-    CitizenPage("closed-form", ("public.submit",), closed_form),
+    CitizenPage("closed-form", ("public.submission_form",), closed_form),
 )
 
 # Public endpoints that serve no page of their own: the first two redirect back to the page they

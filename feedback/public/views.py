@@ -5,6 +5,7 @@ submitting POST (again, for a short while, to the same browser posting the same 
 feedback/cases/resubmission.py), and later travels only in POST bodies.
 """
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -225,35 +226,37 @@ def answer_item(item_id: int) -> Page | Response:
     return response
 
 
-@bp.route("/submit", methods=["GET", "POST"], defaults={"slug": None})
-@bp.route("/n/<slug>/submit", methods=["GET", "POST"])
-@limiter.limit(submit_limits, methods=["POST"], exempt_when=is_routing_preview)
-def submit(slug: str | None) -> str | tuple[str, int]:
+@bp.get("/submit", defaults={"slug": None})
+@bp.get("/n/<slug>/submit")
+def submission_form(slug: str | None) -> Page:
+    """The blank form: the same for everyone save the tokens, so kept rendered. No limit counts it."""
+    published, today = catalog.current(), window.today()
+    notice = _open_notice(published, today, slug, closed_status=200)
+    if not isinstance(notice, catalog.PublishedNotice):
+        return notice
+    resubmission.give_browser_key()
+
+    def render(form_token: str) -> str:
+        form = SubmissionForm(
+            notice,
+            item=request.args.get("item", ""),
+            kind=request.args.get("kind"),  # 不属实 → a complaint about the item
+            form_token=form_token,
+        )
+        return _submission_page(form, notice, slug)
+
+    return page_cache.page(published.stamp, today, render, form_token=resubmission.new_form_token)
+
+
+@bp.post("/submit", defaults={"slug": None})
+@bp.post("/n/<slug>/submit")
+@limiter.limit(submit_limits, exempt_when=is_routing_preview)
+def submit(slug: str | None) -> Page:
     """Send a message: check it, show where the rules send it, store it once, show the receipt."""
     published, today = catalog.current(), window.today()
-    notice = _submission_notice(published, slug)
-    if notice is None:
-        open_notices = published.open_on(today)
-        return render_template("public/choose.html", notices=open_notices)
-    state = notice.window(today)
-    if state != "open":
-        page = render_template("public/closed.html", notice=notice, window=state)
-        return (page, 403) if request.method == "POST" else page
-    if request.method == "GET":  # the blank form, the same for everyone save the tokens
-        resubmission.give_browser_key()
-
-        def render(form_token: str) -> str:
-            form = SubmissionForm(
-                notice,
-                item=request.args.get("item", ""),
-                kind=request.args.get("kind"),  # 不属实 → a complaint about the item
-                form_token=form_token,
-            )
-            return _submission_page(form, notice, slug)
-
-        return page_cache.page(
-            published.stamp, today, render, form_token=resubmission.new_form_token
-        )
+    notice = _open_notice(published, today, slug, closed_status=403)
+    if not isinstance(notice, catalog.PublishedNotice):
+        return notice
     form = SubmissionForm(notice, item=request.args.get("item", ""))
     if not form.validate_on_submit():
         return _submission_page(form, notice, slug)
@@ -319,6 +322,20 @@ def _already_received(repeat: resubmission.Repeat) -> str:
         kept_minutes=resubmission.KEEP_MINUTES,
         receipt_file=_receipt_file_form(case, repeat.code) if repeat.code else None,
     )
+
+
+def _open_notice(
+    published: catalog.Catalog, today: date, slug: str | None, closed_status: int
+) -> catalog.PublishedNotice | Page:
+    """The notice a message is about, if it takes messages today; else the page shown instead:
+    the open notices to choose from, or the notice's window and why it is closed."""
+    notice = _submission_notice(published, slug)
+    if notice is None:
+        return render_template("public/choose.html", notices=published.open_on(today))
+    state = notice.window(today)
+    if state != "open":
+        return render_template("public/closed.html", notice=notice, window=state), closed_status
+    return notice
 
 
 def _submission_notice(

@@ -163,9 +163,11 @@ def end_transaction(response: Response) -> Response:
     On SQLite a writing request's transaction holds the write lock; held while the page goes
     out, the lock made the next request (often the same person's) wait in SQLite's busy loop,
     which sleeps in steps of up to 100 ms. Views commit what they keep; whatever else is left
-    is rolled back, as the teardown would. Loaded objects stay readable.
+    is rolled back, as the teardown would. Loaded objects stay readable. A request that never
+    used the session (a kept public page) has none to close.
     """
-    db.session.close()
+    if db.session.registry.has():
+        db.session.close()
     return response
 
 

@@ -63,6 +63,24 @@ class SharedLimiter(flask_limiter.Limiter):
         self._last_attempt = now
         return True
 
+    def check_only_limited_views(self, app: Flask) -> None:
+        """Leave each limit to its view's decorator when no limit applies to the whole app.
+
+        flask-limiter also checks before every request, for default, application, meta and
+        blueprint limits; the service sets none, so that check found nothing on every page.
+        Called once the blueprints are registered; any such limit set later keeps it.
+        """
+        manager = self.limit_manager
+        checks = app.before_request_funcs.get(None, [])
+        app_wide = (
+            manager._default_limits
+            or manager._application_limits
+            or manager._blueprint_limits
+            or self._meta_limits
+        )
+        if self._check_request_limit in checks and not app_wide:  # not there when disabled
+            checks.remove(self._check_request_limit)
+
 
 def redis_options(storage_uri: str) -> dict[str, Any]:
     """The limiter storage's client options: bounded waits for Redis (the URI's own win)."""
