@@ -164,7 +164,7 @@ FORM = """{% extends "layout.html" %}{% block content %}<form method="post">{{ f
 # the same for every visitor.
 PAGE = """{% extends "layout.html" %}{% block title %}通报{% endblock %}{% block content %}
 <h1>关于巡察整改情况的通报</h1>
-{% for n in range(1, 13) %}<article class="item"><h3>问题{{ n }}</h3>
+{% for n in range(1, 23) %}<article class="item"><h3>问题{{ n }}</h3>
 <p>整改措施：建立健全工作机制，明确责任分工，定期督促检查，确保整改落实到位。</p>
 <p class="badge">已完成</p></article>
 {% endfor %}{% endblock %}"""

@@ -753,6 +753,14 @@ PUBLIC = ("home", "notice", "form")
 LOOSER = ("tracking", "inbox")
 
 
+def page_bytes(port: int, page: Page) -> int:
+    """The size of the page's HTML as wrk receives it."""
+    visitor = Citizen(port, "127.0.0.1")
+    visitor.cookies = dict(part.split("=", 1) for part in page.cookie.split("; ") if "=" in part)
+    _status, html = visitor.request(page.method, page.path, page.body.encode() or None)
+    return len(html.encode())
+
+
 def public_pages(store: Any, size: int, redis_url: str, log: Path) -> dict[str, Any]:
     """Each public page's throughput and CPU per request against the 5 KB Jinja page's."""
     environment = {**service_env(store.url(size)), "RATELIMIT_STORAGE_URI": redis_url}
@@ -770,7 +778,12 @@ def public_pages(store: Any, size: int, redis_url: str, log: Path) -> dict[str, 
                 servers[f"{name}_{language}"] = (app_server, Page(path, cookie=cookie))
         servers["tracking"] = (app_server, known["tracking"])
         servers["inbox"] = (app_server, known["inbox"])
+        sizes = {name: page_bytes(server.port, page) for name, (server, page) in servers.items()}
+        if not 4900 <= sizes["jinja_5kb"] <= 5300:
+            raise RuntimeError(f"the reference page is {sizes['jinja_5kb']} bytes, not 5 KB")
         measured = interleaved(servers, f"{store.name} public pages", WORKERS)
+    for name, size_in_bytes in sizes.items():
+        measured[name]["bytes"] = size_in_bytes
     reference = measured.pop("jinja_5kb")
     return {
         "reference": reference,
@@ -1008,7 +1021,8 @@ def table(results: dict[str, Any]) -> str:
             ref = data["public"]["reference"]
             for name, page in data["public"]["pages"].items():
                 against.append(
-                    f"| {name} page, against the 5 KB Jinja page | {backend} | "
+                    f"| {name} page ({page['bytes'] / 1024:.0f} KB), against the "
+                    f"{ref['bytes'] / 1024:.0f} KB Jinja page | {backend} | "
                     f"{page['rps']:.0f} | {ref['rps']:.0f} | **{page['ratio']:.2f}** | "
                     f"{page['cpu_ms']:.2f} | {ref['cpu_ms']:.2f} | **{page['cpu_ratio']:.2f}** |"
                 )
