@@ -82,29 +82,33 @@ class Repeat:
 
 
 def find_repeat(db: DbSession, submission: "Submission", now: datetime) -> Repeat | None:
-    """The case stored from this very form, or from the same answers sent by this browser."""
+    """The case stored from this very form, or from the same answers sent by this browser.
+
+    The look-ups read rows, not cases: nearly every post finds none, and a case is loaded only
+    when one is found.
+    """
     key = _browser_key()
+    rows = db.connection()
     if submission.form_token:
-        case = db.execute(
-            select(Case).where(Case.submission_hash == token_hash(submission.form_token))
-        ).scalar_one_or_none()
-        if case is not None:
-            kept = db.execute(
-                select(KeptReceipt).where(
-                    KeptReceipt.case_id == case.id, KeptReceipt.expires_at > now
-                )
-            ).scalar_one_or_none()
-            return Repeat(case, _unseal(kept, key) if kept and key else None)
+        stored = select(Case.id).where(Case.submission_hash == token_hash(submission.form_token))
+        case_id = rows.execute(stored).scalar()
+        if case_id is not None:
+            case = db.get_one(Case, case_id)
+            kept = select(KeptReceipt.sealed).where(
+                KeptReceipt.case_id == case_id, KeptReceipt.expires_at > now
+            )
+            sealed = rows.execute(kept).scalar()
+            return Repeat(case, _unseal(sealed, case.reference, key) if sealed and key else None)
     if key is None:
         return None
-    for kept in db.execute(
-        select(KeptReceipt).where(
-            KeptReceipt.fingerprint == _fingerprint(key, submission), KeptReceipt.expires_at > now
-        )
-    ).scalars():
-        code = _unseal(kept, key)
+    same_answers = select(KeptReceipt.case_id, KeptReceipt.sealed).where(
+        KeptReceipt.fingerprint == _fingerprint(key, submission), KeptReceipt.expires_at > now
+    )
+    for case_id, sealed in rows.execute(same_answers):
+        case = db.get_one(Case, case_id)
+        code = _unseal(sealed, case.reference, key)
         if code is not None:
-            return Repeat(kept.case, code)
+            return Repeat(case, code)
     return None
 
 
@@ -177,13 +181,11 @@ def _fingerprint(browser_key: bytes, submission: "Submission") -> str:
     return hmac.new(_derive(browser_key, b"fingerprint"), text.encode(), hashlib.sha256).hexdigest()
 
 
-def _unseal(kept: KeptReceipt, browser_key: bytes) -> str | None:
+def _unseal(sealed: bytes, reference: str, browser_key: bytes) -> str | None:
     """The kept code, or None if this browser's key is not the one it was sealed for."""
-    nonce, sealed = kept.sealed[:NONCE_BYTES], kept.sealed[NONCE_BYTES:]
+    nonce, ciphertext = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
     try:
-        code = AESGCM(_derive(browser_key, b"seal")).decrypt(
-            nonce, sealed, kept.case.reference.encode()
-        )
+        code = AESGCM(_derive(browser_key, b"seal")).decrypt(nonce, ciphertext, reference.encode())
     except InvalidTag:
         return None
     return code.decode()

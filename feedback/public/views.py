@@ -61,7 +61,7 @@ from feedback.web.labels import ROUTING_REASON
 
 bp = Blueprint("public", __name__)
 
-Page = str | tuple[str, int] | tuple[str, int, dict[str, str]]
+Page = str | bytes | tuple[str, int] | tuple[str, int, dict[str, str]]
 
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 ROUTING = "feedback.routing"  # the routing of the request's submission, in its environ
@@ -122,7 +122,7 @@ def is_routing_preview() -> bool:
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> str | bytes:
     """List the notices open for comment; when only one is, show it item by item."""
     published, today = catalog.current(), window.today()
 
@@ -135,7 +135,7 @@ def home() -> str:
 
 
 @bp.get("/n/<slug>/")
-def notice_page(slug: str) -> str:
+def notice_page(slug: str) -> str | bytes:
     """Show one notice item by item, its feedback window and its receiving bodies."""
     published, today = catalog.current(), window.today()
     shown = published.by_slug(slug)
