@@ -119,3 +119,14 @@ def test_the_429_page_for_messages_says_when_to_send_again(limited):
     assert 3000 < wait <= 3601  # the first limit, 5 per hour, opens again within the hour
     html = "".join(refused.get_data(as_text=True).split())
     assert f"{-(-wait // 60)}分钟后可再次提交" in html
+
+
+def test_a_limit_set_for_every_page_still_counts_every_page(app_factory):
+    """The service sets no app-wide limit and so drops flask-limiter's check before each request;
+    an operator who sets one (RATELIMIT_DEFAULT) has it counted on every page."""
+    app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3 per hour")
+    client = app.test_client()
+    assert [client.get("/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
