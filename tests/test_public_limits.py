@@ -7,7 +7,7 @@ from conftest import case_count
 from flask import Flask
 from public_helpers import CONTENT, post_form, receipt, send
 
-from feedback.extensions import db
+from feedback.extensions import db, limiter
 
 PHONES = ("0717-5193251", "0717-5822179", "0717-5755079")
 
@@ -121,12 +121,19 @@ def test_the_429_page_for_messages_says_when_to_send_again(limited):
     assert f"{-(-wait // 60)}分钟后可再次提交" in html
 
 
-def test_a_limit_set_for_every_page_still_counts_every_page(app_factory):
-    """The service sets no app-wide limit and so drops flask-limiter's check before each request;
-    an operator who sets one (RATELIMIT_DEFAULT) has it counted on every page."""
+@pytest.fixture
+def every_page_limited(app_factory) -> Iterator[Flask]:
     app = app_factory(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="3 per hour")
-    client = app.test_client()
-    assert [client.get("/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    # The limiter is one object for every app the tests make: the next ones get no default.
+    limiter.limit_manager.set_default_limits([])
+
+
+def test_a_limit_set_for_every_page_still_counts_every_page(every_page_limited):
+    """The service sets no app-wide limit and so drops flask-limiter's check before each request;
+    an operator who sets one (RATELIMIT_DEFAULT) has it counted on every page."""
+    client = every_page_limited.test_client()
+    assert [client.get("/").status_code for _ in range(4)] == [200, 200, 200, 429]
