@@ -3,7 +3,6 @@
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
@@ -17,7 +16,7 @@ from wtforms.validators import (
 )
 
 from feedback.models import Body, Role
-from feedback.web.forms import LENGTH, REQUIRED, AccountForm
+from feedback.web.forms import LENGTH, REQUIRED, AccountForm, Form
 from feedback.web.labels import ROLE
 from feedback.web.text import NoControlCharacters, strip
 
@@ -50,7 +49,7 @@ def line(label: Any, low: int, high: int, *more: Any, **kwargs: Any) -> StringFi
     )
 
 
-class BodyForm(FlaskForm):
+class BodyForm(Form):
     """A receiving body's public details and its time limits."""
 
     name = line(_l("Name"), 2, 100)
@@ -132,7 +131,7 @@ class AdminAccountForm(AccountForm):
             raise ValidationError(_l("Staff and managers belong to a body: choose one."))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     """Another body for an account (its managers approve)."""
 
     body = SelectField(_l("Move to"), validators=[InputRequired(REQUIRED)])

@@ -18,7 +18,7 @@ from feedback.notices import editing
 from feedback.notices.documents import TEXT_MAX, notice_text
 from feedback.notices.errors import NoticeError
 from feedback.notices.loader import SLUG
-from feedback.web.forms import REQUIRED, OneOf
+from feedback.web.forms import REQUIRED, Form, OneOf
 from feedback.web.labels import BODY_ROLE, ITEM_STATUS
 from feedback.web.text import NoControlCharacters, one_line_endings, strip
 
@@ -59,7 +59,7 @@ def notice_text_field(rows: int) -> TextAreaField:
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """A notice pasted or uploaded, with the unit it belongs to and its feedback window."""
 
     unit = line(_l("Inspected unit"), 2, 100)
@@ -193,7 +193,7 @@ def edit_form(notice: Notice, bodies: list[Body], **kwargs: Any) -> "NoticeForm"
     return Form(data=details | window, **kwargs)
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(Form):
     """The notice's own details; edit_form adds its titles, statuses, texts and bodies."""
 
     title = line(_l("Title"), 2, 200)

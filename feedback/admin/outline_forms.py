@@ -3,7 +3,6 @@
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Length
@@ -13,14 +12,14 @@ from feedback.admin.notice_forms import AT_MOST, notice_text_field
 from feedback.models import BodyRole, ItemStatus
 from feedback.notices import outline
 from feedback.notices.outline import Row
-from feedback.web.forms import OneOf
+from feedback.web.forms import Form, OneOf
 from feedback.web.labels import BODY_ROLE, ITEM_STATUS
 from feedback.web.text import NoControlCharacters, one_line_endings, strip
 
 CHOOSE = _l("Choose one of the options listed.")
 
 
-class VersionForm(FlaskForm):
+class VersionForm(Form):
     """A step on one row: only the version of the tree the page showed."""
 
     version = HiddenField()

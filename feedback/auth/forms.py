@@ -7,11 +7,11 @@ from wtforms import BooleanField, Field, PasswordField, RadioField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
-from feedback.web.forms import new_password
+from feedback.web.forms import Form, new_password
 from feedback.web.text import NoControlCharacters, strip
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(
         _l("Username"),
         validators=[InputRequired(_l("Enter your username.")), Length(max=40)],
@@ -35,7 +35,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """The six digits an authenticator app shows, to confirm enrolment or new recovery codes."""
 
     code = StringField(
@@ -55,7 +55,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     """The account's own new password, given with the current one and a second-factor code."""
 
     current = PasswordField(
@@ -100,7 +100,7 @@ def optional_email(form: FlaskForm, field: Field) -> None:
         ) from None
 
 
-class MailSettingsForm(FlaskForm):
+class MailSettingsForm(Form):
     """What the account is told by mail: new cases one by one or daily, and the due list."""
 
     email = StringField(

@@ -31,7 +31,7 @@ from feedback.inbox import search
 from feedback.inbox.queries import Colleague, InboxFilters, ItemOption
 from feedback.models import Body, Case, Kind, Status, TemplateUse
 from feedback.staff import reply_templates
-from feedback.web.forms import LENGTH, REQUIRED
+from feedback.web.forms import LENGTH, REQUIRED, Form
 from feedback.web.i18n import body_name
 from feedback.web.labels import KIND, STATUS, TEMPLATE_USE
 from feedback.web.text import NoControlCharacters, one_line_endings, strip
@@ -72,7 +72,7 @@ def text_field(label: Any, low: int, high: int, **kwargs: Any) -> TextAreaField:
     )
 
 
-class InboxFilterForm(FlaskForm):
+class InboxFilterForm(Form):
     """Filters of the inbox list, read from the query string."""
 
     class Meta:
@@ -141,11 +141,11 @@ def short_label(label: str, width: int = 28) -> str:
     return label if len(label) <= width else label[: width - 1] + "…"
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     pass
 
 
-class Irreversible(FlaskForm):
+class Irreversible(Form):
     """The form of a step that cannot be undone. Sent from the case page, it leads to a page
     that says what will happen; sent from there, "yes" takes the step and "no" goes back to the
     case page with the form as typed."""
@@ -172,15 +172,15 @@ class TransferForm(Irreversible):
     reason = text_field(_l("Reason for the transfer"), 2, 1000)
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     text = text_field(_l("Internal note"), 1, 5000)
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     assignee = SelectField(_l("Assign to"), coerce=int, validators=[InputRequired(REQUIRED)])
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(Form):
     days = IntegerField(_l("Days of extension"), validators=[InputRequired(REQUIRED)])
     reason = text_field(_l("Reason for the extension"), 2, 1000)
 
@@ -193,7 +193,7 @@ class CloseForm(Irreversible):
     )
 
 
-class GroupForm(FlaskForm):
+class GroupForm(Form):
     """Link the near copies ticked on the case page into one group with the case (同一诉求).
     Any id is read; the operation checks each (cases.operations.link)."""
 
@@ -205,7 +205,7 @@ class GroupForm(FlaskForm):
             raise ValidationError(_l("Tick at least one near copy to link."))
 
 
-class UngroupForm(FlaskForm):
+class UngroupForm(Form):
     """Take the case out of its group: a button, and the CSRF token."""
 
 
@@ -219,11 +219,11 @@ class GroupCloseForm(Irreversible):
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     answer = text_field(_l("Answer to the follow-up question"), 2, 5000)
 
 
-class PublishForm(FlaskForm):
+class PublishForm(Form):
     """公开答复: the text to show on the public page, offered masked, as staff confirm it."""
 
     text = text_field(_l("Text to publish"), 2, reply_templates.LONGEST[TemplateUse.REPLY])
@@ -279,7 +279,7 @@ def step_form(
     return form
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """Which month to export (or show in figures), and in which format; read from the query
     string."""
 
@@ -294,11 +294,11 @@ class ExportForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Approve or reject an account request: a button, and the CSRF token."""
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(Form):
     """A manager has seen the changes made without approval, up to the last one shown."""
 
     up_to = IntegerField(
@@ -309,7 +309,7 @@ class AcknowledgeForm(FlaskForm):
     )
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     """A reply template of the body: what it is for, its title, its plain text."""
 
     use = SelectField(
@@ -330,5 +330,5 @@ class TemplateForm(FlaskForm):
     text = text_field(_l("Text"), reply_templates.SHORTEST, max(reply_templates.LONGEST.values()))
 
 
-class DeleteTemplateForm(FlaskForm):
+class DeleteTemplateForm(Form):
     """Delete a reply template: a button, and the CSRF token."""

@@ -31,7 +31,7 @@ from feedback.cases.attachments import CleanFile
 from feedback.cases.operations import ContactDetails, ReportedPerson, Submission
 from feedback.models import Kind, Rating, Verdict
 from feedback.notices import catalog
-from feedback.web.forms import OneOf
+from feedback.web.forms import Form, OneOf
 from feedback.web.i18n import body_name
 from feedback.web.labels import KIND, RATING
 from feedback.web.text import NoControlCharacters, one_line_endings, strip
@@ -205,7 +205,7 @@ NOT_SURE = SelectChoice(routing.UNSURE, _l("Not sure"))
 NO_ITEM = SelectChoice("", _l("None: about the notice in general or other"))
 
 
-class SubmissionForm(AttachedFiles, FlaskForm):
+class SubmissionForm(AttachedFiles, Form):
     """意见 / 投诉 / 检举控告: what a citizen sends, to which body, by real name or anonymously."""
 
     kind = RadioField(
@@ -454,7 +454,7 @@ def code_shape(form: FlaskForm, field: Field) -> None:
         )
 
 
-class TrackingForm(FlaskForm):
+class TrackingForm(Form):
     """Look a case up by its reference number and tracking code, as the citizen types them."""
 
     reference = StringField(
@@ -572,7 +572,7 @@ class ReceiptFileForm(TrackingForm):
     """回执下载: the receipt as a file; reference and code travel as hidden fields, never in a URL."""
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     """属实 / 不属实 / 不了解: one tap on one of three buttons named `verdict`, nothing to write."""
 
     verdict = StringField(

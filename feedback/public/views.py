@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -56,6 +55,7 @@ from feedback.staff import audit
 from feedback.storage.database import read_only_session
 from feedback.web import page_cache
 from feedback.web.care import CARE_COOKIE, CARE_ON
+from feedback.web.forms import Form
 from feedback.web.i18n import LANGUAGE_COOKIE, waiting_time
 from feedback.web.labels import ROUTING_REASON
 
@@ -388,7 +388,7 @@ def stop_news(token: str) -> Page:
     already used, or of a deleted case, says that no mail will come with it.
     """
     news = notifications.news_of(db.session, token)
-    form = FlaskForm()
+    form = Form()
     if news is not None and form.validate_on_submit():
         case = db.session.get_one(Case, news.case_id)
         db.session.delete(news)

@@ -1,11 +1,16 @@
-"""What the blueprints' forms share: the common messages, a choice among the field's own
-options, and the fields of a new staff account."""
+"""What the blueprints' forms share: the base of every form, the common messages, a choice
+among the field's own options, and the fields of a new staff account."""
 
+from functools import cache
 from typing import Any
 
+from babel import Locale
+from babel.support import NullTranslations, Translations
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.i18n import messages_path
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -19,6 +24,23 @@ from feedback.models import Role
 from feedback.staff import accounts
 from feedback.web.labels import ROLE
 from feedback.web.text import strip
+
+
+class Form(FlaskForm):
+    """Every form of the service. WTForms' own messages (a number that is none, a choice that was
+    not offered) are in the visitor's language, from WTForms' catalog read once per language;
+    Flask-WTF would read it again on every request that builds a form."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: FlaskForm) -> NullTranslations | None:
+            locale = get_locale()
+            return None if locale is None else wtforms_messages(locale)
+
+
+@cache
+def wtforms_messages(locale: Locale) -> NullTranslations:
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
 
 REQUIRED = _l("Please fill this in.")
 LENGTH = _l("Write %(min)d to %(max)d characters.")
@@ -57,7 +79,7 @@ def new_password(label: Any = None) -> PasswordField:
     )
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     """A new account of the manager's own body."""
 
     username = StringField(
@@ -88,7 +110,7 @@ class AccountForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     """A new password that someone gives another account, which then chooses its own."""
 
     password = new_password(_l("New password"))
